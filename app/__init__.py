@@ -1,0 +1,1 @@
+"""Handoff: the service that composes rules, sf_client and the store."""

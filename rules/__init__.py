@@ -1,0 +1,1 @@
+"""Pure lead decisions: rules YAML text and lead data in, decisions out."""

@@ -1,0 +1,1 @@
+"""Salesforce I/O over httpx: auth flows, REST queries, collections writes, typed errors."""
