@@ -1,0 +1,36 @@
+"""`handoff check-connection`: prove the Salesforce settings work, writing nothing."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from app.cli.output import Output
+from app.salesforce import connect
+from app.settings import load_salesforce_settings, load_settings
+
+
+def check_connection(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Authenticate, then show the org, the integration user and the API usage."""
+    settings = load_settings()
+    sf_settings = load_salesforce_settings()
+    with connect(sf_settings, settings) as sf:
+        identity = sf.identity()
+        sf.limits()  # one cheap call that fills the usage counter from Sforce-Limit-Info
+        usage = sf.usage
+        Output(as_json=as_json).record(
+            "Salesforce connection",
+            {
+                "auth_mode": str(sf_settings.mode),
+                "instance_url": sf.instance_url,
+                "org_id": identity.org_id,
+                "user_id": identity.user_id,
+                "username": identity.username,
+                "api_version": sf_settings.api_version,
+                "api_used": usage.used,
+                "api_max": usage.max,
+            },
+        )

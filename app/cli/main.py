@@ -1,0 +1,91 @@
+"""The `handoff` command: every subcommand is registered here, and every failure ends here.
+
+`main()` is the console-script entry point. It runs the typer app without click's standalone
+handling so that this module decides what a person sees: one line per problem and the SPEC's exit
+status, never a traceback (the traceback goes to the log at DEBUG level for whoever needs it).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.metadata import version as package_version
+
+import click
+import typer
+
+from app.cli import connection
+from app.cli.output import error
+from app.errors import ExitCode, HandoffError
+from app.settings import SettingsError
+
+log = logging.getLogger("handoff")
+
+cli = typer.Typer(
+    name="handoff",
+    help="Run the marketing-to-sales lead handoff for a Salesforce org.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@cli.command("version")
+def show_version() -> None:
+    """Print the installed version of Handoff."""
+    typer.echo(package_version("handoff"))
+
+
+cli.command("check-connection")(connection.check_connection)
+
+
+def _failure_message(exc: BaseException) -> tuple[str, ExitCode] | None:
+    """The line and exit status for a failure a person can act on; None for a bug."""
+    if isinstance(exc, HandoffError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, SettingsError):
+        return str(exc), ExitCode.FAILURE
+    for translate in _TRANSLATORS:
+        found = translate(exc)
+        if found is not None:
+            return found
+    return None
+
+
+def _salesforce_failure(exc: BaseException) -> tuple[str, ExitCode] | None:
+    from sf_client.errors import SalesforceError
+
+    if isinstance(exc, SalesforceError):
+        return f"Salesforce: {exc}", ExitCode.FAILURE
+    return None
+
+
+_TRANSLATORS = (_salesforce_failure,)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run a command and turn its outcome into an exit status."""
+    try:
+        result = cli(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as usage:
+        usage.show()
+        sys.exit(ExitCode.USAGE)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        error("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        found = _failure_message(exc)
+        if found is None:
+            log.debug("unexpected failure", exc_info=True)
+            error(
+                f"internal error ({type(exc).__name__}); this is a bug in Handoff. "
+                "Run again with HANDOFF_LOG_LEVEL=DEBUG to see the details."
+            )
+            sys.exit(ExitCode.FAILURE)
+        message, code = found
+        error(message)
+        sys.exit(code)
+    sys.exit(result if isinstance(result, int) else ExitCode.OK)

@@ -1,0 +1,340 @@
+"""Tables of the store.
+
+Three kinds of table:
+- mirrors of the org (`leads`, `opportunities`, `activities`, `users`, `queues`, `lead_history`,
+  `org`): typed columns for what the rules, the SLA and the reports read, plus the raw record as
+  JSON (`fields`) so a newly named rules field is there once re-pulled;
+- our own facts (`decisions`, `writes`, `round_robin`, `mql_episodes`): what we decided and wrote,
+  which is how we tell our writes from a person's, whatever user the org shows;
+- operations (`sync_runs`, `watermarks`, `sync_lock`).
+
+Columns marked "denormalised" are kept current at sync time so that no report joins or scans
+millions of rows: a lead's MQL time and SLA facts, an opportunity's MQL origin and close period.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.store.types import JsonDocument, UtcDateTime
+
+SfId = String(18)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JsonDocument,
+    }
+
+
+# --- the org's facts -------------------------------------------------------------------------
+
+
+class Org(Base):
+    """The connected org (one row): who we are there and the settings reports use."""
+
+    __tablename__ = "org"
+
+    org_id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    instance_url: Mapped[str | None] = mapped_column(String(255))
+    integration_user_id: Mapped[str | None] = mapped_column(SfId)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
+    lead_status_history: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    user_type: Mapped[str | None] = mapped_column(String(40))
+    system_modstamp: Mapped[datetime | None]
+    fields: Mapped[dict[str, Any]]
+
+
+class Queue(Base):
+    __tablename__ = "queues"
+
+    id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    developer_name: Mapped[str | None] = mapped_column(String(255))
+    takes_leads: Mapped[bool] = mapped_column(Boolean, default=False)
+    system_modstamp: Mapped[datetime | None]
+
+
+# --- mirrors of org records ------------------------------------------------------------------
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    status: Mapped[str | None] = mapped_column(String(255))
+    owner_id: Mapped[str | None] = mapped_column(SfId, index=True)
+    is_converted: Mapped[bool] = mapped_column(Boolean, default=False)
+    converted_date: Mapped[date | None] = mapped_column(Date)
+    converted_opportunity_id: Mapped[str | None] = mapped_column(SfId, index=True)
+    lead_source: Mapped[str | None] = mapped_column(String(255))
+    created_date: Mapped[datetime]
+    system_modstamp: Mapped[datetime]
+    last_modified_by_id: Mapped[str | None] = mapped_column(SfId)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Gone from the org for good (hard delete seen through getDeleted, or merged away).
+    purged: Mapped[bool] = mapped_column(Boolean, default=False)
+    master_record_id: Mapped[str | None] = mapped_column(SfId)
+    fields: Mapped[dict[str, Any]]
+
+    # Denormalised MQL and SLA facts (see the SPEC's Definitions), kept current at sync time.
+    ever_mql: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_open_mql: Mapped[bool] = mapped_column(Boolean, default=False)
+    mql_at: Mapped[datetime | None]
+    mql_evidence: Mapped[str | None] = mapped_column(String(16))  # field|history|ours|first_seen
+    taken_out_of_mql_by_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_touch_at: Mapped[datetime | None]
+    first_touch_kind: Mapped[str | None] = mapped_column(String(16))  # touch|status|conversion
+    hours_to_first_touch: Mapped[float | None] = mapped_column(Float)
+    last_touch_at: Mapped[datetime | None]
+    # The later of the MQL time and the last touch: `stale` compares it with now - stale_days.
+    sla_clock_at: Mapped[datetime | None]
+    # The latest decision's scores, for the leads list.
+    fit: Mapped[int | None] = mapped_column(Integer)
+    interest: Mapped[int | None] = mapped_column(Integer)
+    created_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM, for the funnel
+
+    __table_args__ = (
+        Index("ix_leads_open_mql", "is_open_mql", "owner_id"),
+        Index("ix_leads_modstamp", "system_modstamp", "id"),
+        Index("ix_leads_created_month", "created_month"),
+    )
+
+
+class Opportunity(Base):
+    __tablename__ = "opportunities"
+
+    id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    stage_name: Mapped[str | None] = mapped_column(String(255))
+    is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_won: Mapped[bool] = mapped_column(Boolean, default=False)
+    close_date: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[float | None] = mapped_column(Float)
+    lead_source: Mapped[str | None] = mapped_column(String(255))
+    owner_id: Mapped[str | None] = mapped_column(SfId)
+    type: Mapped[str | None] = mapped_column(String(255))
+    created_date: Mapped[datetime]
+    system_modstamp: Mapped[datetime]
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fields: Mapped[dict[str, Any]]
+
+    # Denormalised: the lead it was converted from, and whether that lead had reached MQL before
+    # conversion, with the kind of evidence (ours|history|person_seen|date_field).
+    source_lead_id: Mapped[str | None] = mapped_column(SfId)
+    mql_originated: Mapped[bool] = mapped_column(Boolean, default=False)
+    mql_evidence: Mapped[str | None] = mapped_column(String(16))
+    close_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM
+    close_quarter: Mapped[str | None] = mapped_column(String(8))  # fiscal, e.g. 2026-Q3
+
+    __table_args__ = (
+        Index("ix_opps_closed", "is_closed", "close_date", "mql_originated"),
+        Index("ix_opps_modstamp", "system_modstamp", "id"),
+    )
+
+
+class Activity(Base):
+    """Tasks and Events on leads (`kind` says which)."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(5))  # Task|Event
+    who_id: Mapped[str | None] = mapped_column(SfId)
+    owner_id: Mapped[str | None] = mapped_column(SfId)
+    created_by_id: Mapped[str | None] = mapped_column(SfId)
+    created_date: Mapped[datetime]
+    is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str | None] = mapped_column(String(255))
+    activity_date: Mapped[date | None] = mapped_column(Date)
+    system_modstamp: Mapped[datetime]
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fields: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        Index("ix_activities_who", "who_id", "created_date"),
+        Index("ix_activities_modstamp", "kind", "system_modstamp", "id"),
+    )
+
+
+class LeadHistory(Base):
+    __tablename__ = "lead_history"
+
+    id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    lead_id: Mapped[str] = mapped_column(SfId)
+    field: Mapped[str] = mapped_column(String(80))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[str | None] = mapped_column(SfId)
+    created_date: Mapped[datetime]
+
+    __table_args__ = (Index("ix_lead_history_lead", "lead_id", "created_date"),)
+
+
+# --- our own facts ---------------------------------------------------------------------------
+
+
+class MqlEpisode(Base):
+    """One stay of a lead in the MQL status: when it began (and how we know), how it ended."""
+
+    __tablename__ = "mql_episodes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(SfId, index=True)
+    started_at: Mapped[datetime | None]
+    evidence: Mapped[str] = mapped_column(String(16))  # field|history|ours|first_seen
+    set_by_us: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[datetime | None]
+    ended_to_status: Mapped[str | None] = mapped_column(String(255))
+    ended_by_id: Mapped[str | None] = mapped_column(SfId)
+    # accepted|rejected|converted|other|deleted; acceptance rate reads this
+    ended_kind: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_mql_episodes_ended", "ended_at", "ended_kind"),)
+
+
+class Decision(Base):
+    """What the rules decided for a lead in a run, and the write it calls for.
+
+    Stored before anything is written: a retry writes this decision again, it never draws a new
+    owner, so a crash or a failed chunk cannot skew the round robin.
+    """
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(SfId)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id"))
+    decided_at: Mapped[datetime]
+    rules_version: Mapped[str] = mapped_column(String(64))
+    rules_hash: Mapped[str] = mapped_column(String(64))
+    input_fingerprint: Mapped[str] = mapped_column(String(64))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    mql: Mapped[bool] = mapped_column(Boolean, default=False)
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    missing_fields: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    fit: Mapped[int] = mapped_column(Integer, default=0)
+    interest: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)  # rule places + points
+    disqualified_by: Mapped[str | None] = mapped_column(String(255))
+    ineligible_reason: Mapped[str | None] = mapped_column(String(255))
+    route_index: Mapped[int | None] = mapped_column(Integer)
+    explanation: Mapped[str | None] = mapped_column(String(255))
+    # The values to write (Status, OwnerId, writeback fields); null when nothing is to change.
+    planned: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    # none|pending|written|failed|retrying|skipped_changed|superseded|capped
+    write_state: Mapped[str] = mapped_column(String(16), default="none")
+    write_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The Status and OwnerId we read; a write is skipped if the org no longer shows them.
+    read_status: Mapped[str | None] = mapped_column(String(255))
+    read_owner_id: Mapped[str | None] = mapped_column(SfId)
+
+    __table_args__ = (
+        Index("ix_decisions_lead", "lead_id", "decided_at"),
+        Index("ix_decisions_write_state", "write_state"),
+    )
+
+
+class Write(Base):
+    """One attempt to write a decision to the org, and what the org answered."""
+
+    __tablename__ = "writes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    lead_id: Mapped[str] = mapped_column(SfId, index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("sync_runs.id"))
+    attempted_at: Mapped[datetime]
+    values: Mapped[dict[str, Any]]
+    success: Mapped[bool] = mapped_column(Boolean)
+    error_code: Mapped[str | None] = mapped_column(String(80))
+    message: Mapped[str | None] = mapped_column(Text)
+    retryable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RoundRobin(Base):
+    """The next position in each pool, so assignment stays fair across runs and restarts."""
+
+    __tablename__ = "round_robin"
+
+    pool_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+# --- operations ------------------------------------------------------------------------------
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    # running|succeeded|partial|failed|interrupted
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    trigger: Mapped[str] = mapped_column(String(16))  # cli|schedule|api|demo
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=True)
+    rules_version: Mapped[str | None] = mapped_column(String(64))
+    rules_hash: Mapped[str | None] = mapped_column(String(64))
+    # pulled per object, decided, qualified, held (+ by field), promoted, reassigned,
+    # skipped_changed, failed, retried, api_calls, ...
+    counts: Mapped[dict[str, Any]]
+    # What happened, in words a person can act on (why it failed, how to fix it).
+    message: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(40))
+
+
+class Watermark(Base):
+    """Per object: how far the pull has stored, and with which fields."""
+
+    __tablename__ = "watermarks"
+
+    sobject: Mapped[str] = mapped_column(String(40), primary_key=True)
+    system_modstamp: Mapped[datetime | None]
+    last_id: Mapped[str | None] = mapped_column(SfId)
+    fields_hash: Mapped[str | None] = mapped_column(String(64))
+    last_deleted_check_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class SyncLock(Base):
+    """The SQLite lock row: a lease renewed by a heartbeat, so a crashed holder expires.
+
+    PostgreSQL uses an advisory lock instead; this table stays empty there.
+    """
+
+    __tablename__ = "sync_lock"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
