@@ -1,0 +1,1 @@
+"""One sync run: lock, pull, decide, write back, record."""

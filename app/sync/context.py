@@ -1,0 +1,76 @@
+"""What every step of a sync run shares: settings, store, org client, rules, clock and counts.
+
+The pull (`app.sync.pull`) and the handoff (`app.handoff`) are separate steps that meet only
+here, so each can be tested alone with a context built by the test.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.settings import Settings
+from rules import RuleSet
+from sf_client import Identity, SalesforceClient
+
+# Named points where a test can make the process kill itself (SIGKILL, no clean-up), to prove a
+# run converges after a crash anywhere. Set HANDOFF_CRASH_AT to one of these names.
+CRASH_POINTS = (
+    "after_pull_page",
+    "after_pull",
+    "after_decisions",
+    "before_write_chunk",
+    "after_write_chunk",
+)
+
+
+@dataclass
+class RunCounts:
+    """The figures a run reports (stored as JSON on the run record)."""
+
+    pulled: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    decided: int = 0
+    qualified: int = 0
+    held: int = 0
+    held_by_field: dict[str, int] = field(default_factory=dict)
+    promoted: int = 0
+    reassigned: int = 0
+    writeback_only: int = 0
+    skipped_changed: int = 0
+    written: int = 0
+    failed: int = 0
+    failed_permanently: int = 0
+    queued_for_retry: int = 0
+    api_calls: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RunContext:
+    """Everything one run needs; built by `app.sync.run.run_sync`."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    sf: SalesforceClient
+    ruleset: RuleSet
+    identity: Identity
+    run_id: int
+    dry_run: bool
+    full: bool
+    now: Callable[[], datetime]
+    counts: RunCounts = field(default_factory=RunCounts)
+
+    def crash_point(self, name: str) -> None:
+        """Kill this process at `name` when a test asked for it (HANDOFF_CRASH_AT)."""
+        assert name in CRASH_POINTS, name
+        if os.environ.get("HANDOFF_CRASH_AT") == name:
+            os.kill(os.getpid(), signal.SIGKILL)
