@@ -1,0 +1,37 @@
+# The two commands of the README, and the checks CI runs. Each target installs what it needs
+# into .venv first, so a fresh clone needs nothing but Python 3.11 and make.
+
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Run the whole loop on the simulated org and SQLite, then serve the API (Ctrl-C stops it).
+demo: $(STAMP)
+	$(BIN)/handoff demo
+
+## Run the test suite (SQLite and the local PostgreSQL).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Lint, type-check and check the import contracts, as CI does.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## Run every benchmark and print the figures.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache handoff-demo
