@@ -13,6 +13,7 @@ from app.settings import (
     load_settings,
 )
 
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """No HANDOFF_/SF_ variable and no .env leaks in from the machine running the tests."""
