@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     """The service's own settings (`HANDOFF_*`)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="HANDOFF_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="HANDOFF_", env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
     )
 
     database_url: Annotated[str, AfterValidator(_sql_url)] = "sqlite:///./handoff.db"
@@ -144,7 +144,7 @@ class SalesforceSettings(BaseSettings):
     """How to reach the org (`SF_*`): exactly one auth mode, given in full."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SF_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="SF_", env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
     )
 
     instance_url: str | None = None
