@@ -236,6 +236,9 @@ class Decision(Base):
     rules_version: Mapped[str] = mapped_column(String(64))
     rules_hash: Mapped[str] = mapped_column(String(64))
     input_fingerprint: Mapped[str] = mapped_column(String(64))
+    # The input as it will read once `planned` is written (equal to the input when nothing is
+    # planned): the next pull sees our own write, and that alone must not trigger a new decision.
+    result_fingerprint: Mapped[str | None] = mapped_column(String(64))
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     mql: Mapped[bool] = mapped_column(Boolean, default=False)
     held: Mapped[bool] = mapped_column(Boolean, default=False)
