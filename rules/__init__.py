@@ -1,1 +1,38 @@
-"""Pure lead decisions: rules YAML text and lead data in, decisions out."""
+"""Pure lead decisions: rules YAML text and lead data in, decisions out.
+
+No file, clock, network, database or environment is read here; the app passes everything in.
+"""
+
+from rules.assign import Assignment, AssignmentState, Roster, assign
+from rules.decide import Decision, DecisionContext, LeadFacts, decide
+from rules.issues import Issue, RulesInvalid, format_issues, has_errors
+from rules.org import LeadField, OrgFacts, check_against_org, multi_select_fields
+from rules.parse import parse_rules
+from rules.reasons import Ineligible
+from rules.ruleset import CompiledRoute, CompiledRule, RuleSet
+from rules.schema import json_schema
+
+__all__ = [
+    "Assignment",
+    "AssignmentState",
+    "CompiledRoute",
+    "CompiledRule",
+    "Decision",
+    "DecisionContext",
+    "Ineligible",
+    "Issue",
+    "LeadFacts",
+    "LeadField",
+    "OrgFacts",
+    "Roster",
+    "RuleSet",
+    "RulesInvalid",
+    "assign",
+    "check_against_org",
+    "decide",
+    "format_issues",
+    "has_errors",
+    "json_schema",
+    "multi_select_fields",
+    "parse_rules",
+]

@@ -1,0 +1,141 @@
+"""Checks of meaning on the raw rules data, run beside the model's checks of shape.
+
+They read the plain data (not the model) so they still run when another part of the file is
+malformed, and every problem in a file is reported at once. Each check skips what is not of the
+shape it expects: the model reports that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, TypeGuard
+
+from rules.ids import QUEUE_PREFIX, USER_PREFIX, id_problem, to18
+from rules.issues import Path
+from rules.operator_checks import Problem, operator_problems
+
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def meaning_problems(data: dict[str, Any]) -> list[Problem]:
+    """Every problem of meaning in a rules document, with its full path."""
+    problems: list[Problem] = []
+    for path, condition in _conditions(data):
+        problems += [((*path, *sub), message) for sub, message in _condition(condition)]
+    problems += _field_names(data)
+    problems += _statuses(data)
+    problems += _assignment(data)
+    problems += _ids(data, ("sla", "ignore_activity_by"), (USER_PREFIX,))
+    problems += _thresholds(data)
+    return problems
+
+
+def _conditions(data: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
+    for section in ("fit", "interest", "disqualify"):
+        for index, rule in _items(data.get(section)):
+            if isinstance(rule, dict):
+                yield (section, index), rule
+    for r, route in _items(_get(data, "assignment", "routes")):
+        for c, condition in _items(route.get("when") if isinstance(route, dict) else None):
+            if isinstance(condition, dict):
+                yield ("assignment", "routes", r, "when", c), condition
+
+
+def _condition(rule: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    if "op" in rule:
+        problems += operator_problems(rule["op"], rule.get("value"), "value" in rule)
+    field = rule.get("field")
+    if isinstance(field, str) and field and not _FIELD_NAME.fullmatch(field):
+        problems.append((("field",), f"{field!r} is not a field API name (like Title or Score__c)"))
+    return problems
+
+
+def _field_names(data: dict[str, Any]) -> list[Problem]:
+    named = [(("handoff_requires", i), name) for i, name in _items(data.get("handoff_requires"))]
+    writeback = data.get("writeback")
+    if isinstance(writeback, dict):
+        named += [(("writeback", key), name) for key, name in writeback.items()]
+    return [
+        (path, f"{name!r} is not a field API name (like Phone or MQL_Date__c)")
+        for path, name in named
+        if isinstance(name, str) and name and not _FIELD_NAME.fullmatch(name)
+    ]
+
+
+def _statuses(data: dict[str, Any]) -> list[Problem]:
+    mql = _get(data, "statuses", "mql")
+    if not isinstance(mql, str):
+        return []
+    return [
+        (("statuses", "eligible_from", index), f"{status!r} is the MQL status itself")
+        for index, status in _items(_get(data, "statuses", "eligible_from"))
+        if isinstance(status, str) and status.casefold() == mql.casefold()
+    ]
+
+
+def _assignment(data: dict[str, Any]) -> list[Problem]:
+    problems = _ids(data, ("assignment", "reassign_from"), (USER_PREFIX,))
+    for r, route in _items(_get(data, "assignment", "routes")):
+        pool = route.get("pool") if isinstance(route, dict) else None
+        path: Path = ("assignment", "routes", r, "pool")
+        if isinstance(pool, list) and not pool:
+            problems.append((path, "pool is empty: name at least one user or queue"))
+        problems += _ids(data, path, (USER_PREFIX, QUEUE_PREFIX))
+    return problems
+
+
+def _ids(data: dict[str, Any], path: Path, prefixes: tuple[str, ...]) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, value in _items(_get(data, *path)):
+        problem = id_problem(value, prefixes)
+        if problem is None and to18(value) in seen:
+            problem = f"{value!r} is listed twice"
+        if problem is not None:
+            problems.append(((*path, index), problem))
+        elif isinstance(value, str):
+            seen.add(to18(value))
+    return problems
+
+
+def _thresholds(data: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    for score in ("fit", "interest"):
+        threshold = _get(data, "thresholds", score)
+        best = _best_score(data.get(score))
+        if _is_int(threshold) and best is not None and threshold > best:
+            message = f"{threshold} cannot be reached: the {score} rules add up to at most {best}"
+            problems.append((("thresholds", score), message))
+    return problems
+
+
+def _best_score(rules: Any) -> int | None:
+    """The most points the rules can give together; None while their points are malformed."""
+    if rules is None:
+        return 0
+    if not isinstance(rules, list):
+        return None
+    points = [rule.get("points") if isinstance(rule, dict) else None for rule in rules]
+    numbers = [p for p in points if _is_int(p)]
+    if len(numbers) != len(points):
+        return None
+    return sum(p for p in numbers if p > 0)
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _get(data: Any, *path: str | int) -> Any:
+    for key in path:
+        if isinstance(key, int):
+            data = data[key] if isinstance(data, list) and key < len(data) else None
+        else:
+            data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _items(value: Any) -> list[tuple[int, Any]]:
+    return list(enumerate(value)) if isinstance(value, list) else []

@@ -1,0 +1,147 @@
+"""`decide`: one lead, the rules, and what the store knows about it -> a `Decision`.
+
+The order of the eligibility checks is the order an admin would ask in: is it converted, is it
+already MQL, did a person take it out of MQL (never promote it again), did it leave MQL before,
+is its status one promotion starts from, was it created before go-live. Scores are computed for
+every lead, eligible or not, because the reports count rule matches over all leads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rules.explain import explain
+from rules.owners import is_placeholder_owner
+from rules.reasons import Ineligible
+from rules.ruleset import CompiledRule, RuleSet
+from rules.values import is_blank
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFacts:
+    """A lead as the rules see it.
+
+    `fields` maps Salesforce field names to values as the API returns them. The rest is what the
+    store knows: `ever_mql` (this lead was MQL at some point, by us or by hand) and
+    `taken_out_of_mql_by_person` come from the lead's history and our own write records.
+    """
+
+    fields: Mapping[str, Any]
+    status: str | None
+    owner_id: str | None = None
+    ever_mql: bool = False
+    taken_out_of_mql_by_person: bool = False
+    converted: bool = False
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionContext:
+    """Facts about the run rather than the lead."""
+
+    integration_user_id: str | None = None
+    go_live_after: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the rules say about one lead; `explain()` words it, only when asked."""
+
+    mql: bool
+    held: bool
+    fit: int
+    interest: int
+    matched: tuple[CompiledRule, ...]
+    missing_fields: tuple[str, ...]
+    disqualified_by: CompiledRule | None
+    ineligible_reason: Ineligible | None
+    needs_owner: bool
+    status: str | None
+    rules: RuleSet = field(repr=False, compare=False)
+
+    @property
+    def rules_version(self) -> int | str:
+        return self.rules.version
+
+    @property
+    def rules_hash(self) -> str:
+        return self.rules.content_hash
+
+    @property
+    def qualifies(self) -> bool:
+        """Scores reach both thresholds and no disqualifier fired (eligibility aside)."""
+        thresholds = self.rules.model.thresholds
+        return (
+            self.disqualified_by is None
+            and self.fit >= thresholds.fit
+            and self.interest >= thresholds.interest
+        )
+
+    def explain(self) -> str:
+        """One line of at most 255 characters, for the reason field and the audit trail."""
+        return explain(self)
+
+
+def decide(ruleset: RuleSet, lead: LeadFacts, context: DecisionContext) -> Decision:
+    """Score, disqualify, check eligibility and handoff requirements for one lead."""
+    fields = lead.fields
+    matched: list[CompiledRule] = []
+    fit = interest = 0
+    for rule in ruleset.fit:
+        if rule.test(fields):
+            fit += rule.points
+            matched.append(rule)
+    for rule in ruleset.interest:
+        if rule.test(fields):
+            interest += rule.points
+            matched.append(rule)
+    disqualified_by = next((rule for rule in ruleset.disqualify if rule.test(fields)), None)
+    reason = _ineligible(ruleset, lead, context)
+    thresholds = ruleset.model.thresholds
+    qualifies = (
+        disqualified_by is None and fit >= thresholds.fit and interest >= thresholds.interest
+    )
+    missing: tuple[str, ...] = ()
+    if qualifies and reason is None:
+        required = ruleset.model.handoff_requires
+        missing = tuple(name for name in required if is_blank(fields.get(name)))
+    promote = qualifies and reason is None
+    return Decision(
+        mql=promote and not missing,
+        held=promote and bool(missing),
+        fit=fit,
+        interest=interest,
+        matched=tuple(matched),
+        missing_fields=missing,
+        disqualified_by=disqualified_by,
+        ineligible_reason=reason,
+        needs_owner=reason is Ineligible.ALREADY_MQL
+        and is_placeholder_owner(ruleset, lead.owner_id, context.integration_user_id),
+        status=lead.status,
+        rules=ruleset,
+    )
+
+
+def _ineligible(ruleset: RuleSet, lead: LeadFacts, context: DecisionContext) -> Ineligible | None:
+    if lead.converted:
+        return Ineligible.CONVERTED
+    if lead.status == ruleset.model.statuses.mql:
+        return Ineligible.ALREADY_MQL
+    if lead.taken_out_of_mql_by_person:
+        return Ineligible.TAKEN_OUT_BY_PERSON
+    if lead.ever_mql:
+        return Ineligible.LEFT_MQL
+    if lead.status not in ruleset.eligible_from:
+        return Ineligible.STATUS
+    cutoff = context.go_live_after
+    if cutoff is not None and (lead.created_at is None or _aware(lead.created_at) < _aware(cutoff)):
+        return Ineligible.BEFORE_GO_LIVE
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    """Salesforce times are UTC; a naive datetime from a caller is read as UTC too."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

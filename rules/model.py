@@ -1,0 +1,115 @@
+"""The typed shape of a rules file; also the source of the shipped JSON Schema.
+
+Unknown keys are refused everywhere (`extra="forbid"`): a typo such as `tresholds` must fail, not
+pass silently with the default. The model is strict about types (no "40" for 40). Operators and
+their values are typed loosely here on purpose: `operator_checks` owns those messages, which name
+the operator and say what it needs; the schema still lists the operators for editors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from rules.operators import OPERATORS
+
+_SCALAR_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]
+}
+_VALUE_SCHEMA: dict[str, Any] = {
+    "anyOf": [*_SCALAR_SCHEMA["anyOf"], {"type": "array", "items": _SCALAR_SCHEMA}],
+    "description": "What the operator compares with; a list for in, not_in, between and "
+    "(any of) contains, starts_with, ends_with. Dates are written 2026-01-31.",
+}
+
+FieldName = Annotated[str, Field(min_length=1, description="A Lead field's API name")]
+SalesforceId = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{15}([A-Za-z0-5]{3})?$")]
+Operator = Annotated[str, WithJsonSchema({"enum": list(OPERATORS)})]
+Value = Annotated[Any, WithJsonSchema(_VALUE_SCHEMA)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Condition(_Strict):
+    """A test on one Lead field."""
+
+    field: FieldName
+    op: Operator
+    value: Value = None
+    label: str | None = Field(
+        default=None, description="Short name used in explanations instead of the condition"
+    )
+
+
+class ScoredRule(Condition):
+    """A condition that adds (or, when negative, takes away) points when it matches."""
+
+    points: int
+
+
+class Statuses(_Strict):
+    """Lead.Status values: the one the service sets, and those that frame it."""
+
+    mql: str = Field(min_length=1)
+    eligible_from: list[str] = Field(min_length=1)
+    accepted: list[str] = []
+    rejected: list[str] = []
+
+
+class Thresholds(_Strict):
+    """An MQL needs a fit score and an interest score of at least these."""
+
+    fit: int
+    interest: int
+
+
+class Route(_Strict):
+    """Leads matching every `when` condition (all leads without one) go to this pool."""
+
+    when: list[Condition] = []
+    pool: list[SalesforceId] = Field(min_length=1)
+
+
+class Assignment(_Strict):
+    """Who gets an MQL."""
+
+    keep_owner_if_user: bool = True
+    reassign_from: list[SalesforceId] = []
+    max_open_mqls_per_owner: int | None = Field(default=None, ge=1)
+    routes: list[Route] = Field(min_length=1)
+
+
+class Sla(_Strict):
+    """The handoff's service level, used by the reports."""
+
+    first_touch_hours: float = Field(default=24, gt=0)
+    stale_days: int = Field(default=14, ge=1)
+    ignore_activity_by: list[SalesforceId] = []
+
+
+class Writeback(_Strict):
+    """Optional Lead fields the service fills in beside Status and OwnerId."""
+
+    mql_date_field: FieldName | None = None
+    score_field: FieldName | None = None
+    reason_field: FieldName | None = None
+
+
+class RulesFile(_Strict):
+    """A whole rules file."""
+
+    model_config = ConfigDict(title="Handoff rules file")
+
+    version: int | str
+    statuses: Statuses
+    fit: list[ScoredRule] = []
+    interest: list[ScoredRule] = []
+    thresholds: Thresholds
+    disqualify: list[Condition] = []
+    handoff_requires: list[FieldName] = []
+    assignment: Assignment
+    sla: Sla = Sla()
+    writeback: Writeback = Writeback()

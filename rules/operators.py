@@ -1,0 +1,214 @@
+"""Conditions compiled once into predicates over a lead's fields.
+
+Semantics (SPEC, "Rules file"): text comparisons ignore case, except `matches`, which follows the
+flags written in its pattern; a blank field (None, missing, empty text) matches only `missing`,
+`ne` and `not_in` (exact negations of `eq` and `in`); `between` is inclusive; numbers held in
+text fields compare as numbers; `contains` on a multi-select picklist (`"A;B"`) tests its
+elements. Everything that can be worked out from the rule alone (case folding, regex compilation,
+sets for `in`) happens here, once, so a predicate does the least per lead.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from rules.values import as_bool, as_date, as_datetime, as_number, is_blank
+
+Fields = Mapping[str, Any]
+Predicate = Callable[[Fields], bool]
+Bound = float | date | datetime
+
+OPERATORS = (
+    "eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "between",
+    "contains", "starts_with", "ends_with", "matches", "exists", "missing",
+)  # fmt: skip
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le,
+}  # fmt: skip
+
+
+def bound_of(value: Any) -> Bound | None:
+    """A rule value usable by gt/gte/lt/lte/between: a number, a date, or an aware datetime."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, datetime | date):
+        return as_datetime(value) if isinstance(value, datetime) else value
+    number = as_number(value)
+    if number is not None:
+        return number
+    if isinstance(value, str):
+        return as_date(value) if len(value.strip()) == 10 else as_datetime(value.strip())
+    return None
+
+
+def compile_condition(
+    field: str, op: str, value: Any, multi_select: bool | None = None
+) -> Predicate:
+    """A predicate for one validated condition.
+
+    `multi_select` says whether `field` is a multi-select picklist, when the org told us; with
+    None, `contains` treats a value holding `;` as a list of elements and any other as text.
+    """
+    if op == "ne":
+        return _negate(compile_condition(field, "eq", value))
+    if op == "not_in":
+        return _negate(compile_condition(field, "in", value))
+    if op in _ORDER:
+        return _compare(field, _ORDER[op], _bound(value))
+    if op == "between":
+        return _between(field, _bound(value[0]), _bound(value[1]))
+    if op == "contains":
+        return _contains(field, _texts(value), multi_select)
+    if op == "matches":
+        return _matches(field, re.compile(value))
+    if op == "exists":
+        return lambda fields: not is_blank(fields.get(field))
+    if op == "missing":
+        return lambda fields: is_blank(fields.get(field))
+    return _SIMPLE[op](field, value)
+
+
+def _bound(value: Any) -> Bound:
+    bound = bound_of(value)
+    if bound is None:
+        raise ValueError(f"{value!r} is not a number or date")
+    return bound
+
+
+def _negate(predicate: Predicate) -> Predicate:
+    return lambda fields: not predicate(fields)
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    values = value if isinstance(value, list) else [value]
+    return tuple(str(item).casefold() for item in values)
+
+
+def _eq(field: str, value: Any) -> Predicate:
+    if isinstance(value, bool):
+        return lambda fields: as_bool(fields.get(field)) is value
+    if isinstance(value, date):
+        bound = _bound(value)
+        return _between(field, bound, bound)
+    if isinstance(value, int | float):
+        target = float(value)
+        return lambda fields: as_number(fields.get(field)) == target
+    text = str(value).casefold()
+
+    def equals(fields: Fields) -> bool:
+        got = fields.get(field)
+        return isinstance(got, str) and got.casefold() == text
+
+    return equals
+
+
+def _in(field: str, values: list[Any]) -> Predicate:
+    texts = frozenset(str(v).casefold() for v in values if isinstance(v, str))
+    numbers = frozenset(
+        float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)
+    )
+    flags = frozenset(v for v in values if isinstance(v, bool))
+
+    def member(fields: Fields) -> bool:
+        got = fields.get(field)
+        if isinstance(got, str):
+            if got.casefold() in texts:
+                return True
+            return (bool(numbers) and as_number(got) in numbers) or (
+                bool(flags) and as_bool(got) in flags
+            )
+        if got is True or got is False:
+            return got in flags
+        kind = got.__class__
+        return (kind is int or kind is float) and got in numbers
+
+    return member
+
+
+def _compare(field: str, cmp: Callable[[Any, Any], bool], bound: Bound) -> Predicate:
+    if isinstance(bound, float):
+
+        def numeric(fields: Fields) -> bool:
+            got = fields.get(field)
+            kind = got.__class__
+            if kind is int or kind is float:
+                return cmp(got, bound)
+            number = as_number(got)
+            return number is not None and cmp(number, bound)
+
+        return numeric
+    read = as_datetime if isinstance(bound, datetime) else as_date
+
+    def moment(fields: Fields) -> bool:
+        got = read(fields.get(field))
+        return got is not None and cmp(got, bound)
+
+    return moment
+
+
+def _between(field: str, low: Bound, high: Bound) -> Predicate:
+    if isinstance(low, float) and isinstance(high, float):
+        return _between_numbers(field, low, high)
+    read = as_datetime if isinstance(low, datetime) else as_date
+
+    def moment(fields: Fields) -> bool:
+        got = read(fields.get(field))
+        return got is not None and low <= got <= high  # type: ignore[operator]
+
+    return moment
+
+
+def _between_numbers(field: str, low: float, high: float) -> Predicate:
+    def numeric(fields: Fields) -> bool:
+        got = fields.get(field)
+        kind = got.__class__
+        number = got if kind is int or kind is float else as_number(got)
+        return number is not None and low <= number <= high
+
+    return numeric
+
+
+def _contains(field: str, targets: tuple[str, ...], multi_select: bool | None) -> Predicate:
+    def contains(fields: Fields) -> bool:
+        got = fields.get(field)
+        if not isinstance(got, str):
+            return False
+        text = got.casefold()
+        if multi_select or (multi_select is None and ";" in text):
+            elements = {element.strip() for element in text.split(";")}
+            return any(target in elements for target in targets)
+        return any(target in text for target in targets)
+
+    return contains
+
+
+def _affix(method: Callable[[str, tuple[str, ...]], bool]) -> Callable[[str, Any], Predicate]:
+    def build(field: str, value: Any) -> Predicate:
+        targets = _texts(value)
+        return lambda fields: (
+            isinstance(got := fields.get(field), str) and method(got.casefold(), targets)
+        )
+
+    return build
+
+
+def _matches(field: str, pattern: re.Pattern[str]) -> Predicate:
+    search = pattern.search
+
+    def matches(fields: Fields) -> bool:
+        got = fields.get(field)
+        return isinstance(got, str) and not got.isspace() and got != "" and search(got) is not None
+
+    return matches
+
+
+_SIMPLE: dict[str, Callable[[str, Any], Predicate]] = {
+    "eq": _eq,
+    "in": _in,
+    "starts_with": _affix(str.startswith),
+    "ends_with": _affix(str.endswith),
+}

@@ -1,0 +1,158 @@
+"""A validated rules file, compiled: what `decide` and `assign` run on.
+
+Compiling happens once per file. Each rule becomes a predicate plus what the explanation and the
+audit trail need (its place, such as `fit[0]`, its points, a short label), and every Id is held in
+its 18-character form so owner comparisons never depend on how the file spelled it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rules.ids import to18
+from rules.issues import Path
+from rules.model import Assignment, Condition, RulesFile, ScoredRule, Sla, Statuses, Writeback
+from rules.operators import Predicate, compile_condition
+
+_SYMBOLS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+_LABEL_WIDTH = 40
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """One fit, interest or disqualify rule, ready to test a lead."""
+
+    place: str
+    label: str
+    points: int
+    test: Predicate
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRoute:
+    """A route: its conditions and its pool, the pool keyed for its round-robin position."""
+
+    index: int
+    conditions: tuple[Predicate, ...]
+    pool: tuple[str, ...]
+    pool_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """A parsed, validated and compiled rules file.
+
+    `content_hash` is the sha256 of the exact text, so any edit (not only a new `version`) tells
+    the app to decide every eligible lead again. `lines` maps each place in the file to its line,
+    for the org check's messages.
+    """
+
+    model: RulesFile
+    content_hash: str
+    lines: Mapping[Path, int]
+    fit: tuple[CompiledRule, ...]
+    interest: tuple[CompiledRule, ...]
+    disqualify: tuple[CompiledRule, ...]
+    routes: tuple[CompiledRoute, ...]
+    eligible_from: frozenset[str]
+    reassign_from: frozenset[str]
+
+    @property
+    def version(self) -> int | str:
+        return self.model.version
+
+    @property
+    def statuses(self) -> Statuses:
+        return self.model.statuses
+
+    @property
+    def sla(self) -> Sla:
+        return self.model.sla
+
+    @property
+    def assignment(self) -> Assignment:
+        return self.model.assignment
+
+    @property
+    def writeback(self) -> Writeback:
+        return self.model.writeback
+
+    @property
+    def lead_fields(self) -> frozenset[str]:
+        """Every Lead field the rules read, so the app can select exactly these."""
+        model = self.model
+        conditions = [*model.fit, *model.interest, *model.disqualify]
+        conditions += [c for route in model.assignment.routes for c in route.when]
+        return frozenset(c.field for c in conditions) | frozenset(model.handoff_requires)
+
+
+def compile_rules(
+    model: RulesFile, text: str, lines: Mapping[Path, int], multi_select: frozenset[str] | None
+) -> RuleSet:
+    """Compile a validated model.
+
+    `multi_select` names the org's multi-select picklist fields; None when the org is not known.
+    """
+    return RuleSet(
+        model=model,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        lines=lines,
+        fit=_scored("fit", model.fit, multi_select),
+        interest=_scored("interest", model.interest, multi_select),
+        disqualify=_scored("disqualify", model.disqualify, multi_select),
+        routes=tuple(_route(i, route.when, route.pool, multi_select)
+                     for i, route in enumerate(model.assignment.routes)),
+        eligible_from=frozenset(model.statuses.eligible_from),
+        reassign_from=frozenset(to18(user) for user in model.assignment.reassign_from),
+    )  # fmt: skip
+
+
+def _scored(
+    section: str, rules: list[ScoredRule] | list[Condition], multi_select: frozenset[str] | None
+) -> tuple[CompiledRule, ...]:
+    return tuple(
+        CompiledRule(
+            place=f"{section}[{index}]",
+            label=rule.label or _label(rule),
+            points=rule.points if isinstance(rule, ScoredRule) else 0,
+            test=_predicate(rule, multi_select),
+        )
+        for index, rule in enumerate(rules)
+    )
+
+
+def _route(
+    index: int, when: list[Condition], pool: list[str], multi_select: frozenset[str] | None
+) -> CompiledRoute:
+    members = tuple(to18(member) for member in pool)
+    key = hashlib.sha256(",".join(members).encode()).hexdigest()[:16]
+    conditions = tuple(_predicate(condition, multi_select) for condition in when)
+    return CompiledRoute(index=index, conditions=conditions, pool=members, pool_key=key)
+
+
+def _predicate(condition: Condition, multi_select: frozenset[str] | None) -> Predicate:
+    known = None if multi_select is None else condition.field in multi_select
+    return compile_condition(condition.field, condition.op, condition.value, known)
+
+
+def _label(condition: Condition) -> str:
+    """`NumberOfEmployees>=100`, `Country in US/USA`: short enough for a 255-character reason."""
+    value = _show(condition.value)
+    if condition.op in _SYMBOLS:
+        label = f"{condition.field}{_SYMBOLS[condition.op]}{value}"
+    elif condition.op in ("exists", "missing"):
+        label = f"{condition.field} {condition.op}"
+    else:
+        label = f"{condition.field} {condition.op.replace('_', ' ')} {value}"
+    return label if len(label) <= _LABEL_WIDTH else label[: _LABEL_WIDTH - 1] + "…"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "/".join(_show(item) for item in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
