@@ -14,7 +14,7 @@ from importlib.metadata import version as package_version
 import click
 import typer
 
-from app.cli import connection
+from app.cli import connection, rules
 from app.cli.output import error
 from app.errors import ExitCode, HandoffError
 from app.settings import SettingsError
@@ -38,6 +38,7 @@ def show_version() -> None:
 
 
 cli.command("check-connection")(connection.check_connection)
+cli.add_typer(rules.rules_app, name="rules")
 
 
 def _failure_message(exc: BaseException) -> tuple[str, ExitCode] | None:

@@ -1,0 +1,138 @@
+"""Deciding a batch of leads: rules, owners, planned values, stored decisions.
+
+The rules engine decides each lead and assigns owners for the batch in one call, with the stored
+round-robin positions and open-MQL counts; this module turns each outcome into a `Decision` row
+with the exact values to write, so a later retry writes the same values and never draws a new
+owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from app.handoff.facts import RunFacts
+from app.handoff.mapping import LeadInput
+from app.handoff.plan import Intent, planned_values, write_kind
+from app.store.models import Decision
+from app.sync.context import RunCounts
+from rules import (
+    Assignment,
+    AssignmentState,
+    DecisionContext,
+    LeadFacts,
+    RuleSet,
+    assign,
+    decide,
+)
+from rules import Decision as RulesDecision
+
+
+def lead_facts(lead: LeadInput) -> LeadFacts:
+    """The rules' view of a stored lead."""
+    return LeadFacts(
+        fields=lead.facts_fields(),
+        status=lead.status,
+        owner_id=lead.owner_id,
+        ever_mql=lead.ever_mql,
+        taken_out_of_mql_by_person=lead.taken_out_by_person,
+        created_at=lead.created_date,
+    )
+
+
+def decide_batch(
+    ruleset: RuleSet,
+    leads: Sequence[tuple[LeadInput, str]],
+    facts: RunFacts,
+    state: AssignmentState,
+) -> tuple[list[tuple[LeadInput, str, RulesDecision, Assignment | None]], AssignmentState]:
+    """Decide `leads` (with their fingerprints) and assign owners to those that need one."""
+    context = DecisionContext(
+        integration_user_id=facts.integration_user_id, go_live_after=facts.go_live_after
+    )
+    outcomes = [(lead, fp, decide(ruleset, lead_facts(lead), context)) for lead, fp in leads]
+    wanting = [
+        (lead.id, lead.facts_fields())
+        for lead, _fp, outcome in outcomes
+        if outcome.mql or outcome.needs_owner
+    ]
+    assignments, after = assign(ruleset, wanting, state, facts.roster)
+    by_lead = {assignment.lead_id: assignment for assignment in assignments}
+    return [(lead, fp, o, by_lead.get(lead.id)) for lead, fp, o in outcomes], after
+
+
+def decision_row(
+    ruleset: RuleSet,
+    lead: LeadInput,
+    input_fingerprint: str,
+    outcome: RulesDecision,
+    assignment: Assignment | None,
+    facts: RunFacts,
+    *,
+    run_id: int | None,
+    dry_run: bool,
+    now: datetime,
+) -> Decision:
+    """The stored form of one decision, with the values it will write."""
+    owner = assignment.owner_id if assignment is not None else None
+    explanation = outcome.explain()
+    intent = Intent(
+        status=ruleset.statuses.mql if outcome.mql else None,
+        owner_id=owner if owner != lead.owner_id else None,
+        score=outcome.fit + outcome.interest,
+        reason=explanation,
+    )
+    planned = planned_values(lead, intent, facts.writeback, now)
+    result = input_fingerprint
+    if planned:
+        result = facts.fingerprint(lead.with_values(planned, ruleset.statuses.mql), ruleset)
+    return Decision(
+        lead_id=lead.id,
+        run_id=run_id,
+        decided_at=now,
+        rules_version=str(ruleset.version),
+        rules_hash=ruleset.content_hash,
+        input_fingerprint=input_fingerprint,
+        result_fingerprint=result,
+        dry_run=dry_run,
+        mql=outcome.mql,
+        held=outcome.held,
+        missing_fields={"fields": list(outcome.missing_fields)} if outcome.held else None,
+        fit=outcome.fit,
+        interest=outcome.interest,
+        matched=_matched(outcome),
+        disqualified_by=_rule_name(outcome.disqualified_by),
+        ineligible_reason=str(outcome.ineligible_reason) if outcome.ineligible_reason else None,
+        route_index=assignment.route if assignment is not None else None,
+        explanation=explanation,
+        planned=planned,
+        write_state="pending" if planned and not dry_run else "none",
+        read_status=lead.status,
+        read_owner_id=lead.owner_id,
+    )
+
+
+def count_decision(counts: RunCounts, decision: Decision, *, dry_run: bool) -> None:
+    """Add one decision to the run's figures (writes are counted when they land, in live runs)."""
+    counts.decided += 1
+    if decision.mql or decision.held:
+        counts.qualified += 1
+    if decision.held:
+        counts.held += 1
+        for name in (decision.missing_fields or {}).get("fields", []):
+            counts.held_by_field[name] = counts.held_by_field.get(name, 0) + 1
+    if dry_run and decision.planned:
+        if write_kind(decision.planned) == "promoted":
+            counts.promoted += 1
+        else:
+            counts.reassigned += 1
+
+
+def _matched(outcome: RulesDecision) -> dict[str, Any] | None:
+    rules = [{"place": r.place, "label": r.label, "points": r.points} for r in outcome.matched]
+    return {"rules": rules} if rules else None
+
+
+def _rule_name(rule: Any) -> str | None:
+    return None if rule is None else f"{rule.place} {rule.label}"[:255]

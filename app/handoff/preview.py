@@ -1,0 +1,45 @@
+"""Deciding without consequences: for `rules explain` and `POST /rules/simulate`.
+
+Both run the rules over stored leads exactly as a run would (same mapping, same facts, the stored
+round-robin positions and open-MQL counts), but keep the resulting assignment state to
+themselves: nothing is stored and no round-robin turn is used up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.handoff.assign_state import load_positions, open_mql_counts
+from app.handoff.decide import decide_batch
+from app.handoff.facts import RunFacts, roster
+from app.handoff.mapping import LeadInput
+from app.handoff.plan import Writeback
+from app.store.models import Org
+from rules import Assignment, AssignmentState, RuleSet
+from rules import Decision as RulesDecision
+
+Preview = tuple[LeadInput, RulesDecision, Assignment | None]
+
+
+def stored_facts(session: Session, go_live_after: datetime | None) -> RunFacts:
+    """The run facts the store alone can give (no describe: nothing is written)."""
+    integration_user = session.scalar(select(Org.integration_user_id).limit(1))
+    return RunFacts(
+        roster=roster(session, integration_user),
+        writeback=Writeback(),
+        integration_user_id=integration_user,
+        go_live_after=go_live_after,
+    )
+
+
+def preview(
+    session: Session, ruleset: RuleSet, leads: Sequence[LeadInput], facts: RunFacts
+) -> list[Preview]:
+    """What `ruleset` would decide for `leads`, owners included, storing nothing."""
+    state = AssignmentState(positions=load_positions(session), open_mqls=open_mql_counts(session))
+    outcomes, _unused_state = decide_batch(ruleset, [(lead, "") for lead in leads], facts, state)
+    return [(lead, outcome, assignment) for lead, _fp, outcome, assignment in outcomes]

@@ -1,0 +1,149 @@
+"""The handoff step of a sync run: check the rules, decide, store, then write in live mode.
+
+Order matters for safety. The rules are checked against the org before any decision; decisions
+(owners included) are committed before any write, together with the round-robin positions they
+used; the write cap is checked before the first write; and leads a person changed between our
+read and our write are decided again, with the values the org showed, in the same run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import Session
+
+from app.errors import HandoffError
+from app.handoff.assign_state import load_positions, open_mql_counts, save_positions
+from app.handoff.decide import count_decision, decide_batch, decision_row
+from app.handoff.facts import RunFacts, run_facts
+from app.handoff.mapping import LeadInput, load_leads
+from app.handoff.org_check import check_rules_against_org
+from app.handoff.select import leads_to_decide
+from app.handoff.write import OWED, OrgState, write_group
+from app.store.models import Decision, Lead
+from app.sync.context import RunContext
+from rules import AssignmentState
+
+# Leads a person changed mid-run are decided and written again at most this many times.
+_REDECIDE_ROUNDS = 3
+
+
+class WriteCapExceeded(HandoffError):
+    """A live run would write more leads than HANDOFF_MAX_WRITES_PER_RUN allows."""
+
+
+def decide_and_write(ctx: RunContext) -> None:
+    """Decide every lead that needs it, store the decisions, and write them in live mode."""
+    describe = ctx.sf.describe("Lead")
+    with ctx.sessions() as session:
+        check_rules_against_org(session, ctx.ruleset, describe, str(ctx.settings.rules))
+        facts = run_facts(
+            session,
+            ctx.ruleset,
+            describe,
+            integration_user_id=ctx.identity.user_id,
+            go_live_after=ctx.settings.go_live_after,
+        )
+        leads = list(
+            leads_to_decide(
+                session,
+                dry_run=ctx.dry_run,
+                rules_hash=ctx.ruleset.content_hash,
+                fingerprint=lambda lead: facts.fingerprint(lead, ctx.ruleset),
+            )
+        )
+        store_decisions(ctx, session, facts, leads)
+    ctx.crash_point("after_decisions")
+    if not ctx.dry_run:
+        write_owed(ctx, facts)
+
+
+def store_decisions(
+    ctx: RunContext, session: Session, facts: RunFacts, leads: Sequence[tuple[LeadInput, str]]
+) -> list[Decision]:
+    """Decide `leads`, store the decisions and (live, under the cap) the positions; commit."""
+    now = ctx.now()
+    state = AssignmentState(positions=load_positions(session), open_mqls=open_mql_counts(session))
+    outcomes, after = decide_batch(ctx.ruleset, leads, facts, state)
+    rows = [
+        decision_row(
+            ctx.ruleset, lead, fp, outcome, assignment, facts,
+            run_id=ctx.run_id, dry_run=ctx.dry_run, now=now,
+        )
+        for lead, fp, outcome, assignment in outcomes
+    ]  # fmt: skip
+    if not ctx.dry_run:
+        _supersede(session, [row.lead_id for row in rows])
+    session.add_all(rows)
+    session.flush()
+    for row in rows:
+        count_decision(ctx.counts, row, dry_run=ctx.dry_run)
+    if ctx.dry_run:
+        session.commit()
+        return rows
+    owed = session.scalar(select(func.count()).select_from(Decision).where(_owed_clause())) or 0
+    cap = ctx.settings.max_writes_per_run
+    if owed > cap:
+        for row in rows:
+            if row.write_state == "pending":
+                row.write_state = "capped"
+        session.commit()
+        raise WriteCapExceeded(
+            f"this run would write {owed} leads, more than HANDOFF_MAX_WRITES_PER_RUN={cap}; "
+            "nothing was written. Check the rules (`handoff sync --dry-run` shows the plan), "
+            f"then set HANDOFF_MAX_WRITES_PER_RUN={owed} or more for one run to let it through"
+        )
+    save_positions(session, after.positions, now)
+    session.commit()
+    return rows
+
+
+def write_owed(ctx: RunContext, facts: RunFacts) -> None:
+    """Write every decision that owes the org a write, this run's and earlier runs' retries."""
+    group_size = ctx.settings.write_concurrency * 200
+    with ctx.sessions() as session:
+        owed = list(session.scalars(select(Decision).where(_owed_clause()).order_by(Decision.id)))
+        for _round in range(_REDECIDE_ROUNDS + 1):
+            changed: dict[str, OrgState] = {}
+            for start in range(0, len(owed), group_size):
+                changed |= write_group(ctx, session, owed[start : start + group_size])
+            if not changed:
+                break
+            owed = [
+                r for r in _redecide(ctx, session, facts, changed) if r.write_state == "pending"
+            ]
+        ctx.counts.queued_for_retry = (
+            session.scalar(
+                select(func.count()).select_from(Decision).where(Decision.write_state == "retrying")
+            )
+            or 0
+        )
+
+
+def _redecide(
+    ctx: RunContext, session: Session, facts: RunFacts, changed: dict[str, OrgState]
+) -> list[Decision]:
+    """Take the org's fresh Status and OwnerId into the store, then decide those leads again."""
+    for lead_id, fresh in changed.items():
+        session.execute(
+            update(Lead)
+            .where(Lead.id == lead_id)
+            .values(status=fresh.status, owner_id=fresh.owner_id)
+        )
+    leads = [(lead, facts.fingerprint(lead, ctx.ruleset)) for lead in load_leads(session, changed)]
+    return store_decisions(ctx, session, facts, leads)
+
+
+def _supersede(session: Session, lead_ids: Sequence[str]) -> None:
+    """Earlier decisions still owing a write give way to the new ones for the same leads."""
+    for start in range(0, len(lead_ids), 500):
+        session.execute(
+            update(Decision)
+            .where(Decision.lead_id.in_(lead_ids[start : start + 500]), _owed_clause())
+            .values(write_state="superseded")
+        )
+
+
+def _owed_clause() -> ColumnElement[bool]:
+    return Decision.dry_run.is_(False) & Decision.write_state.in_(OWED)

@@ -1,0 +1,78 @@
+"""Which leads a run decides: those whose input changed since their last decision.
+
+A lead is decided again when nothing of this mode decided it yet (so the first live run decides
+every open lead afresh, whatever the dry runs before it did), when the rules changed by content,
+when its input fingerprint matches neither what we read last time nor what our own write will
+make it read, or when its last decision was stopped by the write cap. Everything else keeps its
+decision, so a quiet org costs a run no decisions and no writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.handoff.mapping import LeadInput, lead_input, open_leads_query
+from app.store.models import Decision
+
+# Read this many leads per round trip to the store while selecting.
+_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class LastDecision:
+    """What the selection needs of a lead's latest decision in this mode."""
+
+    input_fingerprint: str
+    result_fingerprint: str | None
+    rules_hash: str
+    write_state: str
+
+    def still_holds(self, current: str, rules_hash: str) -> bool:
+        """Whether this decision still answers for a lead whose input reads `current`."""
+        return (
+            self.rules_hash == rules_hash
+            and self.write_state != "capped"
+            and current in (self.input_fingerprint, self.result_fingerprint)
+        )
+
+
+def latest_decisions(session: Session, *, dry_run: bool) -> dict[str, LastDecision]:
+    """The latest decision per lead among those of this mode (dry run or live)."""
+    newest = (
+        select(func.max(Decision.id))
+        .where(Decision.dry_run.is_(dry_run))
+        .group_by(Decision.lead_id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Decision.lead_id,
+            Decision.input_fingerprint,
+            Decision.result_fingerprint,
+            Decision.rules_hash,
+            Decision.write_state,
+        ).where(Decision.id.in_(newest))
+    )
+    return {row.lead_id: LastDecision(*row[1:]) for row in rows}
+
+
+def leads_to_decide(
+    session: Session,
+    *,
+    dry_run: bool,
+    rules_hash: str,
+    fingerprint: Callable[[LeadInput], str],
+) -> Iterator[tuple[LeadInput, str]]:
+    """Each open lead that needs a decision, with its current input fingerprint."""
+    last = latest_decisions(session, dry_run=dry_run)
+    rows = session.execute(open_leads_query().execution_options(yield_per=_BATCH))
+    for row in rows:
+        lead = lead_input(row)
+        current = fingerprint(lead)
+        previous = last.get(lead.id)
+        if previous is None or not previous.still_holds(current, rules_hash):
+            yield lead, current

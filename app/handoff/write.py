@@ -1,0 +1,183 @@
+"""Writing stored decisions to the org, one group of collection chunks at a time.
+
+Each group is re-read just before it is sent (one query for the whole group), and a lead whose
+Status or OwnerId no longer reads as it did when we decided is left alone: a person changed it,
+and the caller decides it again with the fresh values. A lead that already shows exactly what we
+planned was written by an earlier attempt whose answer was lost (a crash), so it is recorded as
+written and not sent again. Every attempt and its answer is kept in `writes`; each group commits
+on its own, so a crash loses at most the answers of the group in flight, which the re-read of the
+next run recovers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.handoff.plan import write_kind
+from app.store.models import Decision, Write
+from app.sync.context import RunContext
+from sf_client import SalesforceError
+
+log = logging.getLogger(__name__)
+
+PRECHECK_SOQL = "SELECT Id, Status, OwnerId, IsConverted FROM Lead WHERE Id IN {ids}"
+
+# Record errors that clear by themselves; any other record error needs a person. A chunk that
+# failed as a whole without an error code (a 503 page, a lost connection) is retried too.
+RETRYABLE_CODES = frozenset(
+    {
+        None,
+        "UNABLE_TO_LOCK_ROW",
+        "SERVER_UNAVAILABLE",
+        "UNKNOWN_EXCEPTION",
+        "REQUEST_LIMIT_EXCEEDED",
+    }
+)
+
+# Decision write states that still owe the org a write.
+OWED = ("pending", "retrying")
+
+
+@dataclass(frozen=True, slots=True)
+class OrgState:
+    """A lead's Status and OwnerId as the org shows them right now."""
+
+    status: str | None
+    owner_id: str | None
+    is_converted: bool
+
+
+def read_org_state(ctx: RunContext, lead_ids: Sequence[str]) -> dict[str, OrgState]:
+    """Status and OwnerId of `lead_ids` in one query (split only by the URL cap)."""
+    return {
+        record["Id"]: OrgState(record["Status"], record["OwnerId"], bool(record["IsConverted"]))
+        for record in ctx.sf.query_in(PRECHECK_SOQL, list(lead_ids))
+    }
+
+
+def write_group(
+    ctx: RunContext, session: Session, decisions: Sequence[Decision]
+) -> dict[str, OrgState]:
+    """Re-check and write `decisions`; return the leads a person changed, with fresh values."""
+    ctx.crash_point("before_write_chunk")
+    state = read_org_state(ctx, [d.lead_id for d in decisions])
+    to_send: list[Decision] = []
+    changed: dict[str, OrgState] = {}
+    for decision in decisions:
+        fresh = state.get(decision.lead_id)
+        verdict = _verdict(decision, fresh)
+        if verdict == "send":
+            to_send.append(decision)
+        elif verdict == "landed":
+            _record(ctx, session, decision, None, "already in the org (an earlier attempt landed)")
+        elif verdict == "changed" and fresh is not None:
+            decision.write_state = "skipped_changed"
+            ctx.counts.skipped_changed += 1
+            changed[decision.lead_id] = fresh
+        else:
+            code = "CANNOT_UPDATE_CONVERTED_LEAD" if fresh else "ENTITY_IS_DELETED"
+            _record(ctx, session, decision, code, "the lead is converted or deleted")
+    if to_send:
+        _send(ctx, session, to_send)
+    session.commit()
+    ctx.crash_point("after_write_chunk")
+    return changed
+
+
+def _verdict(decision: Decision, fresh: OrgState | None) -> str:
+    """`send`, `landed` (our values are there), `changed` (by a person) or `gone`."""
+    if fresh is None or fresh.is_converted:
+        return "gone"
+    planned = decision.planned or {}
+    if (fresh.status, fresh.owner_id) == (decision.read_status, decision.read_owner_id):
+        return "send"
+    ours = {"Status": fresh.status, "OwnerId": fresh.owner_id}
+    wanted = {name: planned[name] for name in ours if name in planned}
+    if wanted and all(ours[name] == value for name, value in wanted.items()):
+        untouched = {name for name in ours if name not in planned}
+        read = {"Status": decision.read_status, "OwnerId": decision.read_owner_id}
+        if all(ours[name] == read[name] for name in untouched):
+            return "landed"
+    return "changed"
+
+
+def _send(ctx: RunContext, session: Session, decisions: Sequence[Decision]) -> None:
+    """One `update_many` for the group (the client keeps several chunks in flight)."""
+    records = [{"Id": d.lead_id, **(d.planned or {})} for d in decisions]
+    try:
+        results = ctx.sf.update_many("Lead", records)
+    except SalesforceError as exc:
+        # A run-ending error (daily limit, refused session): keep the group owed, then stop.
+        for decision in decisions:
+            _record(ctx, session, decision, _code(exc.error_code), str(exc), retryable=True)
+        session.commit()
+        raise
+    for decision, result in zip(decisions, results, strict=True):
+        if result.success:
+            _record(ctx, session, decision, None, None)
+        else:
+            retryable = result.error_code in RETRYABLE_CODES
+            _record(
+                ctx,
+                session,
+                decision,
+                _code(result.error_code),
+                result.message,
+                retryable=retryable,
+            )
+
+
+def _code(error_code: str | None) -> str:
+    return error_code or "UNAVAILABLE"
+
+
+def _record(
+    ctx: RunContext,
+    session: Session,
+    decision: Decision,
+    error_code: str | None,
+    message: str | None,
+    *,
+    retryable: bool = False,
+) -> None:
+    """Keep the attempt and move the decision on; count it for the run's summary."""
+    success = error_code is None
+    decision.write_attempts += 1
+    session.add(
+        Write(
+            decision_id=decision.id,
+            lead_id=decision.lead_id,
+            run_id=ctx.run_id,
+            attempted_at=ctx.now(),
+            values=dict(decision.planned or {}),
+            success=success,
+            error_code=error_code,
+            message=message,
+            retryable=retryable,
+        )
+    )
+    counts = ctx.counts
+    if success:
+        decision.write_state = "written"
+        counts.written += 1
+        _count_kind(ctx, decision.planned or {})
+        return
+    counts.failed += 1
+    if retryable:
+        decision.write_state = "retrying"
+        return
+    decision.write_state = "failed"
+    counts.failed_permanently += 1
+    log.warning("lead %s was not written: %s: %s", decision.lead_id, error_code, message)
+
+
+def _count_kind(ctx: RunContext, planned: dict[str, Any]) -> None:
+    if write_kind(planned) == "promoted":
+        ctx.counts.promoted += 1
+    else:
+        ctx.counts.reassigned += 1
