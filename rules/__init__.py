@@ -4,6 +4,7 @@ No file, clock, network, database or environment is read here; the app passes ev
 """
 
 from rules.assign import Assignment, AssignmentState, Roster, assign
+from rules.check import CheckResult, check_text, summary
 from rules.decide import Decision, DecisionContext, LeadFacts, decide
 from rules.issues import Issue, RulesInvalid, format_issues, has_errors
 from rules.org import LeadField, OrgFacts, check_against_org, multi_select_fields
@@ -15,6 +16,7 @@ from rules.schema import json_schema
 __all__ = [
     "Assignment",
     "AssignmentState",
+    "CheckResult",
     "CompiledRoute",
     "CompiledRule",
     "Decision",
@@ -29,10 +31,12 @@ __all__ = [
     "RulesInvalid",
     "assign",
     "check_against_org",
+    "check_text",
     "decide",
     "format_issues",
     "has_errors",
     "json_schema",
     "multi_select_fields",
     "parse_rules",
+    "summary",
 ]

@@ -74,7 +74,8 @@ def _existing(loc: Path, data: Any) -> Path:
 
 
 def _unknown_key(key: str) -> str:
-    close = difflib.get_close_matches(key, _all_keys(RulesFile), n=1)
+    known = _all_keys(RulesFile)
+    close = difflib.get_close_matches(key, known, n=1) or [k for k in known if k.startswith(key)]
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return f"unknown key {key!r}{hint}"
 

@@ -72,7 +72,7 @@ def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
         for key, value in node.items():
             child = (*path, str(key))
             lines[child] = node.lc.key(key)[0] + 1
-            result[_plain_scalar(key)] = _plain(value, child, lines)
+            result[str(key)] = _plain(value, child, lines)
         return result
     if isinstance(node, CommentedSeq):
         items = []
