@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     lookback_seconds: int = Field(60, ge=0, le=86_400)
     http_timeout: float = Field(30.0, gt=0, le=600)
     lock_lease_seconds: int = Field(120, ge=10, le=3_600)
+    pull_batch_size: int = Field(
+        2000,
+        ge=200,
+        le=2000,
+        description="records per query page asked of Salesforce (it may send fewer)",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("go_live_after", mode="before")

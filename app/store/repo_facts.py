@@ -1,0 +1,124 @@
+"""Queries behind the denormalised MQL, SLA and opportunity facts: one query per batch of leads.
+
+Each loader takes up to a few hundred lead Ids and answers for all of them at once, grouped by
+lead, so refreshing the facts of a page costs a handful of queries, never one per lead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.store.models import Activity, Lead, LeadHistory, MqlEpisode, Opportunity, Write
+
+BATCH = 500
+
+
+def batches(ids: Collection[str], size: int = BATCH) -> Iterator[list[str]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def leads_by_id(session: Session, ids: list[str]) -> list[Lead]:
+    return list(session.scalars(select(Lead).where(Lead.id.in_(ids))))
+
+
+def episodes_by_lead(session: Session, ids: list[str]) -> dict[str, list[MqlEpisode]]:
+    found: dict[str, list[MqlEpisode]] = defaultdict(list)
+    query = select(MqlEpisode).where(MqlEpisode.lead_id.in_(ids)).order_by(MqlEpisode.id)
+    for episode in session.scalars(query):
+        found[episode.lead_id].append(episode)
+    return found
+
+
+def status_history_by_lead(session: Session, ids: list[str]) -> dict[str, list[LeadHistory]]:
+    found: dict[str, list[LeadHistory]] = defaultdict(list)
+    query = (
+        select(LeadHistory)
+        .where(LeadHistory.lead_id.in_(ids), LeadHistory.field == "Status")
+        .order_by(LeadHistory.created_date, LeadHistory.id)
+    )
+    for row in session.scalars(query):
+        found[row.lead_id].append(row)
+    return found
+
+
+def our_status_writes(session: Session, ids: list[str]) -> dict[str, list[tuple[datetime, Any]]]:
+    """Our successful writes per lead, with the Status each one set (None when it set none)."""
+    found: dict[str, list[tuple[datetime, Any]]] = defaultdict(list)
+    query = (
+        select(Write.lead_id, Write.attempted_at, Write.values)
+        .where(Write.lead_id.in_(ids), Write.success.is_(True))
+        .order_by(Write.attempted_at)
+    )
+    for lead_id, attempted_at, values in session.execute(query):
+        found[lead_id].append((attempted_at, (values or {}).get("Status")))
+    return found
+
+
+def touch_times(
+    session: Session, ids: list[str], not_touching: Collection[str]
+) -> dict[str, list[datetime]]:
+    """Creation times of completed Tasks and of Events on each lead, by people who count."""
+    found: dict[str, list[datetime]] = defaultdict(list)
+    query = select(Activity.who_id, Activity.created_date).where(
+        Activity.who_id.in_(ids),
+        Activity.is_deleted.is_(False),
+        or_(Activity.kind == "Event", Activity.is_closed.is_(True)),
+    )
+    if not_touching:
+        query = query.where(
+            or_(Activity.created_by_id.is_(None), Activity.created_by_id.not_in(not_touching))
+        )
+    for who_id, created in session.execute(query.order_by(Activity.created_date)):
+        if who_id is not None:
+            found[who_id].append(created)
+    return found
+
+
+def update_leads(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Bulk update by primary key: each dict holds `id` and the columns to set."""
+    if rows:
+        session.execute(update(Lead), rows)
+        session.flush()
+
+
+def update_opportunities(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(update(Opportunity), rows)
+        session.flush()
+
+
+def opportunities_by_id(session: Session, ids: list[str]) -> list[Opportunity]:
+    return list(session.scalars(select(Opportunity).where(Opportunity.id.in_(ids))))
+
+
+def source_leads(session: Session, opportunity_ids: list[str]) -> dict[str, Lead]:
+    """The lead each opportunity was converted from (Opportunity has no LeadId)."""
+    query = select(Lead).where(Lead.converted_opportunity_id.in_(opportunity_ids))
+    return {
+        lead.converted_opportunity_id: lead
+        for lead in session.scalars(query)
+        if lead.converted_opportunity_id
+    }
+
+
+def converted_opportunity_ids(session: Session, lead_ids: list[str]) -> list[str]:
+    query = select(Lead.converted_opportunity_id).where(
+        Lead.id.in_(lead_ids), Lead.converted_opportunity_id.is_not(None)
+    )
+    return [opp_id for opp_id in session.scalars(query) if opp_id]
+
+
+def all_lead_ids_after(session: Session, after: str | None, limit: int) -> list[str]:
+    """Lead Ids in key order, a page at a time (for refreshing every lead's facts)."""
+    query = select(Lead.id).order_by(Lead.id).limit(limit)
+    if after is not None:
+        query = query.where(Lead.id > after)
+    return list(session.scalars(query))

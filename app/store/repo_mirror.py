@@ -1,0 +1,118 @@
+"""Writing the org's records into the mirror tables: set-based upserts, deletes, purges.
+
+Every function adds and flushes inside the caller's transaction; the pull commits a page together
+with its watermark. Upserts never move a row back to an older version (a row is replaced only by
+one with the same or a later SystemModstamp), so a re-read caused by the lookback changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.store.models import Activity, Base, Lead, LeadHistory, Opportunity, Queue, User
+
+# SQLite allows 32,766 bound values per statement; 15 columns x 500 rows stays well inside.
+UPSERT_CHUNK = 500
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def upsert(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]],
+    *,
+    newer_only: bool = True,
+    keep: Iterable[str] = (),
+) -> None:
+    """Insert `rows`, or update the existing ones column by column (except those in `keep`)."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    keys = [c.name for c in table.primary_key.columns]
+    for start in range(0, len(rows), UPSERT_CHUNK):
+        chunk = rows[start : start + UPSERT_CHUNK]
+        statement = _insert(session, table).values(list(chunk))
+        excluded = statement.excluded
+        columns = [c for c in chunk[0] if c not in keys and c not in set(keep)]
+        where = None
+        if newer_only and "system_modstamp" in table.c:
+            where = excluded.system_modstamp >= table.c.system_modstamp
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={name: excluded[name] for name in columns},
+            where=where,
+        )
+        session.execute(statement)
+    session.flush()
+
+
+def upsert_leads(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    upsert(session, Lead, rows)
+
+
+def upsert_opportunities(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    upsert(session, Opportunity, rows)
+
+
+def upsert_lead_history(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    upsert(session, LeadHistory, rows, newer_only=False)
+
+
+def upsert_activities(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Tasks and Events; an activity re-pointed from a lead to its contact keeps its lead.
+
+    Salesforce moves a converted lead's activities to the new Contact (WhoId 003...). The touch
+    still happened on the lead, so the stored `who_id` stays the lead's; activities that never
+    were on a lead are not stored at all.
+    """
+    on_leads = [r for r in rows if _is_lead(r["who_id"])]
+    elsewhere = [r for r in rows if not _is_lead(r["who_id"])]
+    if on_leads:
+        upsert(session, Activity, on_leads)
+    for row in elsewhere:
+        values = {k: v for k, v in row.items() if k not in ("id", "who_id")}
+        session.execute(
+            update(Activity)
+            .where(Activity.id == row["id"], Activity.system_modstamp <= row["system_modstamp"])
+            .values(**values)
+        )
+    session.flush()
+
+
+def _is_lead(who_id: str | None) -> bool:
+    return who_id is not None and who_id.startswith("00Q")
+
+
+def mark_purged(
+    session: Session, model: type[Lead | Opportunity | Activity], ids: list[str]
+) -> int:
+    """Rows hard-deleted in the org (seen through getDeleted): kept, but marked gone."""
+    changed = 0
+    for start in range(0, len(ids), UPSERT_CHUNK):
+        chunk = ids[start : start + UPSERT_CHUNK]
+        values: dict[str, Any] = {"is_deleted": True}
+        if model is Lead:
+            values["purged"] = True
+        statement = update(model).where(model.id.in_(chunk)).values(**values)
+        result = cast(CursorResult[Any], session.execute(statement))
+        changed += result.rowcount or 0
+    session.flush()
+    return changed
+
+
+def replace_users(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        upsert(session, User, rows, newer_only=False)
+
+
+def replace_queues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        upsert(session, Queue, rows, newer_only=False)

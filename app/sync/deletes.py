@@ -1,0 +1,65 @@
+"""Hard deletes: records purged from the org never come back through queryAll, so ask getDeleted.
+
+At most once a day per object (a call per object per sync would spend the org's API allocation
+for nothing); its window reaches 15 days back, so a service stopped for longer may have missed
+some, which the run's message says, with the fix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.store import repo_mirror, repo_sync
+from app.store.models import Lead
+from app.sync import facts
+from app.sync.context import RunContext
+from app.sync.mql_facts import FactRules
+from app.sync.objects import ObjectPull
+
+CHECK_EVERY = timedelta(days=1)
+# getDeleted answers for the last 15 days at most; keep a margin for the clocks.
+WINDOW = timedelta(days=15) - timedelta(minutes=10)
+OVERLAP = timedelta(hours=1)
+
+
+def check_deleted(
+    ctx: RunContext, spec: ObjectPull, rules: FactRules, *, run_start: datetime
+) -> list[str]:
+    """Mark what the org purged since the last check; return notes for the run record."""
+    if spec.purge_model is None:
+        return []
+    with ctx.sessions() as session:
+        mark = repo_sync.get_watermark(session, spec.sobject)
+        last = mark.last_deleted_check_at if mark else None
+        if last is None:
+            # The first read just saw every live record; checking starts from here.
+            repo_sync.save_watermark(
+                session, spec.sobject, now=ctx.now(), deleted_check_at=run_start
+            )
+            session.commit()
+            return []
+    if run_start - last < CHECK_EVERY:
+        return []
+    start = max(last - OVERLAP, run_start - WINDOW)
+    result = ctx.sf.get_deleted(spec.sobject, start, run_start)
+    ids = [record_id for record_id, _when in result.deleted]
+    with ctx.sessions() as session:
+        purged = repo_mirror.mark_purged(session, spec.purge_model, ids)
+        if spec.purge_model is Lead and ids:
+            facts.refresh_leads(session, ids, rules, ctx.now())
+        covered = result.latest_date_covered or run_start
+        repo_sync.save_watermark(
+            session, spec.sobject, now=ctx.now(), deleted_check_at=min(covered, run_start)
+        )
+        session.commit()
+    if purged:
+        name = spec.sobject
+        ctx.counts.deleted[name] = ctx.counts.deleted.get(name, 0) + purged
+    notes = []
+    available = result.earliest_date_available
+    if last < run_start - WINDOW or (available is not None and available > last):
+        notes.append(
+            f"{spec.sobject}: records deleted for good before {start:%Y-%m-%d} could not be "
+            "seen (Salesforce lists deletions for 15 days only), so some may still show as live"
+        )
+    return notes

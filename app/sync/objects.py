@@ -1,0 +1,91 @@
+"""What the pull reads per object: fields, cursor, filter, and how a page lands in the store.
+
+Each `ObjectPull` stores a page and says which leads and opportunities it touched, so the pull can
+refresh their denormalised facts in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.store import repo_mirror
+from app.store.models import Activity, Lead, Opportunity
+from app.sync import mirror
+
+
+@dataclass
+class Touched:
+    """Leads and opportunities whose facts a page may have changed."""
+
+    leads: set[str] = field(default_factory=set)
+    opportunities: set[str] = field(default_factory=set)
+
+
+Store = Callable[[Session, list[dict[str, Any]]], Touched]
+
+
+@dataclass(frozen=True)
+class ObjectPull:
+    sobject: str
+    fields: tuple[str, ...]
+    store: Store
+    cursor: str = "SystemModstamp"
+    include_deleted: bool = True
+    where: str | None = None
+    # The table hard deletes (getDeleted) are marked in; None for objects without one.
+    purge_model: type[Lead | Opportunity | Activity] | None = None
+
+
+def _store_leads(session: Session, records: list[dict[str, Any]]) -> Touched:
+    rows = [mirror.lead_row(r) for r in records]
+    repo_mirror.upsert_leads(session, rows)
+    return Touched(leads={r["id"] for r in rows})
+
+
+def _store_opportunities(session: Session, records: list[dict[str, Any]]) -> Touched:
+    rows = [mirror.opportunity_row(r) for r in records]
+    repo_mirror.upsert_opportunities(session, rows)
+    return Touched(opportunities={r["id"] for r in rows})
+
+
+def _activity_store(kind: str) -> Store:
+    def store(session: Session, records: list[dict[str, Any]]) -> Touched:
+        rows = [mirror.activity_row(kind, r) for r in records]
+        repo_mirror.upsert_activities(session, rows)
+        who = {r["who_id"] for r in rows if r["who_id"]}
+        return Touched(leads={w for w in who if w.startswith(mirror.LEAD_PREFIX)})
+
+    return store
+
+
+def _store_history(session: Session, records: list[dict[str, Any]]) -> Touched:
+    rows = [mirror.lead_history_row(r) for r in records]
+    repo_mirror.upsert_lead_history(session, rows)
+    return Touched(leads={r["lead_id"] for r in rows})
+
+
+def object_pulls(rule_fields: Iterable[str]) -> list[ObjectPull]:
+    """The objects in pull order: leads first, so later pages find the leads they touch."""
+    return [
+        ObjectPull("Lead", mirror.lead_fields(rule_fields), _store_leads, purge_model=Lead),
+        ObjectPull(
+            "LeadHistory",
+            mirror.LEAD_HISTORY_FIELDS,
+            _store_history,
+            cursor="CreatedDate",
+            include_deleted=False,
+            where="Field IN ('Status', 'Owner')",
+        ),
+        ObjectPull(
+            "Opportunity",
+            mirror.OPPORTUNITY_FIELDS,
+            _store_opportunities,
+            purge_model=Opportunity,
+        ),
+        ObjectPull("Task", mirror.TASK_FIELDS, _activity_store("Task"), purge_model=Activity),
+        ObjectPull("Event", mirror.EVENT_FIELDS, _activity_store("Event"), purge_model=Activity),
+    ]

@@ -1,0 +1,196 @@
+"""The incremental pull: each object's changes since its watermark, a committed page at a time.
+
+Per object: `cursor >= watermark - lookback AND cursor < run start ORDER BY cursor, Id`, through
+queryAll so soft deletes arrive and are marked. Each page is upserted, its leads' and
+opportunities' facts refreshed, and its watermark (the page's last stamp and Id) stored in one
+transaction: a crash loses at most that page, and the watermark never passes an unstored record.
+Re-reads caused by the lookback change nothing (upserts never go back to an older version).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.errors import HandoffError
+from app.store import repo_sync
+from app.sync import facts
+from app.sync.context import RunContext
+from app.sync.deletes import check_deleted
+from app.sync.mirror import PageMark, fields_hash, page_mark
+from app.sync.mql_facts import FactRules
+from app.sync.objects import ObjectPull
+from sf_client.errors import BadRequest, QueryTimeout
+from sf_client.soql import format_soql, soql_datetime
+
+log = logging.getLogger(__name__)
+
+# Called after each stored page with the object's name and its records stored so far this run.
+Progress = Callable[[str, int], None]
+
+# Lower bound of a narrowed first pull: no Salesforce record is older than the company.
+EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
+MIN_WINDOW = timedelta(minutes=1)
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def build_soql(spec: ObjectPull, lo: datetime | None, hi: datetime) -> str:
+    """The window's query; field names are checked, values go through `format_soql`."""
+    bad = [name for name in spec.fields if not _FIELD_NAME.match(name)]
+    if bad:
+        raise HandoffError(f"not a Salesforce field name: {', '.join(map(repr, bad))}")
+    conditions = [format_soql("{:literal} < {:literal}", spec.cursor, soql_datetime(hi))]
+    if lo is not None:
+        conditions.insert(
+            0, format_soql("{:literal} >= {:literal}", spec.cursor, soql_datetime(lo))
+        )
+    if spec.where:
+        conditions.append(spec.where)
+    return format_soql(
+        "SELECT {:literal} FROM {:literal} WHERE {:literal} ORDER BY {:literal}, Id",
+        ", ".join(spec.fields),
+        spec.sobject,
+        " AND ".join(conditions),
+        spec.cursor,
+    )
+
+
+class _ObjectRun:
+    """One object's pull within a run: its window, its pages, its counts."""
+
+    def __init__(
+        self, ctx: RunContext, spec: ObjectPull, rules: FactRules, progress: Progress | None
+    ) -> None:
+        self.ctx, self.spec, self.rules, self.progress = ctx, spec, rules, progress
+        self.hash = fields_hash(spec.fields)
+        self.stored = 0
+
+    def start(self, run_start: datetime) -> datetime | None:
+        """Where this object's window opens; None for a full read."""
+        with self.ctx.sessions() as session:
+            mark = repo_sync.get_watermark(session, self.spec.sobject)
+        if self.ctx.full or mark is None or mark.system_modstamp is None:
+            return None
+        if mark.fields_hash != self.hash:
+            log.info("%s: the field list changed; reading it again in full", self.spec.sobject)
+            return None
+        lookback = timedelta(seconds=self.ctx.settings.lookback_seconds)
+        return min(mark.system_modstamp - lookback, run_start)
+
+    def store_page(self, records: list[dict[str, Any]]) -> PageMark | None:
+        mark = page_mark(records, self.spec.cursor)
+        if mark is None:
+            return None
+        now = self.ctx.now()
+        with self.ctx.sessions() as session:
+            touched = self.spec.store(session, records)
+            facts.refresh_leads(session, touched.leads, self.rules, now)
+            facts.refresh_opportunities(session, touched.opportunities, self.rules)
+            repo_sync.save_watermark(
+                session,
+                self.spec.sobject,
+                now=now,
+                stamp=mark.stamp,
+                last_id=mark.last_id,
+                fields_hash=self.hash,
+            )
+            session.commit()
+        self._count(records)
+        self.ctx.crash_point("after_pull_page")
+        return mark
+
+    def _count(self, records: list[dict[str, Any]]) -> None:
+        counts = self.ctx.counts
+        name = self.spec.sobject
+        self.stored += len(records)
+        counts.pulled[name] = counts.pulled.get(name, 0) + len(records)
+        deleted = sum(1 for r in records if r.get("IsDeleted"))
+        if deleted:
+            counts.deleted[name] = counts.deleted.get(name, 0) + deleted
+        if self.progress is not None:
+            self.progress(name, self.stored)
+
+    def pull(self, start: datetime | None, end: datetime) -> None:
+        """Read [start, end) page by page; on QUERY_TIMEOUT halve the window and go on."""
+        lo, width = start, None
+        while True:
+            hi = end if width is None else min(end, (lo or EARLIEST) + width)
+            resume = lo
+            try:
+                for page in self._pages(lo, hi):
+                    mark = self.store_page(page)
+                    resume = mark.stamp if mark else resume
+            except QueryTimeout:
+                width = _halved(hi - (resume or EARLIEST), self.spec.sobject)
+                log.info(
+                    "%s: query timed out; narrowing the window to %s", self.spec.sobject, width
+                )
+                lo = resume
+                continue
+            if hi >= end:
+                return
+            lo = hi
+
+    def _pages(self, lo: datetime | None, hi: datetime) -> Any:
+        soql = build_soql(self.spec, lo, hi)
+        pages = self.ctx.sf.query_pages(
+            soql,
+            include_deleted=self.spec.include_deleted,
+            batch_size=self.ctx.settings.pull_batch_size,
+        )
+        try:
+            for page in pages:
+                yield page.records
+        except QueryTimeout:
+            raise
+        except BadRequest as exc:
+            raise _refused(self.spec.sobject, exc) from None
+
+
+def _halved(width: timedelta, sobject: str) -> timedelta:
+    half = timedelta(seconds=int(width.total_seconds() // 2))
+    if half < MIN_WINDOW:
+        raise HandoffError(
+            f"Salesforce timed out reading {sobject} even one minute at a time "
+            "(QUERY_TIMEOUT); try again later, when the org is less busy"
+        )
+    return half
+
+
+class ObjectMissing(HandoffError):
+    """The org has no such object, or the integration user cannot see it."""
+
+
+def _refused(sobject: str, exc: BadRequest) -> HandoffError:
+    """A clear message for a query the org refused: a missing object or field is a setup fact."""
+    if exc.error_code == "INVALID_TYPE":
+        return ObjectMissing(
+            f"the org has no {sobject} object the integration user can read ({exc.message}); "
+            "check the user's profile or permission sets"
+        )
+    if exc.error_code == "INVALID_FIELD":
+        return HandoffError(
+            f"Salesforce refused a field of {sobject}: {exc.message}. Check the field names in "
+            "the rules file (HANDOFF_RULES) and the integration user's field-level security"
+        )
+    return HandoffError(f"Salesforce refused the {sobject} query: {exc}")
+
+
+def pull_object(
+    ctx: RunContext,
+    spec: ObjectPull,
+    rules: FactRules,
+    *,
+    run_start: datetime,
+    progress: Progress | None = None,
+) -> list[str]:
+    """Pull one object up to `run_start`, then its hard deletes; return notes for the run."""
+    job = _ObjectRun(ctx, spec, rules, progress)
+    start = job.start(run_start)
+    job.pull(start, run_start)
+    if progress is not None and job.stored == 0:
+        progress(spec.sobject, 0)
+    return check_deleted(ctx, spec, rules, run_start=run_start)

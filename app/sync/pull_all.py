@@ -1,0 +1,91 @@
+"""The pull step of a run: every object in order, then the facts that depend on the rules.
+
+When what decides a lead's facts changes (the MQL and exit statuses, the MQL date field, whose
+activity is no touch, the integration user, the org's time zone or fiscal year), every lead's
+facts are derived again, a committed batch at a time; a crash part-way repeats the refresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from app.store import repo_sync
+from app.sync import facts
+from app.sync.context import RunContext
+from app.sync.mirror import LEAD_FIELDS
+from app.sync.mql_facts import FactRules
+from app.sync.objects import object_pulls
+from app.sync.org import OrgFacts
+from app.sync.pull import ObjectMissing, Progress, pull_object
+from rules import RuleSet
+
+# The watermark row that remembers which fact rules the stored facts were derived with.
+FACT_RULES_MARK = "_fact_rules"
+LEAD_HISTORY = "LeadHistory"
+
+
+def fact_rules(ruleset: RuleSet, org: OrgFacts) -> FactRules:
+    statuses = ruleset.statuses
+    return FactRules(
+        mql_status=statuses.mql,
+        accepted=frozenset(statuses.accepted),
+        rejected=frozenset(statuses.rejected),
+        mql_date_field=ruleset.writeback.mql_date_field,
+        not_touching=frozenset({org.integration_user_id, *ruleset.sla.ignore_activity_by}),
+        time_zone=org.time_zone,
+        fiscal_year_start_month=org.fiscal_year_start_month,
+    )
+
+
+def _fingerprint(rules: FactRules) -> str:
+    values = {
+        "mql": rules.mql_status,
+        "accepted": sorted(rules.accepted),
+        "rejected": sorted(rules.rejected),
+        "date_field": rules.mql_date_field,
+        "not_touching": sorted(i[:15] for i in rules.not_touching),
+        "tz": rules.time_zone,
+        "fiscal": rules.fiscal_year_start_month,
+    }
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def rule_lead_fields(ruleset: RuleSet) -> set[str]:
+    """Lead fields beyond ours: the rules' own and the writeback fields they fill in."""
+    writeback = ruleset.writeback
+    named = {writeback.mql_date_field, writeback.score_field, writeback.reason_field}
+    return {f for f in (*ruleset.lead_fields, *named) if f and f not in LEAD_FIELDS}
+
+
+def pull_everything(
+    ctx: RunContext, org: OrgFacts, *, run_start: datetime, progress: Progress | None = None
+) -> list[str]:
+    """Pull Leads, LeadHistory, Opportunities, Tasks and Events; return notes for the run."""
+    rules = fact_rules(ctx.ruleset, org)
+    notes: list[str] = []
+    for spec in object_pulls(rule_lead_fields(ctx.ruleset)):
+        try:
+            notes += pull_object(ctx, spec, rules, run_start=run_start, progress=progress)
+        except ObjectMissing:
+            if spec.sobject != LEAD_HISTORY:
+                raise
+            notes.append("LeadHistory is not readable in this org; MQL times come from elsewhere")
+    _refresh_if_rules_changed(ctx, rules)
+    ctx.crash_point("after_pull")
+    return notes
+
+
+def _refresh_if_rules_changed(ctx: RunContext, rules: FactRules) -> None:
+    fingerprint = _fingerprint(rules)
+    with ctx.sessions() as session:
+        mark = repo_sync.get_watermark(session, FACT_RULES_MARK)
+        previous = mark.fields_hash if mark else None
+    if previous == fingerprint:
+        return
+    if previous is not None:
+        facts.refresh_every_lead(ctx.sessions, rules, ctx.now())
+    with ctx.sessions() as session:
+        repo_sync.save_watermark(session, FACT_RULES_MARK, now=ctx.now(), fields_hash=fingerprint)
+        session.commit()
