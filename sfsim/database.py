@@ -1,0 +1,45 @@
+"""All tables of one org, found by object name or by an id's key prefix."""
+
+from __future__ import annotations
+
+from sfsim import ids
+from sfsim.errors import invalid_type
+from sfsim.objects import standard_objects
+from sfsim.table import Table
+
+
+class Database:
+    """The org's tables. Not thread-safe by itself: the Org holds the lock."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Table] = {}
+        self._by_prefix: dict[str, Table] = {}
+        for definition in standard_objects():
+            table = Table(definition)
+            self._by_name[definition.name.lower()] = table
+            self._by_prefix[definition.prefix] = table
+
+    def table(self, name: str) -> Table:
+        """The table of object `name` (any case); INVALID_TYPE if the org has no such object."""
+        table = self._by_name.get(name.lower())
+        if table is None:
+            raise invalid_type(name)
+        return table
+
+    def has(self, name: str) -> bool:
+        """True if the org has object `name`."""
+        return name.lower() in self._by_name
+
+    def names(self) -> list[str]:
+        """Canonical names of every object."""
+        return [t.definition.name for t in self._by_name.values()]
+
+    def locate(self, record_id: str | None) -> tuple[Table, int] | None:
+        """The table and row of any id, or None when it names nothing alive in this org."""
+        if record_id is None or not ids.is_well_formed(record_id):
+            return None
+        table = self._by_prefix.get(ids.prefix_of(record_id))
+        if table is None:
+            return None
+        row = table.row_of(ids.to18(record_id))
+        return None if row is None else (table, row)

@@ -1,0 +1,73 @@
+"""Failures a test or benchmark can switch on, as a real org produces them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Faults:
+    """Fault switches; the Org lock guards them.
+
+    - `latency_ms`: added to every call (real orgs answer in tens of milliseconds).
+    - `unavailable`: the next K calls answer 503 with an HTML body.
+    - `expire_after`: after N more authenticated calls every issued token stops working.
+    - `lock_share`: that share of Collections records fails once with UNABLE_TO_LOCK_ROW.
+    - `query_timeouts`: the next K queries answer QUERY_TIMEOUT.
+    - `api_max` / `api_used`: the daily allocation; calls past it get REQUEST_LIMIT_EXCEEDED.
+    """
+
+    latency_ms: int = 0
+    unavailable: int = 0
+    expire_after: int | None = None
+    lock_share: float = 0.0
+    query_timeouts: int = 0
+    api_max: int = 100_000
+    api_used: int = 0
+    _locked_once: set[str] = field(default_factory=set, repr=False)
+    _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
+
+    def take_unavailable(self) -> bool:
+        """True (and one fewer left) if this call should answer 503."""
+        if self.unavailable <= 0:
+            return False
+        self.unavailable -= 1
+        return True
+
+    def take_expiry(self) -> bool:
+        """Count an authenticated call; True when the tokens expire now."""
+        if self.expire_after is None:
+            return False
+        if self.expire_after <= 0:
+            self.expire_after = None
+            return True
+        self.expire_after -= 1
+        return False
+
+    def take_query_timeout(self) -> bool:
+        """True (and one fewer left) if this query should time out."""
+        if self.query_timeouts <= 0:
+            return False
+        self.query_timeouts -= 1
+        return True
+
+    def lock_fails(self, record_id: str) -> bool:
+        """True the first time a record drawn into the lock share is written."""
+        if self.lock_share <= 0 or record_id in self._locked_once:
+            return False
+        if self._rng.random() >= self.lock_share:
+            return False
+        self._locked_once.add(record_id)
+        return True
+
+    def over_limit(self) -> bool:
+        """True when the daily allocation is used up."""
+        return self.api_used >= self.api_max
+
+    def reset(self) -> None:
+        """Switch every fault off (usage is kept)."""
+        self.latency_ms = self.unavailable = self.query_timeouts = 0
+        self.expire_after = None
+        self.lock_share = 0.0
+        self._locked_once.clear()

@@ -1,0 +1,106 @@
+"""Running SOQL against the org: matching, ordering, paging through server-side cursors.
+
+A cursor is a snapshot of the matched row numbers taken when the query runs; each page reads the
+rows' current values, as Salesforce does with its query locators.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sfsim import ids
+from sfsim.database import Database
+from sfsim.errors import SfError, malformed_query
+from sfsim.render import RowRenderer, row_renderer
+from sfsim.soql.evaluate import compile_condition, sort_rows
+from sfsim.soql.parser import parse
+from sfsim.soql.resolve import resolve
+
+DEFAULT_BATCH = 2000
+MIN_BATCH = 200
+_MAX_CURSORS = 500
+
+
+@dataclass
+class _Cursor:
+    rows: array[int]
+    render: RowRenderer
+    endpoint: str
+
+
+def batch_size_from(header: str | None) -> int:
+    """The page size asked for in `Sforce-Query-Options: batchSize=N` (200..2000)."""
+    if not header:
+        return DEFAULT_BATCH
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.strip().lower() == "batchsize" and value.strip().isdigit():
+            return max(MIN_BATCH, min(DEFAULT_BATCH, int(value)))
+    return DEFAULT_BATCH
+
+
+class QueryEngine:
+    """Runs statements and keeps their cursors. The caller holds the org lock."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
+        self._issued = 0
+
+    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int) -> dict[str, Any]:
+        """The first page of a query (or the count for `SELECT COUNT()`)."""
+        query = parse(soql)
+        table = self._db.table(query.sobject)
+        selected = []
+        seen: set[str] = set()
+        for path in query.fields:
+            resolved = resolve(self._db, table, path)
+            if resolved.key.lower() in seen:
+                raise malformed_query(soql, path.column, f"duplicate field selected: {path.text}")
+            seen.add(resolved.key.lower())
+            selected.append(resolved)
+        deleted = table.getter("IsDeleted")
+        exists = table.exists
+        where = compile_condition(self._db, table, query.where) if query.where else None
+        rows = [
+            r
+            for r in range(table.size)
+            if exists(r) and (include_deleted or not deleted(r)) and (where is None or where(r))
+        ]
+        if query.order:
+            sort_rows(self._db, table, rows, query.order)
+        if query.limit is not None:
+            del rows[query.limit :]
+        if query.count:
+            return {"totalSize": len(rows), "done": True, "records": []}
+        endpoint = "queryAll" if include_deleted else "query"
+        cursor = _Cursor(
+            array("q", rows), row_renderer(self._db, table, selected, version), endpoint
+        )
+        locator = ids.make_id("0r8", self._issued)
+        self._issued += 1
+        self._cursors[locator] = cursor
+        while len(self._cursors) > _MAX_CURSORS:
+            self._cursors.popitem(last=False)
+        return self._page(locator, cursor, 0, batch, version)
+
+    def more(self, token: str, *, version: str, batch: int) -> dict[str, Any]:
+        """The page at a `nextRecordsUrl` locator (`0r8...-2000`)."""
+        locator, _, offset = token.partition("-")
+        cursor = self._cursors.get(locator)
+        if cursor is None or not offset.isdigit() or int(offset) > len(cursor.rows):
+            raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        return self._page(locator, cursor, int(offset), batch, version)
+
+    def _page(self, locator: str, cursor: _Cursor, offset: int, batch: int, version: str
+              ) -> dict[str, Any]:  # fmt: skip
+        end = min(offset + batch, len(cursor.rows))
+        render = cursor.render
+        page: dict[str, Any] = {"totalSize": len(cursor.rows), "done": end >= len(cursor.rows)}
+        if end < len(cursor.rows):
+            page["nextRecordsUrl"] = f"/services/data/v{version}/{cursor.endpoint}/{locator}-{end}"
+        page["records"] = [render(r) for r in cursor.rows[offset:end]]
+        return page

@@ -1,0 +1,1 @@
+"""The SOQL subset the simulator understands: tokens, a recursive-descent parser, evaluation."""

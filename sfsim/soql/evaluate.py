@@ -1,0 +1,165 @@
+"""WHERE conditions compiled into row predicates, and ORDER BY as stable multi-key sorts.
+
+Compiling once per query keeps the per-row cost to a few closure calls, which is what lets a
+scan of a million leads finish in well under a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sfsim import ids
+from sfsim.database import Database
+from sfsim.errors import invalid_field
+from sfsim.schema import FieldDef, Kind
+from sfsim.soql.ast import And, Compare, Condition, In, Like, Literal, LitKind, Not, Or, OrderKey
+from sfsim.soql.resolve import resolve
+from sfsim.table import Table
+
+Predicate = Callable[[int], bool]
+
+_LITERAL_FOR_KIND = {
+    Kind.TEXT: (LitKind.STRING, "string", True),
+    Kind.ID: (LitKind.STRING, "id", True),
+    Kind.BOOL: (LitKind.BOOLEAN, "boolean", False),
+    Kind.INT: (LitKind.NUMBER, "number", False),
+    Kind.REAL: (LitKind.NUMBER, "number", False),
+    Kind.DATE: (LitKind.DATE, "date", False),
+    Kind.DATETIME: (LitKind.DATETIME, "dateTime", False),
+}
+
+
+def _is_text(definition: FieldDef) -> bool:
+    return definition.kind in (Kind.TEXT, Kind.ID)
+
+
+def _normalise(definition: FieldDef, literal: Literal) -> Any:
+    """A literal in the form the compiled comparison uses (text lowered, ids made 18-char)."""
+    wanted, type_name, quoted = _LITERAL_FOR_KIND[definition.kind]
+    if literal.kind is LitKind.NULL:
+        return None
+    if literal.kind is not wanted:
+        raise invalid_field(
+            f"value of filter criterion for field '{definition.name}' must be of type "
+            f"{type_name} and should {'' if quoted else 'not '}be enclosed in quotes"
+        )
+    if not _is_text(definition):
+        return literal.value
+    text = str(literal.value)
+    if definition.type in ("id", "reference") and len(text) == 15 and ids.is_well_formed(text):
+        text = ids.to18(text)
+    return text.lower()
+
+
+def _reader(db: Database, table: Table, condition: Compare | In | Like) -> tuple[FieldDef, Any]:
+    resolved = resolve(db, table, condition.path)
+    read = resolved.read
+    if _is_text(resolved.definition):
+
+        def lowered(row: int) -> str | None:
+            value = read(row)
+            return None if value is None else str(value).lower()
+
+        return resolved.definition, lowered
+    return resolved.definition, read
+
+
+def _compare(db: Database, table: Table, node: Compare) -> Predicate:
+    definition, read = _reader(db, table, node)
+    value = _normalise(definition, node.value)
+    op = node.op
+    if value is None:
+        if op == "=":
+            return lambda row: read(row) is None
+        if op == "!=":
+            return lambda row: read(row) is not None
+        raise invalid_field(f"invalid operator on field '{definition.name}' with null: {op}")
+    if op == "=":
+        return lambda row: read(row) == value
+    if op == "!=":
+        return lambda row: read(row) != value
+    compare: Callable[[Any, Any], bool] = {
+        "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+        ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    }[op]  # fmt: skip
+
+    def ordered(row: int) -> bool:
+        current = read(row)
+        return current is not None and compare(current, value)
+
+    return ordered
+
+
+def _in(db: Database, table: Table, node: In) -> Predicate:
+    definition, read = _reader(db, table, node)
+    wanted = frozenset(_normalise(definition, v) for v in node.values)
+    if node.negated:
+        return lambda row: read(row) not in wanted
+    return lambda row: read(row) in wanted
+
+
+def like_regex(pattern: str) -> re.Pattern[str]:
+    """LIKE as a regex: `%` any run, `_` one character, `\\%` and `\\_` literal; no case."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and pattern[i + 1 : i + 2] in ("%", "_"):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def _like(db: Database, table: Table, node: Like) -> Predicate:
+    definition, read = _reader(db, table, node)
+    if not _is_text(definition):
+        raise invalid_field(f"invalid operator on field '{definition.name}': LIKE")
+    matcher = like_regex(node.pattern).fullmatch
+
+    def matches(row: int) -> bool:
+        value = read(row)
+        return value is not None and matcher(value) is not None
+
+    return matches
+
+
+def compile_condition(db: Database, table: Table, node: Condition) -> Predicate:
+    """A predicate over row numbers of `table`; INVALID_FIELD for unknown or mistyped fields."""
+    if isinstance(node, Compare):
+        return _compare(db, table, node)
+    if isinstance(node, In):
+        return _in(db, table, node)
+    if isinstance(node, Like):
+        return _like(db, table, node)
+    if isinstance(node, Not):
+        inner = compile_condition(db, table, node.part)
+        return lambda row: not inner(row)
+    parts = [compile_condition(db, table, p) for p in node.parts]
+    if isinstance(node, And):
+        return lambda row: all(p(row) for p in parts)
+    assert isinstance(node, Or)
+    return lambda row: any(p(row) for p in parts)
+
+
+def sort_rows(db: Database, table: Table, rows: list[int], keys: tuple[OrderKey, ...]) -> None:
+    """Order `rows` in place by the ORDER BY keys (text without case, nulls where asked)."""
+    readers = []
+    for key in keys:
+        resolved = resolve(db, table, key.path)
+        readers.append((key, resolved.read, _is_text(resolved.definition)))
+    for key, read, text in reversed(readers):
+        null_rank = 0 if key.nulls_first != key.descending else 2
+
+        def sort_key(row: int, read: Callable[[int], Any] = read, text: bool = text,
+                     null_rank: int = null_rank) -> tuple[int, Any]:  # fmt: skip
+            value = read(row)
+            if value is None:
+                return (null_rank, 0)
+            return (1, str(value).lower() if text else value)
+
+        rows.sort(key=sort_key, reverse=key.descending)
