@@ -2,8 +2,9 @@
 
 It answers in Salesforce's shapes (query pages with `attributes`, Collections results with
 `statusCode` errors, the `Sforce-Limit-Info` header) and keeps its leads in memory, so a test
-checks the org state a run leaves, not the calls it made. Faults: 503 for the next K writes (with
-or without the write landing), rows that fail once with a given code, and a person's change applied just before the next pre-write read.
+checks the org state a run leaves, not the calls it made. Faults: 503 for the next K writes
+(with or without the write landing), rows that fail once with a given code, and a person's
+change applied just before the next pre-write read.
 """
 
 from __future__ import annotations
