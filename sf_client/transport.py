@@ -84,8 +84,10 @@ class Transport:
                 renewed, attempt = True, attempt - 1
                 self._renew(token)
             except SalesforceError as exc:
+                if not exc.is_transient or attempt >= self._retry.max_attempts:
+                    raise
                 delay = self._retry.delay(attempt, getattr(exc, "retry_after", None))
-                if not exc.is_transient or not self._retry.allows(attempt, waited, delay):
+                if not self._retry.allows(attempt, waited, delay):
                     raise
                 log.warning(
                     "%s %s failed (%s); try %d of %d in %.2fs",
