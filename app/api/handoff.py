@@ -1,0 +1,125 @@
+"""Handoff endpoints: the SLA status of open MQLs and the work list of them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime
+
+from app.api.auth import ReadAccess
+from app.api.errors import invalid
+from app.api.examples import LEADS_EXAMPLE, STATUS_EXAMPLE, documented
+from app.api.formats import FormatQuery, csv_response, wants_csv
+from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.deps import NowDep, RulesDep, SessionDep
+from app.reports.csv_rows import status_csv
+from app.reports.handoff import handoff_status
+from app.reports.leads import LeadKey, open_mqls
+from app.reports.models import HandoffStatus, OpenMql
+
+router = APIRouter(prefix="/handoff", tags=["handoff"], dependencies=ReadAccess)
+
+DEFAULT_WINDOW = timedelta(days=30)
+STATUS_CSV_EXAMPLE = "as_of,owner_id,owner_name,mql_open,pending,met,breached,stale,...\r\n"
+
+
+@router.get(
+    "/status",
+    response_model=HandoffStatus,
+    summary="SLA state of the open MQLs, overall and by owner",
+    responses=documented(STATUS_EXAMPLE, STATUS_CSV_EXAMPLE),
+)
+def get_status(
+    request: Request,
+    session: SessionDep,
+    active: RulesDep,
+    now: NowDep,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="start of the window for first-touch times and acceptance "
+            "(default: 30 days ago); a date-time with a zone",
+            examples=["2026-10-01T00:00:00Z"],
+        ),
+    ] = None,
+    format_: Annotated[FormatQuery, Query(alias="format")] = None,
+) -> HandoffStatus | Response:
+    """Counts of open MQLs by SLA state as of now (`stale`, `pending`, `met`, `breached`, first
+    match wins; `mql_at_unknown` apart), median and 90th percentile hours to first touch of MQLs
+    since `since`, the acceptance rate of exits from MQL since `since`, and the same per owner,
+    with the SLA settings applied (from the rules file's `sla`)."""
+    try:
+        start = since.astimezone(UTC) if since else now - DEFAULT_WINDOW
+    except OverflowError:
+        raise invalid("since", "`since` is out of range") from None
+    if start > now:
+        raise invalid("since", "`since` is in the future")
+    report = handoff_status(session, as_of=now, since=start, sla=active.sla)
+    if wants_csv(request, format_):
+        return csv_response(status_csv(report), "handoff-status")
+    return report
+
+
+def _aware(text: object) -> datetime:
+    value = datetime.fromisoformat(str(text))
+    if value.tzinfo is None:
+        raise ValueError("naive time in cursor")
+    return value.astimezone(UTC)
+
+
+def _after(cursor: str | None) -> tuple[datetime | None, LeadKey | None]:
+    """The `as_of` and last sort key a cursor carries; a 422 on `cursor` if it is forged."""
+    if cursor is None:
+        return None, None
+    as_of, rank, mql_at, lead_id = decode_cursor(cursor, 4)
+    try:
+        return _aware(as_of), LeadKey(int(rank), _aware(mql_at), str(lead_id))
+    except (TypeError, ValueError, OverflowError):
+        raise invalid("cursor", "not a cursor returned by this API") from None
+
+
+@router.get(
+    "/leads",
+    response_model=Page[OpenMql],
+    summary="Open MQLs, most urgent first",
+    responses=documented(LEADS_EXAMPLE),
+)
+def get_leads(
+    session: SessionDep,
+    active: RulesDep,
+    now: NowDep,
+    sla: Annotated[
+        Literal["pending", "met", "breached", "stale", "mql_at_unknown"] | None,
+        Query(description="only open MQLs in this SLA state", examples=["breached"]),
+    ] = None,
+    owner_id: Annotated[
+        str | None,
+        Query(description="only this owner's (user or queue Id)", max_length=18, examples=[None]),
+    ] = None,
+    limit: LimitQuery = 100,
+    cursor: CursorQuery = None,
+) -> Page[OpenMql]:
+    """Open MQLs with their SLA state, MQL time, first touch and scores: breached first, then
+    pending (closest to the deadline first), stale, met and those with no known MQL time. Pages
+    keep the `as_of` of the first page, so the order does not shift while paging."""
+    as_of, after = _after(cursor)
+    as_of = as_of or now
+    page = open_mqls(
+        session,
+        as_of=as_of,
+        sla=active.sla,
+        state=sla,
+        owner_id=owner_id,
+        limit=limit,
+        after=after,
+    )
+    next_cursor = None
+    if page.last is not None:
+        last = page.last
+        next_cursor = encode_cursor(
+            as_of.isoformat(), last.rank, last.mql_at.isoformat(), last.lead_id
+        )
+    return Page[OpenMql](items=page.items, next_cursor=next_cursor)

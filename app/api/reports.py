@@ -1,0 +1,122 @@
+"""Report endpoints: win/loss, funnel and rules, as JSON or CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from app.api.auth import ReadAccess
+from app.api.errors import invalid
+from app.api.examples import (
+    FUNNEL_EXAMPLE,
+    RULES_REPORT_EXAMPLE,
+    WIN_LOSS_EXAMPLE,
+    documented,
+)
+from app.api.formats import FormatQuery, csv_response, wants_csv
+from app.deps import RulesDep, SessionDep
+from app.reports.csv_rows import funnel_csv, rules_csv, win_loss_csv
+from app.reports.funnel import funnel
+from app.reports.models import Funnel, GroupBy, RulesReport, WinLoss
+from app.reports.rules_report import rules_report
+from app.reports.winloss import win_loss
+
+router = APIRouter(prefix="/reports", tags=["reports"], dependencies=ReadAccess)
+
+FromQuery = Annotated[
+    date | None,
+    Query(alias="from", description="first day of the period (inclusive)", examples=["2026-07-01"]),
+]
+ToQuery = Annotated[
+    date | None,
+    Query(description="last day of the period (inclusive)", examples=["2026-09-30"]),
+]
+
+
+def _period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
+    if start is not None and end is not None and start > end:
+        raise invalid("from", "`from` is after `to`")
+    return start, end
+
+
+WIN_LOSS_CSV_EXAMPLE = (
+    "from,to,group_by,group,group_label,segment,closed,won,lost,win_rate,win_rate_95_low,"
+    "win_rate_95_high,won_amount,lost_amount,difference_pp\r\n"
+    ",,,,,all,300,54,246,0.18,0.1409,0.2270,540000.0,2460000.0,5.0\r\n"
+)
+
+
+@router.get(
+    "/win-loss",
+    response_model=WinLoss,
+    summary="Win rate of all opportunities against those that did not start as MQLs",
+    responses=documented(WIN_LOSS_EXAMPLE, WIN_LOSS_CSV_EXAMPLE),
+)
+def get_win_loss(
+    request: Request,
+    session: SessionDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    group_by: Annotated[
+        GroupBy | None, Query(description="split the figures by this key", examples=["quarter"])
+    ] = None,
+    format_: Annotated[FormatQuery, Query(alias="format")] = None,
+) -> WinLoss | Response:
+    """Closed opportunities with `CloseDate` in the period: `all`, `excluding_mql` (did not start
+    as an MQL) and `mql_only`, each with won, lost, win rate, amounts and a 95% Wilson interval;
+    `difference_pp` is all minus excluding_mql; `mql_vs_non_mql_pp` compares MQL-originated with
+    the rest by a pooled two-proportion z-test; `mql_evidence` counts the MQL-originated by the
+    kind of evidence. Win rates are null when nothing closed."""
+    start, end = _period(start, end)
+    report = win_loss(session, start=start, end=end, group_by=group_by)
+    if wants_csv(request, format_):
+        return csv_response(win_loss_csv(report), "win-loss")
+    return report
+
+
+@router.get(
+    "/funnel",
+    response_model=Funnel,
+    summary="Lead to MQL to accepted to opportunity to won, by month the lead was created",
+    responses=documented(FUNNEL_EXAMPLE, "month,leads,mql,accepted,opportunity,won,...\r\n"),
+)
+def get_funnel(
+    request: Request,
+    session: SessionDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    format_: Annotated[FormatQuery, Query(alias="format")] = None,
+) -> Funnel | Response:
+    """Counts at each stage for leads created in the period, by creation month, with the
+    conversion rate between consecutive stages (null when the earlier stage is empty)."""
+    start, end = _period(start, end)
+    report = funnel(session, start=start, end=end)
+    if wants_csv(request, format_):
+        return csv_response(funnel_csv(report), "funnel")
+    return report
+
+
+@router.get(
+    "/rules",
+    response_model=RulesReport,
+    summary="How leads matched by each rule of the active rules convert",
+    responses=documented(
+        RULES_REPORT_EXAMPLE, "kind,name,leads,mql,converted,closed,won,win_rate\r\n"
+    ),
+)
+def get_rules_report(
+    request: Request,
+    session: SessionDep,
+    active: RulesDep,
+    format_: Annotated[FormatQuery, Query(alias="format")] = None,
+) -> RulesReport | Response:
+    """Per rule of the active rules (by place, like `fit[0]`): the leads it matched in their
+    latest decision under these rules, the MQLs among them, those converted and won, and the win
+    rate; and the leads held back by each missing field. This is how marketing tunes rules."""
+    report = rules_report(session, rules_hash=active.content_hash, rules_version=active.version)
+    if wants_csv(request, format_):
+        return csv_response(rules_csv(report), "rules")
+    return report

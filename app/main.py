@@ -1,0 +1,81 @@
+"""The FastAPI application: `create_app(settings)` builds it; nothing is built at import.
+
+The lifespan owns the long-lived things (engine, sessionmaker, rules cache, metrics registry,
+sync runner, scheduler) and puts them on `app.state`, where the dependencies in `app.deps` find
+them. One process runs the API and, unless told not to, the scheduler: the sync job must not run
+in several workers at once, so `handoff serve` runs a single worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
+from app.api.rules_state import RulesCache
+from app.api.sync_runner import SyncRunner
+from app.metrics import build_registry
+from app.settings import Settings, load_settings
+from app.store.db import make_engine, make_sessionmaker
+
+log = logging.getLogger("handoff.api")
+
+DESCRIPTION = """\
+Handoff runs the marketing-to-sales lead handoff for a Salesforce org. These endpoints answer
+RevOps' questions (is every MQL touched within the SLA; do MQLs win more often than other leads)
+and let admins drive the service.
+
+Every endpoint except `/healthz`, `/readyz`, `/docs` and `/openapi.json` needs an API key from
+`HANDOFF_API_KEYS`, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reports answer
+JSON, or CSV with `Accept: text/csv` or `?format=csv`.
+"""
+
+
+@contextmanager
+def _resources(app: FastAPI, settings: Settings, start_scheduler: bool) -> Iterator[None]:
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.rules = RulesCache(settings.rules)
+    app.state.metrics = build_registry(sessions, app.state.rules)
+    app.state.sync_runner = SyncRunner(settings, sessions)
+    scheduler = None
+    if start_scheduler and settings.sync_interval > 0:
+        from app.scheduler import build_scheduler
+
+        scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
+        scheduler.start()
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        app.state.sync_runner.wait()
+        engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, start_scheduler: bool = True) -> FastAPI:
+    """The API over the store named in `settings` (read from the environment when None)."""
+    chosen = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        with _resources(app, chosen, start_scheduler):
+            yield
+
+    app = FastAPI(
+        title="Handoff",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    for module in (health, handoff, reports, sync, rules, audit, metrics):
+        app.include_router(module.router)
+    errors.install(app)
+    return app

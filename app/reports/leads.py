@@ -1,0 +1,92 @@
+"""The open-MQL work list: most urgent first, in pages that stay stable while people read them.
+
+The order is (urgency rank, MQL time, lead Id), all computed as of one `as_of`; the API keeps that
+`as_of` in the cursor, so a lead cannot jump pages because the clock moved between requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.reports.models import OpenMql, SlaSettings
+from app.reports.names import user_names
+from app.reports.sla import open_mql, sla_state, urgency
+from app.store.models import Lead
+from app.store.types import UtcDateTime
+
+# Sorts MQLs with no known time (the last rank anyway) consistently in the keyset.
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class LeadKey:
+    """Where a page ended: the sort key of its last lead."""
+
+    rank: int
+    mql_at: datetime
+    lead_id: str
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    items: list[OpenMql]
+    last: LeadKey | None
+
+
+def open_mqls(
+    session: Session,
+    *,
+    as_of: datetime,
+    sla: SlaSettings,
+    state: str | None = None,
+    owner_id: str | None = None,
+    limit: int = 100,
+    after: LeadKey | None = None,
+) -> LeadPage:
+    """One page of open MQLs after `after`; `last` is set when more may follow."""
+    rank = urgency(as_of, sla).label("rank")
+    state_column = sla_state(as_of, sla).label("sla")
+    clock = func.coalesce(Lead.mql_at, literal(_NO_TIME, UtcDateTime()))
+    columns = (
+        Lead.id,
+        Lead.owner_id,
+        Lead.mql_at,
+        Lead.first_touch_at,
+        Lead.hours_to_first_touch,
+        Lead.fit,
+        Lead.interest,
+    )
+    query = select(*columns, rank, state_column).where(open_mql())
+    if state is not None:
+        query = query.where(sla_state(as_of, sla) == state)
+    if owner_id is not None:
+        query = query.where(Lead.owner_id == owner_id)
+    if after is not None:
+        marker = (after.rank, literal(after.mql_at, UtcDateTime()), after.lead_id)
+        query = query.where(tuple_(urgency(as_of, sla), clock, Lead.id) > tuple_(*marker))
+    query = query.order_by(urgency(as_of, sla), clock, Lead.id).limit(limit + 1)
+    rows = session.execute(query).all()
+    names = user_names(session, (row.owner_id for row in rows[:limit]))
+    items = [
+        OpenMql(
+            lead_id=row.id,
+            owner_id=row.owner_id,
+            owner_name=names.get(row.owner_id or ""),
+            mql_at=row.mql_at,
+            first_touch_at=row.first_touch_at,
+            hours_to_first_touch=row.hours_to_first_touch,
+            sla=row.sla,
+            fit=row.fit,
+            interest=row.interest,
+        )
+        for row in rows[:limit]
+    ]
+    last = None
+    if len(rows) > limit:
+        tail = rows[limit - 1]
+        last = LeadKey(int(tail.rank), tail.mql_at or _NO_TIME, tail.id)
+    return LeadPage(items=items, last=last)

@@ -1,0 +1,158 @@
+"""What the reports answer: pydantic models, so the API's OpenAPI schema and the CLI share them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+GroupBy = Literal["quarter", "month", "lead_source", "owner"]
+SlaState = Literal["stale", "pending", "met", "breached"]
+SLA_STATES: tuple[SlaState, ...] = ("stale", "pending", "met", "breached")
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+
+class RateInterval(Report):
+    low: float
+    high: float
+
+
+class Segment(Report):
+    """Closed opportunities of one segment; `win_rate` is null when none closed."""
+
+    closed: int
+    won: int
+    lost: int
+    win_rate: float | None
+    won_amount: float
+    lost_amount: float
+    win_rate_95: RateInterval | None = Field(description="95% Wilson score interval")
+
+
+class Comparison(Report):
+    """MQL-originated against the rest: difference and pooled z-test."""
+
+    difference_pp: float | None
+    z: float | None
+    p_value: float | None
+
+
+class WinLossGroup(Report):
+    key: str | None
+    label: str | None = None
+    all: Segment
+    excluding_mql: Segment
+    mql_only: Segment
+    difference_pp: float | None
+
+
+class WinLoss(Report):
+    from_: date | None = Field(alias="from", serialization_alias="from")
+    to: date | None
+    all: Segment
+    excluding_mql: Segment
+    mql_only: Segment
+    difference_pp: float | None = Field(description="all minus excluding_mql, percentage points")
+    mql_vs_non_mql_pp: Comparison
+    mql_evidence: dict[str, int] = Field(
+        description="closed MQL-originated opportunities by the kind of evidence for them"
+    )
+    methods: dict[str, str]
+    group_by: GroupBy | None = None
+    groups: list[WinLossGroup] | None = None
+
+
+class SlaSettings(Report):
+    first_touch_hours: float
+    stale_days: float
+
+
+class StateCounts(Report):
+    mql_open: int = 0
+    pending: int = 0
+    met: int = 0
+    breached: int = 0
+    stale: int = 0
+    mql_at_unknown: int = 0
+
+
+class OwnerStatus(StateCounts):
+    owner_id: str | None
+    owner_name: str | None = None
+    median_hours_to_first_touch: float | None = None
+    p90_hours_to_first_touch: float | None = None
+    acceptance_rate: float | None = None
+
+
+class Acceptance(Report):
+    accepted: int
+    converted: int
+    rejected: int
+    other_exits: int
+    rate: float | None
+
+
+class HandoffStatus(StateCounts):
+    as_of: datetime
+    since: datetime
+    sla_hours: SlaSettings
+    median_hours_to_first_touch: float | None
+    p90_hours_to_first_touch: float | None
+    acceptance_rate: float | None
+    acceptance: Acceptance
+    methods: dict[str, str]
+    by_owner: list[OwnerStatus]
+
+
+class OpenMql(Report):
+    lead_id: str
+    owner_id: str | None
+    owner_name: str | None
+    mql_at: datetime | None
+    first_touch_at: datetime | None
+    hours_to_first_touch: float | None
+    sla: SlaState | Literal["mql_at_unknown"]
+    fit: int | None
+    interest: int | None
+
+
+class FunnelMonth(Report):
+    month: str | None
+    leads: int
+    mql: int
+    accepted: int
+    opportunity: int
+    won: int
+    lead_to_mql: float | None
+    mql_to_accepted: float | None
+    accepted_to_opportunity: float | None
+    opportunity_to_won: float | None
+
+
+class Funnel(Report):
+    from_: date | None = Field(alias="from", serialization_alias="from")
+    to: date | None
+    months: list[FunnelMonth]
+    total: FunnelMonth
+
+
+class RuleRow(Report):
+    rule: str
+    leads_matched: int
+    mql: int
+    converted: int
+    closed: int = Field(description="closed opportunities the converted leads became")
+    won: int
+    win_rate: float | None = Field(description="won / closed")
+
+
+class RulesReport(Report):
+    rules_version: str | None
+    rules_hash: str | None
+    leads_decided: int
+    rules: list[RuleRow]
+    held_by_missing_field: dict[str, int]

@@ -1,0 +1,64 @@
+"""The SLA state of an open MQL as one SQL expression, per the SPEC's Definitions.
+
+First match wins: `stale` (no touch and no status change for `stale_days` since the later of the
+MQL time and the last touch, which the sync keeps in `sla_clock_at`), `pending` (no first touch,
+still inside `first_touch_hours`), `met` (first touch inside the SLA), `breached` (late, or none
+and past the SLA). MQLs with no known MQL time are `mql_at_unknown` and kept out of SLA figures.
+
+The cut-offs are computed in Python from `as_of` and bound as parameters, so the expression is
+plain column-against-value comparisons on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, literal
+from sqlalchemy.types import Integer
+
+from app.reports.models import SlaSettings
+from app.store.models import Lead
+from app.store.types import UtcDateTime
+
+UNKNOWN = "mql_at_unknown"
+# Most urgent first: late ones, then those about to be late, then the forgotten, then the fine.
+URGENCY = ("breached", "pending", "stale", "met", UNKNOWN)
+
+
+def open_mql() -> ColumnElement[bool]:
+    """Leads that are MQLs right now and still exist in the org."""
+    return and_(Lead.is_open_mql.is_(True), Lead.is_deleted.is_(False), Lead.purged.is_(False))
+
+
+def _at(value: datetime) -> ColumnElement[Any]:
+    return literal(value, UtcDateTime())
+
+
+def _conditions(as_of: datetime, sla: SlaSettings) -> list[tuple[ColumnElement[bool], str]]:
+    stale_cutoff = as_of - timedelta(days=sla.stale_days)
+    due_cutoff = as_of - timedelta(hours=sla.first_touch_hours)
+    clock = func.coalesce(Lead.sla_clock_at, Lead.mql_at)
+    touched_in_time = func.coalesce(Lead.hours_to_first_touch, sla.first_touch_hours + 1)
+    return [
+        (Lead.mql_at.is_(None), UNKNOWN),
+        (clock <= _at(stale_cutoff), "stale"),
+        (and_(Lead.first_touch_at.is_(None), Lead.mql_at > _at(due_cutoff)), "pending"),
+        (
+            and_(Lead.first_touch_at.is_not(None), touched_in_time <= sla.first_touch_hours),
+            "met",
+        ),
+    ]
+
+
+def sla_state(as_of: datetime, sla: SlaSettings) -> ColumnElement[str]:
+    """The state name of each open MQL as of `as_of`."""
+    return case(*_conditions(as_of, sla), else_="breached")
+
+
+def urgency(as_of: datetime, sla: SlaSettings) -> ColumnElement[int]:
+    """A sort rank for `sla_state` (0 is most urgent), from the same conditions."""
+    ranked = [
+        (cond, literal(URGENCY.index(name), Integer())) for cond, name in _conditions(as_of, sla)
+    ]
+    return case(*ranked, else_=literal(URGENCY.index("breached"), Integer()))
