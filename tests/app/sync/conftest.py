@@ -1,0 +1,90 @@
+"""Fixtures for pull tests: a respx-backed org, a rules file, settings on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.settings import Settings
+from app.store.db import make_sessionmaker
+from app.sync.run import SalesforceFactory
+from sf_client import AccessTokenAuth, SalesforceClient
+from tests.app.sync.fake_org import INSTANCE, REP, REP_2, FakeOrg
+
+RULES = f"""\
+version: 1
+statuses:
+  mql: "Marketing Qualified"
+  eligible_from: ["Open - Not Contacted", "Nurturing"]
+  accepted: ["Sales Qualified", "Working - Contacted"]
+  rejected: ["Closed - Not Converted"]
+fit:
+  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
+interest:
+  - {{field: Country, op: eq, value: "US", points: 30}}
+thresholds: {{fit: 40, interest: 25}}
+assignment:
+  routes:
+    - pool: ["{REP}", "{REP_2}"]
+"""
+
+
+@pytest.fixture
+def org() -> Iterator[FakeOrg]:
+    fake = FakeOrg()
+    with respx.mock(assert_all_called=False) as router:
+        fake.install(router)
+        yield fake
+
+
+@pytest.fixture
+def rules_path(tmp_path: Path) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def settings(database_url: str, rules_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        rules=rules_path,
+        pull_batch_size=200,
+        lookback_seconds=60,
+    )
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def sf_factory(org: FakeOrg) -> SalesforceFactory:
+    @contextmanager
+    def factory() -> Iterator[SalesforceClient]:
+        with httpx.Client() as http:
+            yield SalesforceClient(
+                http, AccessTokenAuth(INSTANCE, "tok-secret"), sleep=lambda s: None
+            )
+
+    return factory
+
+
+class Clock:
+    """A settable clock: runs take `now` from here, never from the machine."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
