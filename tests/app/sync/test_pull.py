@@ -148,7 +148,8 @@ class TestDeletes:
         clock.now += timedelta(days=1)
         run = _sync(settings, sessions, sf_factory, clock)
         row = _leads(sessions)[purged["Id"]]
-        assert row.purged and row.is_deleted
+        assert row.purged
+        assert row.is_deleted
         assert run.counts["deleted"]["Lead"] == 1
 
 
@@ -198,4 +199,5 @@ class TestRulesFields:
 
         assert run.state == "failed"
         assert run.message is not None
-        assert "Shoe_Size__c" in run.message and "rules file" in run.message
+        assert "Shoe_Size__c" in run.message
+        assert "rules file" in run.message
