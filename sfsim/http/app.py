@@ -1,0 +1,72 @@
+"""The Starlette application: Salesforce's paths, with and without trailing slashes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sfsim.errors import not_found
+from sfsim.http import collections, control, oauth, rest
+from sfsim.http.gate import Handler, error_response, json_response, run
+from sfsim.org import Org
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+DATA = "/services/data/v{version}"
+
+
+def _rest(handler: Handler) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        return await run(request.app.state.org, request, handler)
+
+    return endpoint
+
+
+def _both(path: str, endpoint: Endpoint, methods: list[str]) -> list[BaseRoute]:
+    return [Route(path, endpoint, methods=methods), Route(path + "/", endpoint, methods=methods)]
+
+
+async def _versions(request: Request) -> Response:
+    return json_response(rest.versions(), 200, request.app.state.org)
+
+
+async def _not_found(request: Request, _exc: Exception) -> Response:
+    return error_response(not_found(), request.app.state.org)
+
+
+def _routes() -> list[BaseRoute]:
+    table: list[tuple[str, Handler, list[str]]] = [
+        (DATA, rest.resources, ["GET"]),
+        (f"{DATA}/limits", rest.limits, ["GET"]),
+        (f"{DATA}/query", rest.query, ["GET"]),
+        (f"{DATA}/queryAll", rest.query_all, ["GET"]),
+        (f"{DATA}/query/{{locator}}", rest.query_more, ["GET"]),
+        (f"{DATA}/queryAll/{{locator}}", rest.query_more, ["GET"]),
+        (f"{DATA}/sobjects/{{sobject}}/describe", rest.describe_object, ["GET"]),
+        (f"{DATA}/sobjects/{{sobject}}/deleted", rest.deleted, ["GET"]),
+        (f"{DATA}/sobjects/{{sobject}}/updated", rest.updated, ["GET"]),
+        (f"{DATA}/sobjects/{{sobject}}/{{record_id}}", rest.get_record, ["GET"]),
+        (f"{DATA}/composite/sobjects", collections.update_collection, ["PATCH"]),
+    ]
+    routes: list[BaseRoute] = _both("/services/data", _versions, ["GET"])
+    for path, handler, methods in table:
+        routes += _both(path, _rest(handler), methods)
+    routes += [
+        Route(f"{DATA}/sobjects/{{sobject}}/{{record_id}}", _rest(rest.patch_record),
+              methods=["PATCH"]),
+        Route("/services/oauth2/token", oauth.token, methods=["POST"]),
+        Route("/services/oauth2/userinfo", oauth.userinfo, methods=["GET", "POST"]),
+        *control.ROUTES,
+    ]  # fmt: skip
+    return routes
+
+
+def create_app(org: Org) -> Starlette:
+    """An ASGI app serving `org` (the org is shared: control calls and requests see one state)."""
+    app = Starlette(routes=_routes(), exception_handlers={404: _not_found, 405: _not_found})
+    app.router.redirect_slashes = False
+    app.state.org = org
+    return app
