@@ -15,7 +15,7 @@ from app.handoff.rules_file import RulesFileError, parse_rules_text, read_rules_
 from app.settings import load_settings
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import require_current_schema
-from rules import RuleSet
+from rules import RuleSet, check_text
 
 rules_app = typer.Typer(help="Check rules files and explain decisions.", no_args_is_help=True)
 
@@ -28,13 +28,13 @@ def check(
 ) -> None:
     """Validate a rules file: one `FILE:LINE: place: message` line per problem."""
     path = file if file is not None else load_settings().rules
-    try:
-        ruleset = parse_rules_text(read_rules_text(path), str(path))
-    except RulesFileError as invalid:
-        for line in invalid.lines:
+    result = check_text(read_rules_text(path), str(path))
+    if not result.ok:
+        for line in result.lines:
             sys.stderr.write(line + "\n")
-        raise typer.Exit(ExitCode.FAILURE) from None
-    typer.echo(f"{path}: valid (version {ruleset.version}, hash {ruleset.content_hash[:12]})")
+        raise typer.Exit(ExitCode.FAILURE)
+    for line in result.lines:
+        typer.echo(line)
 
 
 @rules_app.command("explain")
