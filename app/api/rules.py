@@ -29,7 +29,8 @@ interest:
 thresholds: {fit: 30, interest: 25}
 assignment:
   routes:
-    - pool: ["00G000000000001AAA"]
+    - pool: ["00G000000000001EAA"]
+sla: {first_touch_hours: 24, stale_days: 14}
 """
 
 RulesBody = Annotated[
