@@ -149,12 +149,17 @@ class FakeOrg:
         return record
 
     def install(self, router: respx.Router) -> None:
+        self.router = router
         router.route(host="acme.my.salesforce.com").mock(side_effect=self._handle)
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
         for fault in list(self.faults):
-            answer = fault(request)
+            try:
+                answer = fault(request)
+            except BaseException:
+                self.faults.remove(fault)
+                raise
             if answer is not None:
                 self.faults.remove(fault)
                 return self._with_usage(answer)
