@@ -15,7 +15,9 @@ import click
 import typer
 
 from app.cli import connection, rules
+from app.cli.db import db_app
 from app.cli.output import error
+from app.cli.sync import sync_command
 from app.errors import ExitCode, HandoffError
 from app.settings import SettingsError
 
@@ -39,6 +41,8 @@ def show_version() -> None:
 
 cli.command("check-connection")(connection.check_connection)
 cli.add_typer(rules.rules_app, name="rules")
+cli.command("sync")(sync_command)
+cli.add_typer(db_app, name="db")
 
 
 def _failure_message(exc: BaseException) -> tuple[str, ExitCode] | None:

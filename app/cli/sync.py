@@ -1,0 +1,96 @@
+"""`handoff sync [--full] [--dry-run]`: one sync now, the same `run_sync` the scheduler calls.
+
+On a terminal a live display counts records per object as pages are stored; elsewhere only the
+summary's `key=value` lines are printed, for scripts and log collectors. Exit status: 0 done,
+3 partial (writes queued for retry), 1 failed, 75 another sync holds the lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from app.cli.context import open_store
+from app.cli.output import Output
+from app.errors import ExitCode, HandoffError
+from app.salesforce import connect
+from app.settings import load_salesforce_settings, load_settings
+from app.store.models import SyncRun
+from app.sync import pull
+from app.sync.run import run_sync
+
+
+@contextmanager
+def _display(out: Output) -> Iterator[pull.Progress | None]:
+    """A live records-per-object display on a terminal; nothing otherwise."""
+    if not out.terminal:
+        yield None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description:<12}"),
+        TextColumn("{task.fields[n]}"),
+    )
+    with Progress(*columns, console=out.console) as display:
+        tasks: dict[str, Any] = {}
+
+        def update(sobject: str, stored: int) -> None:
+            if sobject not in tasks:
+                tasks[sobject] = display.add_task(sobject, total=None, n="0 records")
+            display.update(tasks[sobject], n=f"{stored:,} records")
+
+        yield update
+
+
+def summary(run: SyncRun) -> dict[str, Any]:
+    """The run's figures, flat, in a stable order (the plain output's keys)."""
+    counts = dict(run.counts or {})
+    fields: dict[str, Any] = {"run_id": run.id, "state": run.state}
+    fields |= {"full": run.full, "dry_run": run.dry_run}
+    for sobject, number in sorted((counts.pop("pulled", None) or {}).items()):
+        fields[f"pulled_{sobject}"] = number
+    for sobject, number in sorted((counts.pop("deleted", None) or {}).items()):
+        fields[f"deleted_{sobject}"] = number
+    counts.pop("held_by_field", None)
+    fields |= counts
+    if run.finished_at is not None:
+        fields["seconds"] = round((run.finished_at - run.started_at).total_seconds(), 1)
+    fields["message"] = run.message
+    return fields
+
+
+def sync_command(
+    full: Annotated[bool, typer.Option("--full", help="Re-read every record.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Decide and record, write nothing (even when live).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> int:
+    """Pull the org's changes, decide, and (live) write back; one run, now."""
+    settings = load_settings()
+    sf_settings = load_salesforce_settings()
+    engine, sessions = open_store(settings)
+    out = Output(as_json=as_json)
+    try:
+        with _display(out) as progress:
+            run = run_sync(
+                settings,
+                sessions,
+                lambda: connect(sf_settings, settings),
+                full=full,
+                dry_run=dry_run,
+                trigger="cli",
+                now=lambda: datetime.now(UTC),
+                progress=progress,
+            )
+    finally:
+        engine.dispose()
+    out.record(f"Sync run {run.id}", summary(run))
+    if run.state == "failed":
+        raise HandoffError(run.message or "the sync failed")
+    return ExitCode.PARTIAL if run.state == "partial" else ExitCode.OK
