@@ -26,15 +26,21 @@ SOAP_LOGIN_API_VERSION = "64.0"
 """The last API version that still serves SOAP `login()`."""
 
 
-class _TimeoutSession(requests.Session):
-    """A session whose requests time out: simple-salesforce passes no timeout of its own."""
+class _PinnedSession(requests.Session):
+    """A session that always sends its timeout and CA trust.
 
-    def __init__(self, timeout: float) -> None:
+    simple-salesforce passes no timeout, and requests lets REQUESTS_CA_BUNDLE override a
+    session's `verify`; both are pinned per request so neither can be lost.
+    """
+
+    def __init__(self, timeout: float, verify: str | bool) -> None:
         super().__init__()
         self._timeout = timeout
+        self.verify = verify
 
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self._timeout)
+        kwargs.setdefault("verify", self.verify)
         return super().request(method, url, *args, **kwargs)
 
 
@@ -72,8 +78,7 @@ class SoapPasswordAuth:
             "Move to JWT bearer or client credentials.",
             SOAP_LOGIN_API_VERSION,
         )
-        with _TimeoutSession(self._timeout) as session:
-            session.verify = self._verify
+        with _PinnedSession(self._timeout, self._verify) as session:
             session_id, host = self._login(session)
         scheme = urlsplit(self.login_url).scheme
         return Token(session_id, scheme + "://" + host, None, datetime.now(UTC))

@@ -14,6 +14,7 @@ from sf_client import (
     RequestLimitExceeded,
     RetryPolicy,
     SalesforceClient,
+    SalesforceError,
     Unavailable,
 )
 from tests.sf_client.conftest import BASE, error, html_503, payload, sf_response
@@ -190,7 +191,8 @@ def test_other_client_errors_are_not_retried(
 ) -> None:
     route = sf.get(BASE + "/limits/").mock(return_value=error(name, status))
 
-    with pytest.raises(Exception):  # noqa: B017, PT011 (the type is test_errors' concern)
+    with pytest.raises(SalesforceError) as caught:
         client.limits()
 
     assert route.call_count == 1
+    assert not caught.value.is_transient
