@@ -226,8 +226,8 @@ def test_soap_login_posts_the_envelope_with_api_64_and_warns(
     body = str(call.request.body)
     assert "<n1:username>int@acme.com</n1:username>" in body
     assert "<n1:password>pa55wordSecTok123</n1:password>" in body
-    assert call.request.req_kwargs["verify"] == "/etc/ca.pem"
-    assert call.request.req_kwargs["timeout"] == 30.0
+    assert call.request.req_kwargs["verify"] == "/etc/ca.pem"  # type: ignore[attr-defined]
+    assert call.request.req_kwargs["timeout"] == 30.0  # type: ignore[attr-defined]
     assert token.access_token == "00D5g000004XyZa!AQ8AQSoapSessionId"
     assert token.instance_url == INSTANCE
     assert any("legacy" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)

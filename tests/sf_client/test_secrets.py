@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Iterator
+from functools import partial
 from urllib.parse import parse_qs
 
 import httpx
@@ -18,6 +19,7 @@ import respx
 
 from sf_client import (
     AccessTokenAuth,
+    Authenticator,
     ClientCredentialsAuth,
     JwtBearerAuth,
     RefreshTokenAuth,
@@ -122,7 +124,7 @@ def test_token_flow_error_paths_leak_nothing(
 
     sf.post(TOKEN_URL).mock(side_effect=echo_form)
     sf.post("https://login.salesforce.com/services/oauth2/token").mock(side_effect=echo_form)
-    modes = [
+    modes: list[Authenticator] = [
         RefreshTokenAuth(REFRESH, "3MVG9.key", CLIENT_SECRET, "acme.my"),
         ClientCredentialsAuth("3MVG9.key", CLIENT_SECRET, "acme.my"),
         JwtBearerAuth("int@acme.com", "3MVG9.key", private_pem, "login"),
@@ -132,7 +134,7 @@ def test_token_flow_error_paths_leak_nothing(
 
     with caplog.at_level(logging.DEBUG):
         for auth in modes:
-            caught += failures(lambda auth=auth: auth.authenticate(http))
+            caught += failures(partial(auth.authenticate, http))
             caught += failures(make_client(auth).limits)
 
     assert len(caught) == 2 * len(modes)
