@@ -93,7 +93,8 @@ AUDIT_EXAMPLE = {
 
 
 def _entry(decision: Decision, writes: list[Write]) -> AuditEntry:
-    fields = {name: getattr(decision, name) for name in AuditEntry.model_fields if name != "writes"}
+    skip = ("writes", "decision_id")
+    fields = {name: getattr(decision, name) for name in AuditEntry.model_fields if name not in skip}
     fields["decision_id"] = decision.id
     return AuditEntry(
         **fields,

@@ -32,7 +32,7 @@ FromQuery = Annotated[
 ]
 ToQuery = Annotated[
     date | None,
-    Query(description="last day of the period (inclusive)", examples=["2026-09-30"]),
+    Query(alias="to", description="last day of the period (inclusive)", examples=["2026-09-30"]),
 ]
 
 

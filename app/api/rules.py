@@ -19,9 +19,9 @@ RULES_YAML_EXAMPLE = """\
 version: 8
 statuses:
   mql: "Marketing Qualified"
-  eligible_from: ["Open - Not Contacted"]
-  accepted: ["Working - Contacted"]
-  rejected: ["Disqualified"]
+  eligible_from: ["Open - Not Contacted", "Nurturing"]
+  accepted: ["Sales Qualified", "Working - Contacted"]
+  rejected: ["Closed - Not Converted"]
 fit:
   - {field: NumberOfEmployees, op: gte, value: 100, points: 30}
 interest:

@@ -109,6 +109,7 @@ class TestPeriodAndGroups:
         session.commit()
         months = win_loss(session, group_by="month").groups
         sources = win_loss(session, group_by="lead_source").groups
-        assert months is not None and sources is not None
+        assert months is not None
+        assert sources is not None
         assert [g.key for g in months] == ["2026-07", "2026-08"]
         assert [(g.key, g.all.closed, g.all.win_rate) for g in sources] == [("Webinar", 2, 0.5)]
