@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from rules.values import as_bool, as_date, as_datetime, as_number, is_blank
+from rules.values import as_bool, as_date, as_datetime, as_number
 
 Fields = Mapping[str, Any]
 Predicate = Callable[[Fields], bool]
@@ -66,9 +66,9 @@ def compile_condition(
     if op == "matches":
         return _matches(field, re.compile(value))
     if op == "exists":
-        return lambda fields: not is_blank(fields.get(field))
+        return _negate(_missing(field))
     if op == "missing":
-        return lambda fields: is_blank(fields.get(field))
+        return _missing(field)
     return _SIMPLE[op](field, value)
 
 
@@ -77,6 +77,14 @@ def _bound(value: Any) -> Bound:
     if bound is None:
         raise ValueError(f"{value!r} is not a number or date")
     return bound
+
+
+def _missing(field: str) -> Predicate:
+    def missing(fields: Fields) -> bool:
+        got = fields.get(field)
+        return got is None or (isinstance(got, str) and not got.strip())
+
+    return missing
 
 
 def _negate(predicate: Predicate) -> Predicate:
@@ -95,8 +103,7 @@ def _eq(field: str, value: Any) -> Predicate:
         bound = _bound(value)
         return _between(field, bound, bound)
     if isinstance(value, int | float):
-        target = float(value)
-        return lambda fields: as_number(fields.get(field)) == target
+        return _between_numbers(field, float(value), float(value))
     text = str(value).casefold()
 
     def equals(fields: Fields) -> bool:
@@ -173,15 +180,23 @@ def _between_numbers(field: str, low: float, high: float) -> Predicate:
 
 
 def _contains(field: str, targets: tuple[str, ...], multi_select: bool | None) -> Predicate:
+    wanted = frozenset(targets)
+
     def contains(fields: Fields) -> bool:
         got = fields.get(field)
         if not isinstance(got, str):
             return False
         text = got.casefold()
+        # Plain loops, not any(...): a generator per call costs more than the test itself.
         if multi_select or (multi_select is None and ";" in text):
-            elements = {element.strip() for element in text.split(";")}
-            return any(target in elements for target in targets)
-        return any(target in text for target in targets)
+            for element in text.split(";"):  # noqa: SIM110
+                if element.strip() in wanted:
+                    return True
+            return False
+        for target in targets:  # noqa: SIM110
+            if target in text:
+                return True
+        return False
 
     return contains
 

@@ -47,7 +47,8 @@ class RuleSet:
 
     `content_hash` is the sha256 of the exact text, so any edit (not only a new `version`) tells
     the app to decide every eligible lead again. `lines` maps each place in the file to its line,
-    for the org check's messages.
+    for the org check's messages. The flat copies of a few model values (`mql_status`,
+    thresholds, `handoff_requires`) save `decide` attribute hops on every lead.
     """
 
     model: RulesFile
@@ -59,6 +60,10 @@ class RuleSet:
     routes: tuple[CompiledRoute, ...]
     eligible_from: frozenset[str]
     reassign_from: frozenset[str]
+    mql_status: str
+    fit_threshold: int
+    interest_threshold: int
+    handoff_requires: tuple[str, ...]
 
     @property
     def version(self) -> int | str:
@@ -107,6 +112,10 @@ def compile_rules(
                      for i, route in enumerate(model.assignment.routes)),
         eligible_from=frozenset(model.statuses.eligible_from),
         reassign_from=frozenset(to18(user) for user in model.assignment.reassign_from),
+        mql_status=model.statuses.mql,
+        fit_threshold=model.thresholds.fit,
+        interest_threshold=model.thresholds.interest,
+        handoff_requires=tuple(model.handoff_requires),
     )  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: each area's runs, started with `python -m bench.<area>.run` from the repo root."""
