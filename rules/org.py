@@ -60,7 +60,7 @@ def check_against_org(ruleset: RuleSet, facts: OrgFacts) -> list[Issue]:
         *_people(ruleset, facts),
     ]
     issues = [
-        Issue(line_of(dict(ruleset.lines), path), place_of(path), message, severity)
+        Issue(line_of(ruleset.lines, path), place_of(path), message, severity)
         for path, message, severity in found
     ]
     return sorted(issues, key=lambda issue: (issue.line or 0, issue.place))

@@ -54,6 +54,8 @@ def _shape_problem(error: ErrorDetails, data: dict[str, Any]) -> tuple[Path, str
     if kind == "missing":
         return tuple(error["loc"]), "required key is missing"
     path = _existing(tuple(error["loc"]), data)
+    if path == ("version",):
+        return path, f"{given!r} is not a version: write a whole number or text"
     if kind == "extra_forbidden":
         return path, _unknown_key(str(path[-1]))
     template = _MESSAGES.get(kind)

@@ -10,6 +10,7 @@ an account number, never the number 12.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -107,7 +108,7 @@ def _plain_scalar(value: Any) -> Any:
     return value
 
 
-def line_of(lines: dict[Path, int], path: Path) -> int:
+def line_of(lines: Mapping[Path, int], path: Path) -> int:
     """The line of `path`, or of its nearest ancestor that has one (a missing key's parent)."""
     while path not in lines:
         path = path[:-1]

@@ -340,3 +340,10 @@ def test_format_issues_prints_file_line_place_message() -> None:
         "rules.yaml: statuses.mql: is inactive",
         "rules.yaml:3: assignment.routes[0].pool[1]: warning: user is inactive",
     ]
+
+
+def test_a_version_must_be_a_whole_number_or_text() -> None:
+    assert errors_of(replaced("version: 7", "version: 7.5")) == [
+        (1, "version", "7.5 is not a version: write a whole number or text")
+    ]
+    assert parse_rules(replaced("version: 7", "version: 2026-q1")).version == "2026-q1"
