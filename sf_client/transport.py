@@ -16,12 +16,15 @@ from typing import Any
 import httpx
 
 from sf_client.errors import (
+    BadRequest,
     SalesforceError,
     SessionExpired,
+    UriTooLong,
     error_from_response,
     error_from_transport,
 )
 from sf_client.retry import RetryPolicy
+from sf_client.soql import URL_LIMIT
 from sf_client.tokens import Authenticator, Token
 from sf_client.usage import ApiUsage
 
@@ -32,6 +35,8 @@ ACCESS_TOKEN_EXPIRED = (
     "a new one: fetch a fresh token, for example with `sf org display --target-org <alias>`, "
     "and set SF_ACCESS_TOKEN again (or use an auth mode that can log in by itself)"
 )
+
+TOO_LONG = "the request URL would pass 16,384 bytes; split the IN list (query_in) or the fields"
 
 
 class Transport:
@@ -117,10 +122,9 @@ class Transport:
             "Accept": "application/json",
             **headers,
         }
+        url = request_url(token.instance_url + path, params)
         try:
-            response = self._http.request(
-                method, token.instance_url + path, params=params, json=json, headers=sent_headers
-            )
+            response = self._http.request(method, url, json=json, headers=sent_headers)
         except httpx.TransportError as exc:
             raise error_from_transport(exc) from None
         self.usage.record(response.headers.get("Sforce-Limit-Info"))
@@ -140,3 +144,20 @@ class Transport:
         if self._auth.can_refresh:
             return exc
         return SessionExpired(ACCESS_TOKEN_EXPIRED, status=exc.status, error_code=exc.error_code)
+
+
+def request_url(base: str, params: Mapping[str, str] | None) -> httpx.URL:
+    """The URL to send, refused before sending when it passes Salesforce's 16,384 bytes.
+
+    Checking here saves an API call on a request Salesforce would answer with 414, and
+    covers URLs so long that httpx itself would refuse to build them.
+    """
+    if params and sum(len(value) for value in params.values()) > URL_LIMIT:
+        raise UriTooLong(TOO_LONG, status=414)
+    try:
+        url = httpx.URL(base, params=params)
+    except httpx.InvalidURL as exc:
+        raise BadRequest("invalid request URL: " + str(exc)) from None
+    if len(str(url).encode()) > URL_LIMIT:
+        raise UriTooLong(TOO_LONG, status=414)
+    return url

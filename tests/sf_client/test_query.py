@@ -10,8 +10,8 @@ import httpx
 import pytest
 import respx
 
-from sf_client import SalesforceClient
-from sf_client.soql import URL_LIMIT
+from sf_client import SalesforceClient, UriTooLong
+from sf_client.soql import URL_LIMIT, format_soql
 from tests.sf_client.conftest import (
     ACCESS_TOKEN,
     BASE,
@@ -133,30 +133,51 @@ def test_count_query_has_no_records(sf: respx.MockRouter, client: SalesforceClie
     assert [(p.records, p.total_size, p.done) for p in pages] == [([], 1234, True)]
 
 
+def in_list_of(request: httpx.Request) -> list[str]:
+    soql = request.url.params["q"]
+    return soql.split("IN (", 1)[1].split(")", 1)[0].replace("'", "").split(",")
+
+
+def like_salesforce(request: httpx.Request) -> httpx.Response:
+    """Refuse URLs over 16,384 bytes with 414, as Salesforce does; else answer the IN list."""
+    if len(str(request.url).encode()) > URL_LIMIT:
+        return httpx.Response(414, text="<html><body>414 Request-URI Too Large</body></html>")
+    chunk = in_list_of(request)
+    return sf_response(query_page([lead(int(i[5:15])) for i in chunk], len(chunk)))
+
+
+TEMPLATE = "SELECT Id, Status FROM Lead WHERE Id IN {ids} AND Status != {status}"
+
+
+@pytest.mark.parametrize("count", [700, 2500])
+def test_a_url_over_the_cap_is_refused_without_spending_a_call(
+    sf: respx.MockRouter, client: SalesforceClient, count: int
+) -> None:
+    route = sf.get(BASE + "/query/").mock(side_effect=like_salesforce)
+    ids = [lead_id(i) for i in range(count)]
+
+    with pytest.raises(UriTooLong) as caught:
+        list(client.query(format_soql(TEMPLATE, ids=ids, status="Closed - Converted")))
+
+    assert route.call_count == 0
+    assert caught.value.status == 414
+
+
 def test_query_in_splits_long_id_lists_under_the_url_cap(
     sf: respx.MockRouter, client: SalesforceClient
 ) -> None:
+    route = sf.get(BASE + "/query/").mock(side_effect=like_salesforce)
     ids = [lead_id(i) for i in range(2500)]
-    asked: list[list[str]] = []
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        assert len(str(request.url).encode()) <= URL_LIMIT
-        soql = request.url.params["q"]
-        chunk = soql.split("IN (", 1)[1].split(")", 1)[0].replace("'", "").split(",")
-        asked.append(chunk)
-        return sf_response(query_page([lead(int(i[5:15])) for i in chunk], len(chunk)))
-
-    route = sf.get(BASE + "/query/").mock(side_effect=answer)
-    template = "SELECT Id, Status FROM Lead WHERE Id IN {ids} AND Status != {status}"
-
-    rows = list(client.query_in(template, ids, status="Closed - Converted"))
+    rows = list(client.query_in(TEMPLATE, ids, status="Closed - Converted"))
 
     assert [r["Id"] for r in rows] == ids
-    assert route.call_count == len(asked) > 1
-    assert [i for chunk in asked for i in chunk] == ids
+    assert route.call_count > 1
+    assert [i for call in route.calls for i in in_list_of(call.request)] == ids
     for call in route.calls:
         assert len(str(call.request.url).encode()) <= URL_LIMIT
         assert call.request.url.params["q"].endswith("AND Status != 'Closed - Converted'")
+    assert all(call.response.status_code == 200 for call in route.calls)
 
 
 def test_query_in_with_no_values_sends_nothing(
