@@ -1,0 +1,1 @@
+"""Seeded, deterministic org data: people, queues, leads, conversions, activity, history."""

@@ -1,0 +1,93 @@
+"""`generate`: a deterministic org for a seed, from the ~1,000-lead demo to a million leads."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from sfsim.org import LeadStatusDef, Org
+from sfsim.schema import FieldDef
+from sfsim.seed.history import add_history
+from sfsim.seed.leads import draw_leads
+from sfsim.seed.people import add_staff
+from sfsim.seed.related import add_activity, add_conversions
+
+LEAD_STATUSES = (
+    LeadStatusDef("Open - Not Contacted", default=True),
+    LeadStatusDef("Working - Contacted"),
+    LeadStatusDef("Nurturing"),
+    LeadStatusDef("Marketing Qualified"),
+    LeadStatusDef("Sales Qualified"),
+    LeadStatusDef("Closed - Converted", converted=True),
+    LeadStatusDef("Closed - Not Converted"),
+    LeadStatusDef("Disqualified"),
+)
+CUSTOM_LEAD_FIELDS = (
+    FieldDef("Website_Visits__c", "double", label="Website Visits", custom=True),
+    FieldDef("MQL_Date__c", "datetime", label="MQL Date", custom=True),
+    FieldDef("Lead_Score__c", "double", label="Lead Score", custom=True),
+    FieldDef("MQL_Reason__c", "string", length=255, label="MQL Reason", custom=True),
+)
+# A fixed "now" for seeded data so a seed gives the same org whenever it runs.
+SEED_NOW = 1_793_000_000  # 2026-10-26T07:33:20Z
+# Leads are drawn in slices of time, oldest first, so ids follow CreatedDate and memory stays flat.
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class Config:
+    """What to generate. `now` is the moment the data ends at (the org clock is not moved)."""
+
+    seed: int = 42
+    leads: int = 1000
+    reps: int | None = None
+    span_days: int = 540
+    now: int = SEED_NOW
+
+
+PRESETS = {"demo": Config(seed=42, leads=1000)}
+
+
+def config_for(seed: int | str, leads: int | None = None) -> Config:
+    """A preset by name (`demo`) or a numeric seed, optionally with another lead count."""
+    base = PRESETS[seed] if isinstance(seed, str) and seed in PRESETS else Config(seed=int(seed))
+    return base if leads is None else Config(base.seed, leads, base.reps, base.span_days, base.now)
+
+
+def generate(
+    target: Org | Config | None = None, *, seed: int | str = "demo", leads: int | None = None
+) -> Org:
+    """Fill an empty org (or a new one) with seeded data and return it.
+
+    Passing a Config uses it as is; otherwise `seed` names a preset or a number.
+    """
+    config = target if isinstance(target, Config) else config_for(seed, leads)
+    org = target if isinstance(target, Org) else Org()
+    with org.lock:
+        if org.table("Lead").size:
+            raise ValueError("generate fills an empty org")
+        _fill(org, config)
+    return org
+
+
+def _fill(org: Org, config: Config) -> None:
+    rng = random.Random(config.seed)
+    org.set_lead_statuses(LEAD_STATUSES)
+    for definition in CUSTOM_LEAD_FIELDS:
+        if org.table("Lead").definition.field(definition.name) is None:
+            org.add_custom_field("Lead", definition)
+    start = config.now - config.span_days * 86400 - 86400
+    reps = config.reps or max(6, min(200, config.leads // 150))
+    staff = add_staff(org, rng, reps, start)
+    org.assignment_rule_owner = staff.lead_queue
+    chunks = max(1, -(-config.leads // CHUNK))
+    window = config.span_days * 86400 // chunks
+    for k in range(chunks):
+        count = min(CHUNK, config.leads - k * CHUNK)
+        chunk_now = config.now - (chunks - 1 - k) * window
+        draw = draw_leads(rng, staff, count, chunk_now, window // 86400 or 1)
+        add_conversions(org, rng, staff, draw, config.now)
+        lead_base = org.table("Lead").size
+        add_activity(org, rng, staff, draw, config.now)
+        add_history(org, rng, staff, draw, lead_base, config.now)
+        org.table("Lead").extend(count, draw.columns)

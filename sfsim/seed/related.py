@@ -1,0 +1,206 @@
+"""Records hanging off the drawn leads: conversions with opportunities, activity, history."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from sfsim import ids
+from sfsim.org import Org
+from sfsim.seed.leads import DAY, LeadDraw
+from sfsim.seed.people import Staff
+from sfsim.values import day_of
+
+OPEN_STAGES = [
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+]
+AMOUNTS = [5000.0, 12000.0, 18500.0, 25000.0, 40000.0, 60000.0, 85000.0, 120000.0, 250000.0]
+
+
+class Rows:
+    """Rows being drawn for one object, appended to its table in one go at the end.
+
+    Every row must give the same fields in the same order; rows are kept as tuples and turned
+    into columns with one transpose, the cheapest way to build columns in Python.
+    """
+
+    def __init__(self, org: Org, obj: str) -> None:
+        self.table = org.table(obj)
+        self.names: list[str] = []
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add(self, values: dict[str, Any]) -> None:
+        """Queue one row."""
+        if not self.names:
+            self.names = list(values)
+        self.rows.append(tuple(values.values()))
+
+    def next_id(self) -> str:
+        """The id the next queued row will get."""
+        return ids.make_id(self.table.definition.prefix, self.table.size + len(self.rows))
+
+    def flush(self) -> None:
+        """Append the queued rows to the table."""
+        columns = dict(zip(self.names, zip(*self.rows, strict=True), strict=True))
+        self.table.extend(len(self.rows), columns)
+
+
+def _audit(at: int, by: str) -> dict[str, Any]:
+    return {
+        "CreatedDate": at,
+        "CreatedById": by,
+        "LastModifiedDate": at,
+        "LastModifiedById": by,
+        "SystemModstamp": at,
+        "IsDeleted": False,
+    }
+
+
+def _rep(rng: random.Random, staff: Staff, owner: str) -> str:
+    return owner if owner in staff.reps else rng.choice(staff.reps)
+
+
+def _opportunity(
+    rng: random.Random, draw: LeadDraw, i: int, converted: int, now: int, account: str, owner: str
+) -> dict[str, Any]:
+    close = day_of(converted) + rng.randrange(10, 150)
+    if close > day_of(now):
+        stage = rng.choice(OPEN_STAGES)
+    else:
+        stage = "Closed Won" if rng.random() < 0.4 else "Closed Lost"
+    won, closed = stage == "Closed Won", stage.startswith("Closed")
+    return {
+        "Name": f"{draw.columns['Company'][i]} - New Business",
+        "AccountId": account,
+        "OwnerId": owner,
+        "StageName": stage,
+        "IsClosed": closed,
+        "IsWon": won,
+        "CloseDate": close,
+        "Amount": None if rng.random() < 0.05 else rng.choice(AMOUNTS),
+        "Probability": 100.0 if won else 0.0 if closed else 50.0,
+        "ForecastCategoryName": "Closed" if won else "Omitted" if closed else "Pipeline",
+        "LeadSource": draw.columns["LeadSource"][i],
+        "Type": "New Business",
+    } | _audit(converted, owner)
+
+
+def add_conversions(org: Org, rng: random.Random, staff: Staff, draw: LeadDraw, now: int) -> None:
+    """Accounts, Contacts and Opportunities for converted leads; fills the lead's Converted*."""
+    cols = draw.columns
+    n = len(draw.created)
+    for name in (
+        "ConvertedDate",
+        "ConvertedAccountId",
+        "ConvertedContactId",
+        "ConvertedOpportunityId",
+    ):
+        cols[name] = [None] * n
+    accounts, contacts, opps = Rows(org, "Account"), Rows(org, "Contact"), Rows(org, "Opportunity")
+    for i in range(n):
+        if not cols["IsConverted"][i]:
+            continue
+        owner = _rep(rng, staff, cols["OwnerId"][i])
+        start = draw.mql_at[i] or draw.created[i]
+        converted = min(start + int(rng.uniform(1, 40) * DAY), now - 60)
+        account = accounts.next_id()
+        accounts.add(
+            {
+                "Name": cols["Company"][i],
+                "OwnerId": owner,
+                "Type": "Customer",
+                "Industry": cols["Industry"][i],
+            }
+            | _audit(converted, owner)
+        )
+        contact = contacts.next_id()
+        contacts.add(
+            {
+                "FirstName": cols["FirstName"][i],
+                "LastName": cols["LastName"][i],
+                "Email": cols["Email"][i],
+                "AccountId": account,
+                "OwnerId": owner,
+            }
+            | _audit(converted, owner)
+        )
+        if rng.random() < 0.9:
+            cols["ConvertedOpportunityId"][i] = opps.next_id()
+            opps.add(_opportunity(rng, draw, i, converted, now, account, owner))
+        cols["ConvertedDate"][i] = day_of(converted)
+        cols["ConvertedAccountId"][i] = account
+        cols["ConvertedContactId"][i] = contact
+        cols["OwnerId"][i] = owner
+        cols["SystemModstamp"][i] = cols["LastModifiedDate"][i] = max(
+            converted, cols["SystemModstamp"][i]
+        )
+    for rows in (accounts, contacts, opps):
+        rows.flush()
+
+
+def _task(who: str, owner: str, at: int, now: int, done: bool, subject: str) -> dict[str, Any]:
+    return {
+        "WhoId": who,
+        "WhatId": None,
+        "OwnerId": owner,
+        "Subject": subject,
+        "Type": "Call",
+        "ActivityDate": day_of(at),
+        "IsArchived": False,
+        "Status": "Completed" if done else "Not Started",
+        "Priority": "Normal",
+        "IsClosed": done,
+        "TaskSubtype": "Call",
+        "CompletedDateTime": at if done else None,
+        "CallDurationInSeconds": 300 if done else None,
+    } | _audit(min(at, now), owner)
+
+
+def _event(who: str, owner: str, at: int) -> dict[str, Any]:
+    return {
+        "WhoId": who,
+        "WhatId": None,
+        "OwnerId": owner,
+        "Subject": "Discovery meeting",
+        "Type": "Meeting",
+        "ActivityDate": day_of(at),
+        "IsArchived": False,
+        "EventSubtype": "Event",
+        "ActivityDateTime": at,
+        "StartDateTime": at,
+        "EndDateTime": at + 1800,
+        "DurationInMinutes": 30,
+        "IsAllDayEvent": False,
+    } | _audit(at, owner)
+
+
+def add_activity(org: Org, rng: random.Random, staff: Staff, draw: LeadDraw, now: int) -> None:
+    """Tasks and Events after leads became MQL (some late, some open); sets LastActivityDate."""
+    cols = draw.columns
+    lead_prefix = org.table("Lead").definition.prefix
+    base = org.table("Lead").size
+    tasks, events = Rows(org, "Task"), Rows(org, "Event")
+    last_activity: list[int | None] = [None] * len(draw.created)
+    for i, mql in enumerate(draw.mql_at):
+        if mql is None or rng.random() < 0.45:
+            continue
+        who = cols["ConvertedContactId"][i] or ids.make_id(lead_prefix, base + i)
+        owner = _rep(rng, staff, cols["OwnerId"][i])
+        at = mql + int(rng.expovariate(1 / (20 * 3600)))
+        for k in range(rng.randrange(1, 4)):
+            if at >= now:
+                break
+            done = rng.random() < 0.85
+            tasks.add(_task(who, owner, at, now, done, "Intro call" if k == 0 else "Follow-up"))
+            last_activity[i] = day_of(at)
+            at += int(rng.expovariate(1 / (3 * DAY)))
+        if rng.random() < 0.2 and at < now:
+            events.add(_event(who, owner, at))
+            last_activity[i] = day_of(at)
+    cols["LastActivityDate"] = last_activity
+    tasks.flush()
+    events.flush()
