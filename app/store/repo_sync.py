@@ -30,6 +30,21 @@ def start_run(
     return run
 
 
+def close_abandoned_runs(session: Session, *, now: datetime) -> int:
+    """Runs still marked running when the lock is free: their process died (crash, SIGKILL)."""
+    abandoned = list(session.scalars(select(SyncRun).where(SyncRun.state == "running")))
+    for run in abandoned:
+        run.state = "failed"
+        run.finished_at = now
+        run.error_kind = "abandoned"
+        run.message = (
+            "the process running this sync stopped without finishing (crash, kill or power "
+            "loss); the next sync went on from the last stored page"
+        )
+    session.flush()
+    return len(abandoned)
+
+
 def finish_run(
     session: Session,
     run_id: int,

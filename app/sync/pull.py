@@ -173,7 +173,8 @@ def _refused(sobject: str, exc: BadRequest) -> HandoffError:
         )
     if exc.error_code == "INVALID_FIELD":
         return HandoffError(
-            f"Salesforce refused a field of {sobject}: {exc.message}. Check the field names in "
+            f"Salesforce refused a field of {sobject}: {exc.message.rstrip('.')}. Check the "
+            "field names in "
             "the rules file (HANDOFF_RULES) and the integration user's field-level security"
         )
     return HandoffError(f"Salesforce refused the {sobject} query: {exc}")

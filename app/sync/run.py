@@ -74,6 +74,7 @@ def run_sync(
         started = now()
         effective_dry_run = dry_run or not settings.live
         with sessions() as session:
+            repo_sync.close_abandoned_runs(session, now=started)
             run = repo_sync.start_run(
                 session, started_at=started, trigger=trigger, full=full, dry_run=effective_dry_run
             )

@@ -1,0 +1,174 @@
+"""The pull against `sfsim` over HTTPS on loopback: real sockets, a real SOQL engine, a real
+`handoff sync` process killed between pages."""
+
+from __future__ import annotations
+
+import os
+import signal
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.settings import Settings
+from app.store.models import Lead, MqlEpisode, SyncLock, SyncRun
+from app.sync.run import SalesforceFactory, run_sync
+from sf_client import AccessTokenAuth, SalesforceClient
+from sfsim.org import LeadStatusDef, Org
+from sfsim.server import Server, serve
+from tests.app.sync.conftest import Clock
+
+START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+MQL = "Marketing Qualified"
+
+
+def _rules(rep: str) -> str:
+    return f"""\
+version: 1
+statuses:
+  mql: "{MQL}"
+  eligible_from: ["Open - Not Contacted"]
+  accepted: ["Working - Contacted"]
+  rejected: ["Closed - Not Converted"]
+fit:
+  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
+interest:
+  - {{field: Country, op: eq, value: "US", points: 30}}
+thresholds: {{fit: 40, interest: 25}}
+assignment:
+  routes:
+    - pool: ["{rep}"]
+"""
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[tuple[Server, str]]:
+    """A simulated org with 450 leads created in the same second, served over HTTPS."""
+    org = Org()
+    org.clock.pin(START)
+    org.set_lead_statuses(
+        [
+            LeadStatusDef("Open - Not Contacted", default=True),
+            LeadStatusDef(MQL),
+            LeadStatusDef("Working - Contacted"),
+            LeadStatusDef("Closed - Not Converted"),
+            LeadStatusDef("Closed - Converted", converted=True),
+        ]
+    )
+    rep = org.insert(
+        "User",
+        {"Username": "rep@acme.sim", "LastName": "Rep", "IsActive": True, "UserType": "Standard"},
+    )
+    for n in range(450):
+        org.insert("Lead", {"LastName": f"L{n}", "Company": "Acme", "Country": "US"})
+    (tmp_path / "rules.yaml").write_text(_rules(rep), encoding="utf-8")
+    with serve(org, tls=True) as server:
+        yield server, rep
+
+
+@pytest.fixture
+def sim_settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        rules=tmp_path / "rules.yaml",
+        pull_batch_size=200,
+    )
+
+
+def _factory(server: Server) -> SalesforceFactory:
+    @contextmanager
+    def factory() -> Iterator[SalesforceClient]:
+        assert server.ca_file is not None
+        with httpx.Client(verify=ssl.create_default_context(cafile=server.ca_file)) as http:
+            yield SalesforceClient(http, AccessTokenAuth(server.base_url, server.access_token))
+
+    return factory
+
+
+def _lead_count(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(Lead)) or 0)
+
+
+class TestAgainstSfsim:
+    def test_first_and_incremental_pull_store_what_the_org_holds(
+        self,
+        sim: tuple[Server, str],
+        sim_settings: Settings,
+        sessions: sessionmaker[Session],
+    ) -> None:
+        server, rep = sim
+        clock = Clock(START + timedelta(minutes=5))
+        server.org.clock.pin(START + timedelta(minutes=1))
+
+        first = run_sync(sim_settings, sessions, _factory(server), now=clock)
+
+        assert first.state == "succeeded", first.message
+        assert _lead_count(sessions) == 450
+        assert first.counts["pulled"]["Lead"] == 450
+        lead_id = server.org.table("Lead").id_of(0)
+        server.org.clock.pin(START + timedelta(minutes=10))
+        server.org.update("Lead", lead_id, {"Status": MQL}, user_id=rep)
+        clock.now = START + timedelta(minutes=15)
+
+        second = run_sync(sim_settings, sessions, _factory(server), now=clock)
+
+        assert second.state == "succeeded", second.message
+        with sessions() as session:
+            episode = session.scalars(select(MqlEpisode).where(MqlEpisode.lead_id == lead_id)).one()
+        assert episode.evidence == "history"
+        assert episode.started_at == START + timedelta(minutes=10)
+
+
+@pytest.mark.slow
+class TestKilledProcess:
+    def test_a_sigkilled_sync_loses_at_most_one_page_and_the_next_run_finishes(
+        self,
+        sim: tuple[Server, str],
+        sim_settings: Settings,
+        sessions: sessionmaker[Session],
+        tmp_path: Path,
+    ) -> None:
+        server, _rep = sim
+        env = {
+            **os.environ,
+            "HANDOFF_DATABASE_URL": sim_settings.database_url,
+            "HANDOFF_RULES": str(sim_settings.rules),
+            "HANDOFF_PULL_BATCH_SIZE": "200",
+            "SF_INSTANCE_URL": server.base_url,
+            "SF_ACCESS_TOKEN": server.access_token,
+            "SF_CA_BUNDLE": str(server.ca_file),
+        }
+        handoff = str(Path(sys.executable).parent / "handoff")
+
+        killed = subprocess.run(
+            [handoff, "sync"],
+            env={**env, "HANDOFF_CRASH_AT": "after_pull_page"},
+            cwd=tmp_path,
+            capture_output=True,
+            check=False,
+        )
+
+        assert killed.returncode == -signal.SIGKILL
+        assert _lead_count(sessions) == 200  # the first page, committed with its watermark
+        with sessions() as session:  # on SQLite the dead holder's lease must run out first
+            session.execute(update(SyncLock).values(expires_at=START))
+            session.commit()
+        done = subprocess.run(
+            [handoff, "sync"], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert "state=succeeded" in done.stdout
+        assert _lead_count(sessions) == 450
+        with sessions() as session:
+            states = [r.state for r in session.scalars(select(SyncRun).order_by(SyncRun.id))]
+        assert states == ["failed", "succeeded"]  # the killed run is closed as abandoned
