@@ -94,7 +94,8 @@ def assign(
     is on, unless the owner is a queue, the integration user or a `reassign_from` user. Otherwise
     the first route whose conditions all match serves it; when every member of its pool is
     inactive or at the cap, the next matching route is tried, and a lead no pool can take stays
-    unassigned rather than break the cap. Queues are never capped.
+    unassigned rather than break the cap. Queues are never capped. Every user given a lead, kept
+    or routed, has one more open MQL in the returned state.
     """
     turns = _Turns(
         positions=dict(state.positions),

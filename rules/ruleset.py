@@ -41,9 +41,9 @@ class CompiledRoute:
     pool_key: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RuleSet:
-    """A parsed, validated and compiled rules file.
+    """A parsed, validated and compiled rules file (equal only to itself; compare hashes).
 
     `content_hash` is the sha256 of the exact text, so any edit (not only a new `version`) tells
     the app to decide every eligible lead again. `lines` maps each place in the file to its line,
