@@ -47,6 +47,10 @@ def value_type_problem(condition: Condition, field: LeadField) -> list[Found]:
         if family not in _ACCEPTS[kind if kind in _ACCEPTS else "string"]:
             message = f"{value!r} is {family}, but {name} is a {kind} field"
             problems.append((where, message, "error"))
+        elif op in _EQUALITY_OPS and kind in NUMBER and family == "a number in text":
+            # eq and in compare text as text; quoted, "100" would never equal the number 100.
+            message = f"{value!r} is text, but {name} is a {kind} field; write it without quotes"
+            problems.append((where, message, "error"))
         elif op in _EQUALITY_OPS and _unknown_choice(value, field):
             warning = f"{value!r} is not a value of the {name} picklist in this org"
             problems.append((where, warning, "warning"))
