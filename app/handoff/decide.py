@@ -15,7 +15,6 @@ from typing import Any
 from app.handoff.facts import RunFacts
 from app.handoff.mapping import LeadInput
 from app.handoff.plan import Intent, planned_values, write_kind
-from app.store.models import Decision
 from app.sync.context import RunCounts
 from rules import (
     Assignment,
@@ -73,8 +72,12 @@ def decision_row(
     run_id: int | None,
     dry_run: bool,
     now: datetime,
-) -> Decision:
-    """The stored form of one decision, with the values it will write."""
+) -> dict[str, Any]:
+    """The columns of one stored decision, with the values it will write.
+
+    Plain values rather than an ORM object: a first run stores a decision for every open lead,
+    and building tens of thousands of mapped objects would cost more than deciding them.
+    """
     owner = assignment.owner_id if assignment is not None else None
     explanation = outcome.explain()
     intent = Intent(
@@ -87,43 +90,44 @@ def decision_row(
     result = input_fingerprint
     if planned:
         result = facts.fingerprint(lead.with_values(planned, ruleset.statuses.mql), ruleset)
-    return Decision(
-        lead_id=lead.id,
-        run_id=run_id,
-        decided_at=now,
-        rules_version=str(ruleset.version),
-        rules_hash=ruleset.content_hash,
-        input_fingerprint=input_fingerprint,
-        result_fingerprint=result,
-        dry_run=dry_run,
-        mql=outcome.mql,
-        held=outcome.held,
-        missing_fields={"fields": list(outcome.missing_fields)} if outcome.held else None,
-        fit=outcome.fit,
-        interest=outcome.interest,
-        matched=_matched(outcome),
-        disqualified_by=_rule_name(outcome.disqualified_by),
-        ineligible_reason=str(outcome.ineligible_reason) if outcome.ineligible_reason else None,
-        route_index=assignment.route if assignment is not None else None,
-        explanation=explanation,
-        planned=planned,
-        write_state="pending" if planned and not dry_run else "none",
-        read_status=lead.status,
-        read_owner_id=lead.owner_id,
-    )
+    return {
+        "lead_id": lead.id,
+        "run_id": run_id,
+        "decided_at": now,
+        "rules_version": str(ruleset.version),
+        "rules_hash": ruleset.content_hash,
+        "input_fingerprint": input_fingerprint,
+        "result_fingerprint": result,
+        "dry_run": dry_run,
+        "mql": outcome.mql,
+        "held": outcome.held,
+        "missing_fields": {"fields": list(outcome.missing_fields)} if outcome.held else None,
+        "fit": outcome.fit,
+        "interest": outcome.interest,
+        "matched": _matched(outcome),
+        "disqualified_by": _rule_name(outcome.disqualified_by),
+        "ineligible_reason": str(outcome.ineligible_reason) if outcome.ineligible_reason else None,
+        "route_index": assignment.route if assignment is not None else None,
+        "explanation": explanation,
+        "planned": planned,
+        "write_state": "pending" if planned and not dry_run else "none",
+        "write_attempts": 0,
+        "read_status": lead.status,
+        "read_owner_id": lead.owner_id,
+    }
 
 
-def count_decision(counts: RunCounts, decision: Decision, *, dry_run: bool) -> None:
+def count_decision(counts: RunCounts, decision: dict[str, Any], *, dry_run: bool) -> None:
     """Add one decision to the run's figures (writes are counted when they land, in live runs)."""
     counts.decided += 1
-    if decision.mql or decision.held:
+    if decision["mql"] or decision["held"]:
         counts.qualified += 1
-    if decision.held:
+    if decision["held"]:
         counts.held += 1
-        for name in (decision.missing_fields or {}).get("fields", []):
+        for name in decision["missing_fields"]["fields"]:
             counts.held_by_field[name] = counts.held_by_field.get(name, 0) + 1
-    if dry_run and decision.planned:
-        if write_kind(decision.planned) == "promoted":
+    if dry_run and decision["planned"]:
+        if write_kind(decision["planned"]) == "promoted":
             counts.promoted += 1
         else:
             counts.reassigned += 1

@@ -9,8 +9,9 @@ read and our write are decided again, with the values the org showed, in the sam
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import HandoffError
@@ -61,7 +62,7 @@ def decide_and_write(ctx: RunContext) -> None:
 
 def store_decisions(
     ctx: RunContext, session: Session, facts: RunFacts, leads: Sequence[tuple[LeadInput, str]]
-) -> list[Decision]:
+) -> None:
     """Decide `leads`, store the decisions and (live, under the cap) the positions; commit."""
     now = ctx.now()
     state = AssignmentState(positions=load_positions(session), open_mqls=open_mql_counts(session))
@@ -73,46 +74,44 @@ def store_decisions(
         )
         for lead, fp, outcome, assignment in outcomes
     ]  # fmt: skip
-    if not ctx.dry_run:
-        _supersede(session, [row.lead_id for row in rows])
-    session.add_all(rows)
-    session.flush()
     for row in rows:
         count_decision(ctx.counts, row, dry_run=ctx.dry_run)
     if ctx.dry_run:
+        _insert(session, rows)
         session.commit()
-        return rows
-    owed = session.scalar(select(func.count()).select_from(Decision).where(_owed_clause())) or 0
+        return
+    _supersede(session, [row["lead_id"] for row in rows])
+    owed = sum(row["write_state"] == "pending" for row in rows) + _owed_count(session)
     cap = ctx.settings.max_writes_per_run
     if owed > cap:
         for row in rows:
-            if row.write_state == "pending":
-                row.write_state = "capped"
+            if row["write_state"] == "pending":
+                row["write_state"] = "capped"
+        _insert(session, rows)
         session.commit()
         raise WriteCapExceeded(
             f"this run would write {owed} leads, more than HANDOFF_MAX_WRITES_PER_RUN={cap}; "
             "nothing was written. Check the rules (`handoff sync --dry-run` shows the plan), "
             f"then set HANDOFF_MAX_WRITES_PER_RUN={owed} or more for one run to let it through"
         )
+    _insert(session, rows)
     save_positions(session, after.positions, now)
     session.commit()
-    return rows
 
 
 def write_owed(ctx: RunContext, facts: RunFacts) -> None:
     """Write every decision that owes the org a write, this run's and earlier runs' retries."""
     group_size = ctx.settings.write_concurrency * 200
     with ctx.sessions() as session:
-        owed = list(session.scalars(select(Decision).where(_owed_clause()).order_by(Decision.id)))
+        owed = _owed(session)
         for _round in range(_REDECIDE_ROUNDS + 1):
             changed: dict[str, OrgState] = {}
             for start in range(0, len(owed), group_size):
                 changed |= write_group(ctx, session, owed[start : start + group_size])
             if not changed:
                 break
-            owed = [
-                r for r in _redecide(ctx, session, facts, changed) if r.write_state == "pending"
-            ]
+            _redecide(ctx, session, facts, changed)
+            owed = _owed(session, list(changed))
         ctx.counts.queued_for_retry = (
             session.scalar(
                 select(func.count()).select_from(Decision).where(Decision.write_state == "retrying")
@@ -123,7 +122,7 @@ def write_owed(ctx: RunContext, facts: RunFacts) -> None:
 
 def _redecide(
     ctx: RunContext, session: Session, facts: RunFacts, changed: dict[str, OrgState]
-) -> list[Decision]:
+) -> None:
     """Take the org's fresh Status and OwnerId into the store, then decide those leads again."""
     for lead_id, fresh in changed.items():
         session.execute(
@@ -132,7 +131,28 @@ def _redecide(
             .values(status=fresh.status, owner_id=fresh.owner_id)
         )
     leads = [(lead, facts.fingerprint(lead, ctx.ruleset)) for lead in load_leads(session, changed)]
-    return store_decisions(ctx, session, facts, leads)
+    store_decisions(ctx, session, facts, leads)
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store decisions in bulk (one multi-row insert per batch, not one object each)."""
+    if rows:
+        session.execute(insert(Decision), rows)
+
+
+def _owed(session: Session, lead_ids: Sequence[str] | None = None) -> list[Decision]:
+    """Decisions still owing the org a write (of `lead_ids` when given), oldest first."""
+    query = select(Decision).where(_owed_clause()).order_by(Decision.id)
+    if lead_ids is None:
+        return list(session.scalars(query))
+    found: list[Decision] = []
+    for start in range(0, len(lead_ids), 500):
+        found += session.scalars(query.where(Decision.lead_id.in_(lead_ids[start : start + 500])))
+    return found
+
+
+def _owed_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Decision).where(_owed_clause())) or 0
 
 
 def _supersede(session: Session, lead_ids: Sequence[str]) -> None:
