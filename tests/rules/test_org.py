@@ -201,3 +201,14 @@ def test_issues_are_issue_objects_in_file_order() -> None:
     found = check_against_org(parse_rules(RULES), replace(ORG, users={}))
     assert all(isinstance(issue, Issue) for issue in found)
     assert [issue.line for issue in found] == sorted(issue.line or 0 for issue in found)
+
+
+def test_route_and_disqualify_conditions_are_checked_too() -> None:
+    fields = {k: v for k, v in FIELDS.items() if k not in ("Country", "Email")}
+    found = issues_for(lead_fields=fields)
+    assert [(line, place) for line, place, _, _ in found] == [
+        (10, "fit[2].field"),
+        (17, "disqualify[0].field"),
+        (18, "handoff_requires[0]"),
+        (24, "assignment.routes[0].when[0].field"),
+    ]
