@@ -16,6 +16,7 @@ import typer
 
 from app.cli import connection, rules
 from app.cli.db import db_app
+from app.cli.demo import demo_command
 from app.cli.output import error
 from app.cli.sync import sync_command
 from app.errors import ExitCode, HandoffError
@@ -43,6 +44,7 @@ cli.command("check-connection")(connection.check_connection)
 cli.add_typer(rules.rules_app, name="rules")
 cli.command("sync")(sync_command)
 cli.add_typer(db_app, name="db")
+cli.command("demo")(demo_command)
 
 
 def _failure_message(exc: BaseException) -> tuple[str, ExitCode] | None:

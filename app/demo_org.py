@@ -1,0 +1,62 @@
+"""The demo's simulated org, and the rules file written for it.
+
+The org is `sfsim` seeded with the `demo` preset, served over HTTPS on loopback by a throwaway CA,
+so the real client code (TLS, OAuth headers, paging, Collections writes) runs exactly as it would
+against Salesforce. The sample rules name users and queues by placeholder; they are resolved over
+the API, the way an admin would look the Ids up, so the file stays right if the seed changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from string import Template
+
+from app.errors import HandoffError
+from sf_client import SalesforceClient
+from sfsim.seed.generate import generate
+from sfsim.server import Server, serve
+
+SAMPLE = "demo-rules.yaml"
+QUEUE_PLACEHOLDERS = {"Inbound_Leads": "lead_queue"}
+MARKETING_USERNAME = "marketo@acme.sim"
+
+
+@contextmanager
+def simulated_org() -> Iterator[Server]:
+    """The seeded demo org, served over HTTPS on a free loopback port until the block ends."""
+    org = generate(seed="demo")
+    with serve(org, host="127.0.0.1", port=0, tls=True) as server:
+        yield server
+
+
+def sample_rules() -> str:
+    """The sample rules template shipped with the package."""
+    return files("app").joinpath("samples", SAMPLE).read_text(encoding="utf-8")
+
+
+def org_placeholders(sf: SalesforceClient) -> dict[str, str]:
+    """Placeholder name -> Id: `repN` for each seeded rep, `marketing`, and the lead queue."""
+    found: dict[str, str] = {}
+    for user in sf.query("SELECT Id, Username FROM User"):
+        username = str(user["Username"])
+        if username == MARKETING_USERNAME:
+            found["marketing"] = str(user["Id"])
+        elif username.startswith("rep") and username.endswith("@acme.sim"):
+            found[username.removesuffix("@acme.sim")] = str(user["Id"])
+    for queue in sf.query("SELECT Id, DeveloperName FROM Group WHERE Type = 'Queue'"):
+        name = QUEUE_PLACEHOLDERS.get(str(queue["DeveloperName"]))
+        if name is not None:
+            found[name] = str(queue["Id"])
+    return found
+
+
+def render_rules(template: str, placeholders: dict[str, str]) -> str:
+    """The template with every `${name}` replaced; a name the org lacks is an error."""
+    try:
+        return Template(template).substitute(placeholders)
+    except KeyError as missing:
+        raise HandoffError(
+            f"the simulated org has no user or queue for ${{{missing.args[0]}}} in the sample rules"
+        ) from None
