@@ -7,6 +7,7 @@ so connection reuse and TLS trust are decided here once, and tests plug in the s
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,7 +31,7 @@ def _secret(value: object) -> str:
     return "" if value is None else str(getter() if getter else value)
 
 
-def authenticator(sf: SalesforceSettings) -> Authenticator:
+def authenticator(sf: SalesforceSettings, settings: Settings) -> Authenticator:
     """The auth flow for the mode the settings select."""
     mode = sf.mode
     if mode is AuthMode.ACCESS_TOKEN:
@@ -54,25 +55,38 @@ def authenticator(sf: SalesforceSettings) -> Authenticator:
     if mode is AuthMode.CLIENT_CREDENTIALS:
         return ClientCredentialsAuth(str(sf.consumer_key), _secret(sf.consumer_secret), sf.domain)
     return SoapPasswordAuth(
-        str(sf.username), _secret(sf.password), _secret(sf.security_token), sf.domain
+        str(sf.username),
+        _secret(sf.password),
+        _secret(sf.security_token),
+        sf.domain,
+        verify=trusted_cas(sf),  # the SOAP login runs on requests: same trust as httpx
+        timeout=settings.http_timeout,
     )
 
 
-def trusted_cas(sf: SalesforceSettings) -> str | bool:
-    """`SF_CA_BUNDLE`, else `SSL_CERT_FILE`, else the system store (True)."""
+def trusted_ca_file(sf: SalesforceSettings) -> str | None:
+    """`SF_CA_BUNDLE`, else `SSL_CERT_FILE`, else None (the system store)."""
     if sf.ca_bundle is not None:
         if not sf.ca_bundle.is_file():
             raise HandoffError(f"SF_CA_BUNDLE: no such file: {sf.ca_bundle}")
         return str(sf.ca_bundle)
-    return os.environ.get("SSL_CERT_FILE") or True
+    return os.environ.get("SSL_CERT_FILE") or None
+
+
+def trusted_cas(sf: SalesforceSettings) -> str | bool:
+    """What requests (the SOAP login) takes as `verify`: a CA file, or True for the system's."""
+    return trusted_ca_file(sf) or True
+
+
+def ssl_context(sf: SalesforceSettings) -> ssl.SSLContext:
+    """What httpx takes as `verify`: a context trusting the same CAs as the SOAP login."""
+    return ssl.create_default_context(cafile=trusted_ca_file(sf))
 
 
 def http_client(sf: SalesforceSettings, settings: Settings) -> httpx.Client:
     """One pooled client for every call to the org, sized for the write concurrency."""
     limits = httpx.Limits(max_connections=settings.write_concurrency + 4)
-    return httpx.Client(
-        verify=trusted_cas(sf), timeout=settings.http_timeout, limits=limits, http2=False
-    )
+    return httpx.Client(verify=ssl_context(sf), timeout=settings.http_timeout, limits=limits)
 
 
 @contextmanager
@@ -81,7 +95,7 @@ def connect(sf: SalesforceSettings, settings: Settings) -> Iterator[SalesforceCl
     with http_client(sf, settings) as http:
         yield SalesforceClient(
             http,
-            authenticator(sf),
+            authenticator(sf, settings),
             api_version=sf.api_version,
             write_concurrency=settings.write_concurrency,
         )

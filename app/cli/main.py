@@ -11,7 +11,6 @@ import logging
 import sys
 from importlib.metadata import version as package_version
 
-import click
 import typer
 
 from app.cli import connection, rules
@@ -72,17 +71,13 @@ _TRANSLATORS = (_salesforce_failure,)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run a command and turn its outcome into an exit status."""
+    """Entry point: run a command and turn its outcome into an exit status.
+
+    Click's standalone mode handles usage errors (exit 2), `--help` and `typer.Exit(code)`;
+    everything else that escapes a command is translated here.
+    """
     try:
-        result = cli(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as done:
-        sys.exit(done.exit_code)
-    except click.ClickException as usage:
-        usage.show()
-        sys.exit(ExitCode.USAGE)
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        error("interrupted")
-        sys.exit(130)
+        cli(args=argv, prog_name="handoff")
     except Exception as exc:
         found = _failure_message(exc)
         if found is None:
@@ -95,4 +90,3 @@ def main(argv: list[str] | None = None) -> None:
         message, code = found
         error(message)
         sys.exit(code)
-    sys.exit(result if isinstance(result, int) else ExitCode.OK)
