@@ -10,6 +10,7 @@ sets for `in`) happens here, once, so a predicate does the least per lead.
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -29,6 +30,15 @@ OPERATORS = (
 _ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le,
 }  # fmt: skip
+# A numeric comparison as the inclusive range it allows, so every numeric test is one chained
+# comparison with no call: `> b` is `>= the next float above b`. That is exact for every number
+# Salesforce sends: its numbers are doubles, and its int fields fit in 32 bits.
+_NUMBER_RANGE: dict[Callable[[Any, Any], bool], Callable[[float], tuple[float, float]]] = {
+    operator.gt: lambda b: (math.nextafter(b, math.inf), math.inf),
+    operator.ge: lambda b: (b, math.inf),
+    operator.lt: lambda b: (-math.inf, math.nextafter(b, -math.inf)),
+    operator.le: lambda b: (-math.inf, b),
+}
 
 
 def bound_of(value: Any) -> Bound | None:
@@ -138,16 +148,7 @@ def _in(field: str, values: list[Any]) -> Predicate:
 
 def _compare(field: str, cmp: Callable[[Any, Any], bool], bound: Bound) -> Predicate:
     if isinstance(bound, float):
-
-        def numeric(fields: Fields) -> bool:
-            got = fields.get(field)
-            kind = got.__class__
-            if kind is int or kind is float:
-                return cmp(got, bound)
-            number = as_number(got)
-            return number is not None and cmp(number, bound)
-
-        return numeric
+        return _between_numbers(field, *_NUMBER_RANGE[cmp](bound))
     read = as_datetime if isinstance(bound, datetime) else as_date
 
     def moment(fields: Fields) -> bool:

@@ -70,6 +70,10 @@ def check(op: str, value: Any, lead_value: Any, multi_select: bool | None = None
         # ordering, numbers in strings, blanks never
         ("gt", 100, 101, True),
         ("gt", 100, 100, False),
+        ("gt", 100, 100.00000000000001, True),  # the next double above 100
+        ("lt", 3, 2.9999999999999996, True),  # the next double below 3
+        ("lt", 3, 3.0, False),
+        ("gt", 0.1, 0.1, False),
         ("gte", 100, 100, True),
         ("gte", 100, "150", True),
         ("gte", 100, "1e3", True),
