@@ -19,6 +19,7 @@ from app.api import audit, errors, handoff, health, metrics, reports, rules, syn
 from app.api.rules_state import RulesCache
 from app.api.sync_runner import SyncRunner
 from app.metrics import build_registry
+from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
 
@@ -46,10 +47,9 @@ def _resources(app: FastAPI, settings: Settings, start_scheduler: bool) -> Itera
     app.state.metrics = build_registry(sessions, app.state.rules)
     app.state.sync_runner = SyncRunner(settings, sessions)
     scheduler = None
-    if start_scheduler and settings.sync_interval > 0:
-        from app.scheduler import build_scheduler
-
+    if start_scheduler:
         scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
+    if scheduler is not None:
         scheduler.start()
     try:
         yield

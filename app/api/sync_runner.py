@@ -60,16 +60,26 @@ class _StartSignal:
 class SyncRunner:
     """Starts syncs in threads; one process-wide place, so shutdown can wait for them."""
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        sf_settings: SalesforceSettings | None = None,
+    ) -> None:
+        """`sf_settings` fixes the org (the demo's); None reads `SF_*` afresh for every run."""
         self.settings = settings
         self.sessions = sessions
+        self.fixed_sf_settings = sf_settings
+
+    def _sf_settings(self) -> SalesforceSettings:
+        return self.fixed_sf_settings or load_salesforce_settings()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def start(self, *, full: bool, dry_run: bool, trigger: str = "api") -> int:
         """Start a run in the background and return its id, or raise `SyncNotStarted`."""
         try:
-            sf_settings = load_salesforce_settings()
+            sf_settings = self._sf_settings()
         except SettingsError as error:
             raise SyncNotStarted(f"Salesforce is not configured: {error}") from None
         signal = _StartSignal()
@@ -81,12 +91,14 @@ class SyncRunner:
         return self._run_id(signal, trigger)
 
     def scheduled_job(self) -> None:
-        """The scheduler's job: one run in the scheduler's thread; a held lock is not an error."""
-        try:
-            sf_settings = load_salesforce_settings()
-            self._run(_StartSignal(), sf_settings, False, False, "schedule")
-        except (SyncLocked, SettingsError) as skipped:
-            log.warning("scheduled sync skipped: %s", skipped)
+        """The scheduler's job: one run in its thread (`app.scheduler` logs how it ended)."""
+        sf_settings = self._sf_settings()
+        run_sync(
+            self.settings,
+            self.sessions,
+            lambda: connect(sf_settings, self.settings),
+            trigger="schedule",
+        )
 
     def wait(self) -> None:
         """Wait for the runs this process started (at shutdown)."""
@@ -121,8 +133,6 @@ class SyncRunner:
             )
         except SyncLocked as locked:
             signal.failed(locked)
-            if trigger == "schedule":
-                raise
         except Exception as error:  # the run record already says what happened
             signal.failed(error)
             log.error("sync run (%s) ended with an error", trigger, exc_info=error)
