@@ -32,6 +32,7 @@ def explain(decision: Decision) -> str:
     )
     why = _why(decision)
     text = f"{head}: {why}; {scores}" if why else f"{head}: {scores}"
+    text = " ".join(text.split())  # one line, whatever a label or status holds
     return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"
 
 

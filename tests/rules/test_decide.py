@@ -158,3 +158,10 @@ def test_the_explanation_is_cut_to_255_characters() -> None:
 
 def test_deciding_twice_gives_equal_decisions() -> None:
     assert run(STRONG) == run(STRONG)
+
+
+def test_the_explanation_is_one_line_whatever_labels_hold() -> None:
+    ruleset = parse_rules(RULES.replace("label: webinar", 'label: "web\\ninar"'))
+    text = decide(ruleset, LeadFacts(fields=STRONG, status=OPEN), CONTEXT).explain()
+    assert "\n" not in text
+    assert "web inar +25" in text
