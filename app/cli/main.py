@@ -12,6 +12,7 @@ import sys
 from importlib.metadata import version as package_version
 
 import typer
+from typer.exceptions import TyperException
 
 from app.cli import connection, rules
 from app.cli.db import db_app
@@ -73,11 +74,16 @@ _TRANSLATORS = (_salesforce_failure,)
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run a command and turn its outcome into an exit status.
 
-    Click's standalone mode handles usage errors (exit 2), `--help` and `typer.Exit(code)`;
-    everything else that escapes a command is translated here.
+    Commands return an `ExitCode` (or raise `typer.Exit`); usage errors are shown by click with
+    the usage line (exit 2); every other failure is translated here into one line.
     """
     try:
-        cli(args=argv, prog_name="handoff")
+        result = cli(args=argv, prog_name="handoff", standalone_mode=False)
+    except TyperException as usage:
+        show = getattr(usage, "show", None)
+        if show is not None:
+            show()
+        sys.exit(getattr(usage, "exit_code", ExitCode.USAGE))
     except Exception as exc:
         found = _failure_message(exc)
         if found is None:
@@ -90,3 +96,4 @@ def main(argv: list[str] | None = None) -> None:
         message, code = found
         error(message)
         sys.exit(code)
+    sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)
