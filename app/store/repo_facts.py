@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, Table, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.store.models import Activity, Lead, LeadHistory, MqlEpisode, Opportunity, Write
@@ -25,8 +25,38 @@ def batches(ids: Collection[str], size: int = BATCH) -> Iterator[list[str]]:
         yield ordered[start : start + size]
 
 
-def leads_by_id(session: Session, ids: list[str]) -> list[Lead]:
-    return list(session.scalars(select(Lead).where(Lead.id.in_(ids))))
+# The denormalised lead columns the facts own (see `Lead`), read back to skip unchanged rows.
+LEAD_FACT_COLUMNS = (
+    "ever_mql",
+    "is_open_mql",
+    "mql_at",
+    "mql_evidence",
+    "taken_out_of_mql_by_person",
+    "first_touch_at",
+    "first_touch_kind",
+    "hours_to_first_touch",
+    "last_touch_at",
+    "sla_clock_at",
+    "created_month",
+)
+_LEAD_INPUT_COLUMNS = (
+    "id",
+    "status",
+    "is_converted",
+    "is_deleted",
+    "purged",
+    "system_modstamp",
+    "last_modified_by_id",
+    "created_date",
+)
+
+
+def lead_rows(session: Session, ids: list[str], *, with_fields: bool) -> list[Row[Any]]:
+    """The columns the facts read and the facts as stored; the raw record only when needed."""
+    names = _LEAD_INPUT_COLUMNS + LEAD_FACT_COLUMNS + (("fields",) if with_fields else ())
+    table = Lead.__table__
+    query = select(*(table.c[name] for name in names)).where(table.c.id.in_(ids))
+    return list(session.execute(query))
 
 
 def episodes_by_lead(session: Session, ids: list[str]) -> dict[str, list[MqlEpisode]]:
@@ -82,11 +112,17 @@ def touch_times(
     return found
 
 
-def update_leads(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Bulk update by primary key: each dict holds `id` and the columns to set."""
-    if rows:
-        session.execute(update(Lead), rows)
-        session.flush()
+def update_lead_facts(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Set the fact columns of many leads in one executemany; each dict holds `lead_id` too."""
+    if not rows:
+        return
+    table = cast(Table, Lead.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("lead_id"))
+        .values({name: bindparam(name) for name in LEAD_FACT_COLUMNS})
+    )
+    session.execute(statement, rows)
 
 
 def update_opportunities(session: Session, rows: list[dict[str, Any]]) -> None:

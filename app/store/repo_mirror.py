@@ -7,7 +7,7 @@ one with the same or a later SystemModstamp), so a re-read caused by the lookbac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, update
@@ -32,25 +32,28 @@ def upsert(
     rows: Sequence[dict[str, Any]],
     *,
     newer_only: bool = True,
-    keep: Iterable[str] = (),
 ) -> None:
-    """Insert `rows`, or update the existing ones column by column (except those in `keep`)."""
+    """Insert `rows`, or update the existing ones column by column.
+
+    One statement, executed for many rows (compiled once, sent in batches by the driver),
+    rather than a multi-row VALUES list that is compiled again for every page.
+    """
+    if not rows:
+        return
     table: Table = model.__table__  # type: ignore[assignment]
     keys = [c.name for c in table.primary_key.columns]
+    statement = _insert(session, table)
+    excluded = statement.excluded
+    where = None
+    if newer_only and "system_modstamp" in table.c:
+        where = excluded.system_modstamp >= table.c.system_modstamp
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: excluded[name] for name in rows[0] if name not in keys},
+        where=where,
+    )
     for start in range(0, len(rows), UPSERT_CHUNK):
-        chunk = rows[start : start + UPSERT_CHUNK]
-        statement = _insert(session, table).values(list(chunk))
-        excluded = statement.excluded
-        columns = [c for c in chunk[0] if c not in keys and c not in set(keep)]
-        where = None
-        if newer_only and "system_modstamp" in table.c:
-            where = excluded.system_modstamp >= table.c.system_modstamp
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
-            set_={name: excluded[name] for name in columns},
-            where=where,
-        )
-        session.execute(statement)
+        session.execute(statement, list(rows[start : start + UPSERT_CHUNK]))
     session.flush()
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.store import repo_facts
@@ -42,7 +44,7 @@ def _episode(row: MqlEpisode) -> Episode:
     return Episode(**{name: getattr(row, name) for name in _EPISODE_COLUMNS}, id=row.id)
 
 
-def _snapshot(lead: Lead, rules: FactRules) -> LeadSnapshot:
+def _snapshot(lead: Lead | Row[Any], rules: FactRules) -> LeadSnapshot:
     mql_date = None
     if rules.mql_date_field:
         mql_date = mql_date_value((lead.fields or {}).get(rules.mql_date_field))
@@ -75,7 +77,7 @@ def refresh_leads(
 ) -> None:
     """Re-derive episodes and SLA facts of `lead_ids`, then of the opportunities they became."""
     for ids in repo_facts.batches(lead_ids):
-        leads = repo_facts.leads_by_id(session, ids)
+        leads = repo_facts.lead_rows(session, ids, with_fields=bool(rules.mql_date_field))
         episodes = repo_facts.episodes_by_lead(session, ids)
         history = repo_facts.status_history_by_lead(session, ids)
         writes = repo_facts.our_status_writes(session, ids)
@@ -95,9 +97,10 @@ def refresh_leads(
             derived = derive_episodes(evidence, rules, now)
             _store_episodes(session, lead.id, episodes.get(lead.id, []), derived)
             facts = lead_facts(derived, evidence.touches, lead.created_date, rules.time_zone)
-            updates.append({"id": lead.id, **facts})
+            if any(getattr(lead, name) != value for name, value in facts.items()):
+                updates.append({"lead_id": lead.id, **facts})
         session.flush()
-        repo_facts.update_leads(session, updates)
+        repo_facts.update_lead_facts(session, updates)
         refresh_opportunities(session, repo_facts.converted_opportunity_ids(session, ids), rules)
 
 

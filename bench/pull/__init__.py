@@ -1,0 +1,1 @@
+"""Benchmark of a first pull from `sfsim` on loopback (`python -m bench.pull.run`)."""

@@ -1,0 +1,123 @@
+"""First pull of N leads from `sfsim` over HTTPS on loopback, with a per-call latency.
+
+    python -m bench.pull.run [--leads 100000] [--latency-ms 50]
+
+Prints, side by side: the API calls the pull made against the floor of ceil(N/2000) query calls
+for the leads alone, the wall time, and the pulling process's peak memory. The org is served from
+this process; the pull runs in a child process so its memory is measured alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app.store.db import make_engine
+from app.store.migrate import upgrade
+from sfsim.org import LeadStatusDef, Org
+from sfsim.server import serve
+
+MQL = "Marketing Qualified"
+STATUSES = (
+    "Open - Not Contacted",
+    "Nurturing",
+    MQL,
+    "Working - Contacted",
+    "Closed - Not Converted",
+)
+
+
+def build_org(leads: int) -> tuple[Org, str]:
+    """An org with `leads` leads spread over a year, a rep, and the statuses the rules name."""
+    org = Org()
+    org.set_lead_statuses([LeadStatusDef(s, default=i == 0) for i, s in enumerate(STATUSES)])
+    rep = org.insert("User", {"Username": "rep@acme.sim", "LastName": "Rep", "IsActive": True})
+    start = int((datetime.now(UTC) - timedelta(days=365)).timestamp())
+    step = max(1, 365 * 86400 // max(leads, 1))
+    for n in range(leads):
+        values = {
+            "LastName": f"Lead {n}",
+            "Company": f"Company {n % 5000}",
+            "Country": "US" if n % 3 else "DE",
+            "NumberOfEmployees": (n * 37) % 2000,
+            "Status": STATUSES[n % 4],
+        }
+        org.insert("Lead", values, at=start + n * step // 3)  # three leads per stamp
+    return org, rep
+
+
+def rules_text(rep: str) -> str:
+    return f"""\
+version: 1
+statuses:
+  mql: "{MQL}"
+  eligible_from: ["Open - Not Contacted", "Nurturing"]
+  accepted: ["Working - Contacted"]
+  rejected: ["Closed - Not Converted"]
+fit:
+  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
+interest:
+  - {{field: Country, op: eq, value: "US", points: 30}}
+thresholds: {{fit: 40, interest: 25}}
+assignment:
+  routes:
+    - pool: ["{rep}"]
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    args = parser.parse_args()
+    built = time.perf_counter()
+    org, rep = build_org(args.leads)
+    print(f"seeded {args.leads:,} leads in {time.perf_counter() - built:.1f} s")
+    with tempfile.TemporaryDirectory(prefix="bench-pull-") as scratch:
+        folder = Path(scratch)
+        (folder / "rules.yaml").write_text(rules_text(rep), encoding="utf-8")
+        url = f"sqlite:///{folder / 'handoff.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        with serve(org, tls=True) as server:
+            with org.lock:
+                org.faults.latency_ms = args.latency_ms
+            child = subprocess.run(
+                [sys.executable, "-m", "bench.pull.child", url, str(folder / "rules.yaml"),
+                 server.base_url, server.access_token, str(server.ca_file)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    report(args.leads, args.latency_ms, result)
+
+
+def report(leads: int, latency_ms: int, result: dict[str, object]) -> None:
+    floor = math.ceil(leads / 2000)
+    pulled = result["pulled"]
+    assert isinstance(pulled, dict)
+    rows = [
+        ("leads stored", f"{pulled.get('Lead', 0):,}", f"{leads:,}"),
+        ("API calls (all)", str(result["api_calls"]), f"floor {floor} (Lead query pages)"),
+        (
+            "wall time (s)",
+            str(result["seconds"]),
+            f"floor {floor * latency_ms / 1000:.1f} (latency)",
+        ),
+        ("peak RSS (MB)", str(result["peak_rss_mb"]), "pulling process only"),
+    ]
+    print(f"first pull of {leads:,} leads, {latency_ms} ms per call, HTTPS on loopback, SQLite")
+    print(f"{'':<18}{'measured':>12}   reference")
+    for name, measured, reference in rows:
+        print(f"{name:<18}{measured:>12}   {reference}")
+
+
+if __name__ == "__main__":
+    main()
