@@ -70,11 +70,11 @@ class SyncRunner:
         self.settings = settings
         self.sessions = sessions
         self.fixed_sf_settings = sf_settings
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
 
     def _sf_settings(self) -> SalesforceSettings:
         return self.fixed_sf_settings or load_salesforce_settings()
-        self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
 
     def start(self, *, full: bool, dry_run: bool, trigger: str = "api") -> int:
         """Start a run in the background and return its id, or raise `SyncNotStarted`."""
