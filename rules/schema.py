@@ -10,10 +10,8 @@ from typing import Any
 
 from rules.model import RulesFile
 
-SCHEMA_ID = "https://github.com/handoff/handoff/schemas/rules.schema.json"
-
 
 def json_schema() -> dict[str, Any]:
     """The rules file's JSON Schema (draft 2020-12), as a plain dict."""
     schema = RulesFile.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
