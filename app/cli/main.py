@@ -18,6 +18,8 @@ from app.cli import connection, rules
 from app.cli.db import db_app
 from app.cli.demo import demo_command
 from app.cli.output import error
+from app.cli.report import report_app
+from app.cli.serve import serve_command
 from app.cli.sync import sync_command
 from app.errors import ExitCode, HandoffError
 from app.settings import SettingsError
@@ -45,6 +47,8 @@ cli.add_typer(rules.rules_app, name="rules")
 cli.command("sync")(sync_command)
 cli.add_typer(db_app, name="db")
 cli.command("demo")(demo_command)
+cli.add_typer(report_app, name="report")
+cli.command("serve")(serve_command)
 
 
 def _failure_message(exc: BaseException) -> tuple[str, ExitCode] | None:

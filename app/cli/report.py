@@ -1,0 +1,90 @@
+"""`handoff report win-loss`: the API's win/loss report from the command line, no server needed.
+
+The numbers come from the same `app.reports.winloss.win_loss` as `GET /reports/win-loss`, so a
+table, the JSON and the CSV all agree with the API. Needs no Salesforce settings.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from app.cli.context import open_store
+from app.cli.output import Output
+from app.reports.csv_rows import WIN_LOSS_COLUMNS, win_loss_csv, win_loss_rows
+from app.reports.models import WinLoss
+from app.reports.winloss import win_loss
+from app.settings import load_settings
+
+report_app = typer.Typer(
+    help="Reports from the store (no Salesforce needed).", no_args_is_help=True
+)
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+class GroupBy(StrEnum):
+    QUARTER = "quarter"
+    MONTH = "month"
+    LEAD_SOURCE = "lead_source"
+    OWNER = "owner"
+
+
+DAY = ["%Y-%m-%d"]
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+@report_app.command("win-loss")
+def win_loss_command(
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", help="First close date (inclusive).", formats=DAY),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option("--to", help="Last close date (inclusive).", formats=DAY),
+    ] = None,
+    group_by: Annotated[
+        GroupBy | None, typer.Option("--group-by", help="Also split by this key.")
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.TABLE,
+) -> None:
+    """Win rate of all closed opportunities against those that did not start as MQLs."""
+    first, last = _day(start), _day(end)
+    if first is not None and last is not None and first > last:
+        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    settings = load_settings()
+    engine, sessions = open_store(settings)
+    try:
+        with sessions() as session:
+            report = win_loss(
+                session, start=first, end=last, group_by=group_by.value if group_by else None
+            )
+    finally:
+        engine.dispose()
+    _print(report, output)
+
+
+def _print(report: WinLoss, output: Format) -> None:
+    if output is Format.JSON:
+        sys.stdout.write(json.dumps(report.model_dump(mode="json", by_alias=True), indent=2) + "\n")
+    elif output is Format.CSV:
+        sys.stdout.write(win_loss_csv(report))
+    else:
+        out = Output()
+        out.rows("Win/loss", WIN_LOSS_COLUMNS, win_loss_rows(report))
+        out.line(f"difference_pp={report.difference_pp}  (all minus excluding_mql)")
+        comparison = report.mql_vs_non_mql_pp
+        out.line(f"mql_vs_non_mql_pp={comparison.difference_pp}  p_value={comparison.p_value}")
