@@ -1,6 +1,12 @@
 """Pure lead decisions: rules YAML text and lead data in, decisions out.
 
-No file, clock, network, database or environment is read here; the app passes everything in.
+No file, clock, network, database or environment is read here; the app passes everything in:
+
+    ruleset = parse_rules(text, multi_select=multi_select_fields(org))  # or RulesInvalid(issues)
+    problems = check_against_org(ruleset, org)          # stop the run if has_errors(problems)
+    decision = decide(ruleset, LeadFacts(fields, status, owner_id, ...), DecisionContext(...))
+    reason = decision.explain() if decision.mql else None
+    assignments, state = assign(ruleset, [(lead_id, fields)], state, roster)
 """
 
 from rules.assign import Assignment, AssignmentState, Roster, assign
