@@ -201,3 +201,24 @@ class TestRulesFields:
         assert run.message is not None
         assert "Shoe_Size__c" in run.message
         assert "rules file" in run.message
+
+
+class TestRunRecord:
+    def test_dry_run_is_forced_even_when_writes_are_live(
+        self,
+        org: FakeOrg,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        sf_factory: SalesforceFactory,
+    ) -> None:
+        lead(org)
+        live = settings.model_copy(update={"write_mode": "live"})
+
+        run = _sync(live, sessions, sf_factory, Clock(T0 + timedelta(hours=1)), dry_run=True)
+
+        assert run.dry_run
+        assert run.state == "succeeded", run.message
+        assert run.trigger == "cli"
+        assert run.rules_version == "1"
+        assert run.counts["api_calls"] > 0
+        assert run.finished_at == T0 + timedelta(hours=1)
