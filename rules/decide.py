@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from rules.explain import explain
+from rules.ids import is_queue
 from rules.owners import is_placeholder_owner
 from rules.reasons import Ineligible
 from rules.ruleset import CompiledRule, RuleSet
@@ -29,12 +30,14 @@ class LeadFacts(NamedTuple):
 
     `fields` maps Salesforce field names to values as the API returns them. The rest is what the
     store knows: `ever_mql` (this lead was MQL at some point, by us or by hand) and
-    `taken_out_of_mql_by_person` come from the lead's history and our own write records.
+    `taken_out_of_mql_by_person` come from the lead's history and our own write records;
+    `owner_is_active_user` is False for an owner who is a deactivated user (queues: ignored).
     """
 
     fields: Mapping[str, Any]
     status: str | None
     owner_id: str | None = None
+    owner_is_active_user: bool = True
     ever_mql: bool = False
     taken_out_of_mql_by_person: bool = False
     converted: bool = False
@@ -106,13 +109,20 @@ def decide(ruleset: RuleSet, lead: LeadFacts, context: DecisionContext) -> Decis
         and interest >= ruleset.interest_threshold
     )
     missing = _missing(ruleset, fields) if promote else ()
-    needs_owner = reason is Ineligible.ALREADY_MQL and is_placeholder_owner(
-        ruleset, lead.owner_id, context.integration_user_id
-    )
+    needs_owner = reason is Ineligible.ALREADY_MQL and _without_owner(ruleset, lead, context)
     return Decision(
         promote and not missing, promote and bool(missing), fit, interest, tuple(matched),
         missing, disqualified_by, reason, needs_owner, lead.status, ruleset,
     )  # fmt: skip
+
+
+def _without_owner(ruleset: RuleSet, lead: LeadFacts, context: DecisionContext) -> bool:
+    """An MQL nobody works: it sits with a placeholder (SPEC) or with a deactivated user, who
+    would never touch it either."""
+    owner = lead.owner_id
+    if is_placeholder_owner(ruleset, owner, context.integration_user_id):
+        return True
+    return owner is not None and not is_queue(owner) and not lead.owner_is_active_user
 
 
 def _missing(ruleset: RuleSet, fields: Mapping[str, Any]) -> tuple[str, ...]:

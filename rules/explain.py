@@ -52,7 +52,7 @@ def _why(decision: Decision) -> str:
     if decision.held:
         return "missing " + ", ".join(decision.missing_fields)
     if decision.needs_owner:
-        return "set to MQL by a person, sits with a queue or placeholder user"
+        return "set to MQL by a person, sits with a queue, placeholder or inactive user"
     reason = decision.ineligible_reason
     if reason is not None:
         if reason is Ineligible.STATUS:

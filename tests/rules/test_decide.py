@@ -140,7 +140,8 @@ def test_an_mql_set_by_a_person_that_sits_with_a_placeholder_needs_an_owner(
     assert decision.needs_owner is needs_owner
     if needs_owner:
         assert decision.explain().startswith(
-            "Needs owner (rules v7): set to MQL by a person, sits with a queue or placeholder user"
+            "Needs owner (rules v7): set to MQL by a person, sits with a queue, placeholder or "
+            "inactive user"
         )
 
 
@@ -165,3 +166,10 @@ def test_the_explanation_is_one_line_whatever_labels_hold() -> None:
     text = decide(ruleset, LeadFacts(fields=STRONG, status=OPEN), CONTEXT).explain()
     assert "\n" not in text
     assert "web inar +25" in text
+
+
+def test_an_mql_with_a_deactivated_owner_needs_an_owner_but_a_queue_is_never_inactive() -> None:
+    assert run({}, MQL, owner_id=REP_1, owner_is_active_user=False).needs_owner is True
+    assert run({}, MQL, owner_id=REP_1, owner_is_active_user=True).needs_owner is False
+    assert run({}, MQL, owner_id=QUEUE, owner_is_active_user=False).needs_owner is True
+    assert run(STRONG, OPEN, owner_id=REP_1, owner_is_active_user=False).needs_owner is False
