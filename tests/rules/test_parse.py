@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rules import Issue, RulesInvalid, format_issues, parse_rules
+from rules.operators import OPERATORS
 from tests.rules.samples import RULES
 
 
@@ -51,9 +52,13 @@ def test_yaml_1_2_keeps_no_on_and_zero_padded_numbers_as_text() -> None:
     assert value == ["NO", "on", "0012", 12]
 
 
-def test_the_sample_file_in_the_repository_is_valid() -> None:
+def test_the_sample_file_in_the_repository_is_valid_and_shows_every_operator() -> None:
     sample = Path(__file__).parents[2] / "examples" / "rules.yaml"
     ruleset = parse_rules(sample.read_text())
+    model = ruleset.model
+    conditions = [*model.fit, *model.interest, *model.disqualify]
+    conditions += [c for route in model.assignment.routes for c in route.when]
+    assert {c.op for c in conditions} == set(OPERATORS)
     assert ruleset.model.fit
     assert ruleset.model.disqualify
     assert ruleset.model.writeback.score_field
