@@ -33,7 +33,7 @@ from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
 from app.store.models import SyncRun
 from app.sync.run import run_sync
-from sfsim.server import Server
+from sfsim import Server
 
 Echo = Callable[[str], None]
 READY_LINE = "Handoff demo ready"

@@ -8,15 +8,16 @@ the API, the way an admin would look the Ids up, so the file stays right if the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from importlib.resources import files
 from string import Template
 
 from app.errors import HandoffError
 from sf_client import SalesforceClient
-from sfsim.seed.generate import generate
-from sfsim.server import Server, serve
+from sfsim import PRESETS, Server, generate, serve
 
 SAMPLE = "demo-rules.yaml"
 QUEUE_PLACEHOLDERS = {"Inbound_Leads": "lead_queue"}
@@ -25,8 +26,12 @@ MARKETING_USERNAME = "marketo@acme.sim"
 
 @contextmanager
 def simulated_org() -> Iterator[Server]:
-    """The seeded demo org, served over HTTPS on a free loopback port until the block ends."""
-    org = generate(seed="demo")
+    """The seeded demo org, served over HTTPS on a free loopback port until the block ends.
+
+    The seeded history ends now rather than at the preset's fixed date, so the SLA states show a
+    live mix (pending, met, breached, stale) instead of an org where every MQL went stale.
+    """
+    org = generate(replace(PRESETS["demo"], now=int(time.time())))
     with serve(org, host="127.0.0.1", port=0, tls=True) as server:
         yield server
 
