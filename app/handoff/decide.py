@@ -79,7 +79,7 @@ def decision_row(
     and building tens of thousands of mapped objects would cost more than deciding them.
     """
     owner = assignment.owner_id if assignment is not None else None
-    explanation = outcome.explain()
+    explanation = _explanation(ruleset, outcome)
     intent = Intent(
         status=ruleset.statuses.mql if outcome.mql else None,
         owner_id=owner if owner != lead.owner_id else None,
@@ -89,7 +89,7 @@ def decision_row(
     planned = planned_values(lead, intent, facts.writeback, now)
     result = input_fingerprint
     if planned:
-        result = facts.fingerprint(lead.with_values(planned, ruleset.statuses.mql), ruleset)
+        result = facts.fingerprint(lead.with_values(planned, ruleset.statuses.mql))
     return {
         "lead_id": lead.id,
         "run_id": run_id,
@@ -131,6 +131,19 @@ def count_decision(counts: RunCounts, decision: dict[str, Any], *, dry_run: bool
             counts.promoted += 1
         else:
             counts.reassigned += 1
+
+
+def _explanation(ruleset: RuleSet, outcome: RulesDecision) -> str:
+    """The rules' full one-line explanation for leads that qualify or need an owner; a short
+    one for the rest (most leads of a first run), whose matched rules are stored beside it."""
+    qualifies = outcome.disqualified_by is None and (
+        outcome.fit >= ruleset.fit_threshold and outcome.interest >= ruleset.interest_threshold
+    )
+    if qualifies or outcome.needs_owner:
+        return outcome.explain()
+    why = outcome.disqualified_by.label if outcome.disqualified_by else outcome.ineligible_reason
+    scores = f"fit {outcome.fit}, interest {outcome.interest}"
+    return f"not MQL (rules v{ruleset.version}): {why or 'below the thresholds'}; {scores}"[:255]
 
 
 def _matched(outcome: RulesDecision) -> dict[str, Any] | None:

@@ -59,7 +59,7 @@ def explain_lead(
         current_ruleset is not None and current_ruleset.content_hash != decision.rules_hash
     )
     if current_ruleset is not None and leads and stale:
-        facts = stored_facts(session, go_live_after)
+        facts = stored_facts(session, current_ruleset, go_live_after)
         [(lead, outcome, assignment)] = preview(session, current_ruleset, leads, facts)
         result["current_rules"] = {
             "rules_version": str(current_ruleset.version),

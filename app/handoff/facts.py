@@ -29,16 +29,16 @@ class RunFacts:
     writeback: Writeback
     integration_user_id: str | None
     go_live_after: datetime | None
+    names: tuple[str, ...]  # the Lead fields the rules read, sorted, for fingerprints
+    mql_status: str
 
     def owner_active(self, owner_id: str | None) -> bool:
         """Whether `owner_id` is an active user (a queue or nobody is not)."""
         return owner_id is not None and bool(self.roster.users.get(to18(owner_id), False))
 
-    def fingerprint(self, lead: LeadInput, ruleset: RuleSet) -> str:
+    def fingerprint(self, lead: LeadInput) -> str:
         """The input fingerprint of `lead` under these facts."""
-        return fingerprint(
-            lead, ruleset.lead_fields, ruleset.statuses.mql, self.owner_active(lead.owner_id)
-        )
+        return fingerprint(lead, self.names, self.mql_status, self.owner_active(lead.owner_id))
 
 
 def roster(session: Session, integration_user_id: str | None) -> Roster:
@@ -77,15 +77,17 @@ def writeback(ruleset: RuleSet, describe: SObjectDescribe) -> Writeback:
 def run_facts(
     session: Session,
     ruleset: RuleSet,
-    describe: SObjectDescribe,
+    describe: SObjectDescribe | None,
     *,
     integration_user_id: str | None,
     go_live_after: datetime | None,
 ) -> RunFacts:
-    """Everything a run's decisions share, built once per run."""
+    """Everything a run's decisions share, built once per run (no describe: no writeback)."""
     return RunFacts(
         roster=roster(session, integration_user_id),
-        writeback=writeback(ruleset, describe),
+        writeback=writeback(ruleset, describe) if describe is not None else Writeback(),
         integration_user_id=integration_user_id,
         go_live_after=go_live_after,
+        names=tuple(sorted(ruleset.lead_fields)),
+        mql_status=ruleset.statuses.mql,
     )

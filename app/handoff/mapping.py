@@ -10,7 +10,6 @@ the rules read has changed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -110,11 +109,15 @@ def fingerprint(lead: LeadInput, names: Iterable[str], mql_status: str, owner_ac
     A lead in the MQL status counts as ever MQL whether or not the pull has marked it yet, so
     the fingerprint our own write predicts matches what the next pull reads.
     """
-    payload = {
-        "record": lead.record(sorted(names)),
-        "ever_mql": lead.ever_mql or lead.status == mql_status,
-        "taken_out": lead.taken_out_by_person,
-        "owner_active": owner_active,
-    }
-    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    # repr of plain JSON values (text, numbers, booleans, None) is stable across runs and
+    # processes, and much cheaper than a canonical JSON dump.
+    payload = (
+        tuple(lead.fields.get(name) for name in names),
+        lead.id,
+        lead.status,
+        lead.owner_id,
+        lead.ever_mql or lead.status == mql_status,
+        lead.taken_out_by_person,
+        owner_active,
+    )
+    return hashlib.sha256(repr(payload).encode()).hexdigest()

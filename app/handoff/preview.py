@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.handoff.assign_state import load_positions, open_mql_counts
 from app.handoff.decide import decide_batch
-from app.handoff.facts import RunFacts, roster
+from app.handoff.facts import RunFacts, run_facts
 from app.handoff.mapping import LeadInput
-from app.handoff.plan import Writeback
 from app.store.models import Org
 from rules import Assignment, AssignmentState, RuleSet
 from rules import Decision as RulesDecision
@@ -25,14 +24,11 @@ from rules import Decision as RulesDecision
 Preview = tuple[LeadInput, RulesDecision, Assignment | None]
 
 
-def stored_facts(session: Session, go_live_after: datetime | None) -> RunFacts:
+def stored_facts(session: Session, ruleset: RuleSet, go_live_after: datetime | None) -> RunFacts:
     """The run facts the store alone can give (no describe: nothing is written)."""
     integration_user = session.scalar(select(Org.integration_user_id).limit(1))
-    return RunFacts(
-        roster=roster(session, integration_user),
-        writeback=Writeback(),
-        integration_user_id=integration_user,
-        go_live_after=go_live_after,
+    return run_facts(
+        session, ruleset, None, integration_user_id=integration_user, go_live_after=go_live_after
     )
 
 

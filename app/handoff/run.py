@@ -51,7 +51,7 @@ def decide_and_write(ctx: RunContext) -> None:
                 session,
                 dry_run=ctx.dry_run,
                 rules_hash=ctx.ruleset.content_hash,
-                fingerprint=lambda lead: facts.fingerprint(lead, ctx.ruleset),
+                fingerprint=facts.fingerprint,
             )
         )
         store_decisions(ctx, session, facts, leads)
@@ -130,14 +130,14 @@ def _redecide(
             .where(Lead.id == lead_id)
             .values(status=fresh.status, owner_id=fresh.owner_id)
         )
-    leads = [(lead, facts.fingerprint(lead, ctx.ruleset)) for lead in load_leads(session, changed)]
+    leads = [(lead, facts.fingerprint(lead)) for lead in load_leads(session, changed)]
     store_decisions(ctx, session, facts, leads)
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     """Store decisions in bulk (one multi-row insert per batch, not one object each)."""
     if rows:
-        session.execute(insert(Decision), rows)
+        session.execute(insert(Decision.__table__), rows)
 
 
 def _owed(session: Session, lead_ids: Sequence[str] | None = None) -> list[Decision]:

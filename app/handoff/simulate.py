@@ -46,11 +46,11 @@ def simulate(
 ) -> SimulationResult:
     """Run `ruleset` (and `active`, to compare) over every open stored lead; store nothing."""
     leads = [lead_input(row) for row in session.execute(open_leads_query())]
-    facts = stored_facts(session, go_live_after)
-    candidate = preview(session, ruleset, leads, facts)
+    candidate = preview(session, ruleset, leads, stored_facts(session, ruleset, go_live_after))
     result = _summarise(ruleset, candidate)
     if active is not None:
-        result.changes = _compare(preview(session, active, leads, facts), candidate)
+        before = preview(session, active, leads, stored_facts(session, active, go_live_after))
+        result.changes = _compare(before, candidate)
     return result
 
 
