@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import HandoffError
@@ -137,7 +137,8 @@ def _redecide(
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     """Store decisions in bulk (one multi-row insert per batch, not one object each)."""
     if rows:
-        session.execute(insert(Decision.__table__), rows)
+        table: Table = Decision.__table__  # type: ignore[assignment]
+        session.execute(insert(table), rows)
 
 
 def _owed(session: Session, lead_ids: Sequence[str] | None = None) -> list[Decision]:
