@@ -12,7 +12,9 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LEAD_FIELDS = (
     "Id",
@@ -129,11 +131,25 @@ def raw_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def month_in(moment: datetime, time_zone: str) -> str:
+    """`YYYY-MM` of `moment` on the org's calendar (its default time zone)."""
+    return moment.astimezone(_zone(time_zone)).strftime("%Y-%m")
+
+
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def lead_row(record: Mapping[str, Any]) -> dict[str, Any]:
+def lead_row(record: Mapping[str, Any], time_zone: str = "UTC") -> dict[str, Any]:
+    created = _required(parse_datetime(record.get("CreatedDate")))
     return {
         "id": record["Id"],
         "status": record.get("Status"),
@@ -142,7 +158,8 @@ def lead_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "converted_date": parse_date(record.get("ConvertedDate")),
         "converted_opportunity_id": record.get("ConvertedOpportunityId"),
         "lead_source": record.get("LeadSource"),
-        "created_date": _required(parse_datetime(record.get("CreatedDate"))),
+        "created_date": created,
+        "created_month": month_in(created, time_zone),
         "system_modstamp": _required(parse_datetime(record.get("SystemModstamp"))),
         "last_modified_by_id": record.get("LastModifiedById"),
         "is_deleted": bool(record.get("IsDeleted")),

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.sync.mirror import month_in
 
 EVIDENCE_RANK = {"field": 0, "history": 1, "ours": 2, "first_seen": 3}
 PERSON_EXITS = frozenset({"accepted", "rejected", "other"})
@@ -212,13 +213,6 @@ def derive_episodes(ev: LeadEvidence, rules: FactRules, now: datetime) -> list[E
     return episodes
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def close_period(close: date | None, fiscal_start_month: int) -> tuple[str | None, str | None]:
     """The close month (`2026-07`) and fiscal quarter (`2026-Q3`).
 
@@ -276,7 +270,7 @@ def lead_facts(
         "hours_to_first_touch": None,
         "last_touch_at": None,
         "sla_clock_at": None,
-        "created_month": created.astimezone(_zone(time_zone)).strftime("%Y-%m"),
+        "created_month": month_in(created, time_zone),
     }
     if not episodes or episodes[-1].started_at is None:
         return facts

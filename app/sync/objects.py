@@ -40,10 +40,13 @@ class ObjectPull:
     purge_model: type[Lead | Opportunity | Activity] | None = None
 
 
-def _store_leads(session: Session, records: list[dict[str, Any]]) -> Touched:
-    rows = [mirror.lead_row(r) for r in records]
-    repo_mirror.upsert_leads(session, rows)
-    return Touched(leads={r["id"] for r in rows})
+def _lead_store(time_zone: str) -> Store:
+    def store(session: Session, records: list[dict[str, Any]]) -> Touched:
+        rows = [mirror.lead_row(r, time_zone) for r in records]
+        repo_mirror.upsert_leads(session, rows)
+        return Touched(leads={r["id"] for r in rows})
+
+    return store
 
 
 def _store_opportunities(session: Session, records: list[dict[str, Any]]) -> Touched:
@@ -68,10 +71,12 @@ def _store_history(session: Session, records: list[dict[str, Any]]) -> Touched:
     return Touched(leads={r["lead_id"] for r in rows})
 
 
-def object_pulls(rule_fields: Iterable[str]) -> list[ObjectPull]:
+def object_pulls(rule_fields: Iterable[str], time_zone: str) -> list[ObjectPull]:
     """The objects in pull order: leads first, so later pages find the leads they touch."""
     return [
-        ObjectPull("Lead", mirror.lead_fields(rule_fields), _store_leads, purge_model=Lead),
+        ObjectPull(
+            "Lead", mirror.lead_fields(rule_fields), _lead_store(time_zone), purge_model=Lead
+        ),
         ObjectPull(
             "LeadHistory",
             mirror.LEAD_HISTORY_FIELDS,

@@ -65,7 +65,7 @@ def pull_everything(
     """Pull Leads, LeadHistory, Opportunities, Tasks and Events; return notes for the run."""
     rules = fact_rules(ctx.ruleset, org)
     notes: list[str] = []
-    for spec in object_pulls(rule_lead_fields(ctx.ruleset)):
+    for spec in object_pulls(rule_lead_fields(ctx.ruleset), org.time_zone):
         try:
             notes += pull_object(ctx, spec, rules, run_start=run_start, progress=progress)
         except ObjectMissing:
