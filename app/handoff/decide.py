@@ -28,12 +28,13 @@ from rules import (
 from rules import Decision as RulesDecision
 
 
-def lead_facts(lead: LeadInput) -> LeadFacts:
+def lead_facts(lead: LeadInput, facts: RunFacts) -> LeadFacts:
     """The rules' view of a stored lead."""
     return LeadFacts(
         fields=lead.facts_fields(),
         status=lead.status,
         owner_id=lead.owner_id,
+        owner_is_active_user=facts.owner_active(lead.owner_id),
         ever_mql=lead.ever_mql,
         taken_out_of_mql_by_person=lead.taken_out_by_person,
         created_at=lead.created_date,
@@ -50,7 +51,7 @@ def decide_batch(
     context = DecisionContext(
         integration_user_id=facts.integration_user_id, go_live_after=facts.go_live_after
     )
-    outcomes = [(lead, fp, decide(ruleset, lead_facts(lead), context)) for lead, fp in leads]
+    outcomes = [(lead, fp, decide(ruleset, lead_facts(lead, facts), context)) for lead, fp in leads]
     wanting = [
         (lead.id, lead.facts_fields())
         for lead, _fp, outcome in outcomes

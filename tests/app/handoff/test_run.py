@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.handoff import WriteCapExceeded
 from app.handoff.rules_file import RulesFileError
-from app.store.models import RoundRobin, Write
+from app.store.models import RoundRobin, User, Write
 from tests.app.handoff.conftest import (
     QUEUE,
     REP1,
@@ -109,6 +109,13 @@ class TestPeopleAndPlaceholders:
         assert world.org.leads[lead]["Status"] == MQL
         patch = json.loads(world.org.writes()[0].content)["records"][0]
         assert "Status" not in patch
+
+    def test_an_mql_held_by_a_deactivated_user_gets_an_active_owner(self, world: World):
+        lead = world.add(1, **qualifying(Status=MQL, OwnerId=REP3))
+        with world.sessions.begin() as session:
+            session.get(User, REP3).is_active = False
+        world.run()
+        assert world.org.leads[lead]["OwnerId"] in (REP1, REP2)
 
     def test_a_change_between_read_and_write_is_respected_and_decided_again(self, world: World):
         lead = world.add(1, **qualifying())
