@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, or_, select, update
+from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.store.models import Activity, Lead, LeadHistory, MqlEpisode, Opportunity, Write
@@ -110,6 +110,12 @@ def touch_times(
         if who_id is not None:
             found[who_id].append(created)
     return found
+
+
+def insert_episodes(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New MQL episodes in one executemany (a first pull can open thousands)."""
+    if rows:
+        session.execute(insert(cast(Table, MqlEpisode.__table__)), rows)
 
 
 def update_lead_facts(session: Session, rows: list[dict[str, Any]]) -> None:

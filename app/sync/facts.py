@@ -60,8 +60,9 @@ def _snapshot(lead: Lead | Row[Any], rules: FactRules) -> LeadSnapshot:
 
 
 def _store_episodes(
-    session: Session, lead_id: str, rows: list[MqlEpisode], derived: list[Episode]
+    lead_id: str, rows: list[MqlEpisode], derived: list[Episode], new: list[dict[str, Any]]
 ) -> None:
+    """Change stored episodes in place; collect the new ones for one bulk insert."""
     for index, episode in enumerate(derived):
         values = {name: getattr(episode, name) for name in _EPISODE_COLUMNS}
         if index < len(rows):
@@ -69,7 +70,7 @@ def _store_episodes(
                 if getattr(rows[index], name) != value:
                     setattr(rows[index], name, value)
         else:
-            session.add(MqlEpisode(lead_id=lead_id, **values))
+            new.append({"lead_id": lead_id, **values})
 
 
 def refresh_leads(
@@ -82,7 +83,8 @@ def refresh_leads(
         history = repo_facts.status_history_by_lead(session, ids)
         writes = repo_facts.our_status_writes(session, ids)
         touches = repo_facts.touch_times(session, ids, rules.not_touching)
-        updates = []
+        updates: list[dict[str, Any]] = []
+        new_episodes: list[dict[str, Any]] = []
         for lead in leads:
             evidence = LeadEvidence(
                 lead=_snapshot(lead, rules),
@@ -95,11 +97,12 @@ def refresh_leads(
                 touches=touches.get(lead.id, []),
             )
             derived = derive_episodes(evidence, rules, now)
-            _store_episodes(session, lead.id, episodes.get(lead.id, []), derived)
+            _store_episodes(lead.id, episodes.get(lead.id, []), derived, new_episodes)
             facts = lead_facts(derived, evidence.touches, lead.created_date, rules.time_zone)
             if any(getattr(lead, name) != value for name, value in facts.items()):
                 updates.append({"lead_id": lead.id, **facts})
         session.flush()
+        repo_facts.insert_episodes(session, new_episodes)
         repo_facts.update_lead_facts(session, updates)
         refresh_opportunities(session, repo_facts.converted_opportunity_ids(session, ids), rules)
 
