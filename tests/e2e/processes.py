@@ -59,9 +59,9 @@ class Child:
 
     def wait_for(self, predicate: str, timeout: float) -> str:
         """The first line (new or already read) containing `predicate`; fails after `timeout`."""
-        for line in self.lines:
-            if predicate in line:
-                return line
+        for seen in self.lines:
+            if predicate in seen:
+                return seen
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:
