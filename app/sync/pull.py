@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -134,7 +134,7 @@ class _ObjectRun:
                 return
             lo = hi
 
-    def _pages(self, lo: datetime | None, hi: datetime) -> Any:
+    def _pages(self, lo: datetime | None, hi: datetime) -> Iterator[list[dict[str, Any]]]:
         soql = build_soql(self.spec, lo, hi)
         pages = self.ctx.sf.query_pages(
             soql,

@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +29,7 @@ from app.sync.lock import sync_lock
 from app.sync.org import check_identity, read_org
 from app.sync.pull import Progress
 from app.sync.pull_all import pull_everything
+from rules import RuleSet
 from sf_client import RequestLimitExceeded, SalesforceClient, SalesforceError
 
 log = logging.getLogger(__name__)
@@ -45,11 +48,13 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
 class _Outcome:
     """How the run ended, for the run record."""
 
-    def __init__(self, state: str, message: str | None = None, kind: str | None = None) -> None:
-        self.state, self.message, self.kind = state, message, kind
+    state: str
+    message: str | None = None
+    kind: str | None = None
 
 
 def run_sync(
@@ -72,104 +77,112 @@ def run_sync(
     assert isinstance(bind, Engine)
     with sync_lock(bind, lease_seconds=settings.lock_lease_seconds):
         started = now()
-        effective_dry_run = dry_run or not settings.live
         with sessions() as session:
             repo_sync.close_abandoned_runs(session, now=started)
-            run = repo_sync.start_run(
-                session, started_at=started, trigger=trigger, full=full, dry_run=effective_dry_run
+            record = repo_sync.start_run(
+                session,
+                started_at=started,
+                trigger=trigger,
+                full=full,
+                dry_run=dry_run or not settings.live,
             )
             session.commit()
-        ctx_holder: list[RunContext] = []
+        run = _Run(settings, sessions, record, now, progress)
         try:
-            outcome = _execute(
-                settings, sessions, sf_factory, run, ctx_holder, now=now, progress=progress
-            )
+            outcome = run.execute(sf_factory)
         except KeyboardInterrupt:
-            _finish(sessions, run, ctx_holder, _Outcome("interrupted", "stopped by Ctrl-C"), now)
+            run.finish(_Outcome("interrupted", "stopped by Ctrl-C"))
             raise
         except Exception as exc:
-            message = f"internal error ({type(exc).__name__}); this is a bug in Handoff"
-            _finish(sessions, run, ctx_holder, _Outcome("failed", message, "bug"), now)
+            run.finish(_Outcome("failed", f"internal error ({type(exc).__name__}); a bug", "bug"))
             raise
-        return _finish(sessions, run, ctx_holder, outcome, now)
+        return run.finish(outcome)
 
 
-def _execute(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    sf_factory: SalesforceFactory,
-    run: SyncRun,
-    ctx_holder: list[RunContext],
-    *,
-    now: Callable[[], datetime],
-    progress: Progress | None,
-) -> _Outcome:
-    try:
-        ruleset = load_rules(settings.rules)
-        with sessions() as session:
-            record = session.get(SyncRun, run.id)
+class _Run:
+    """One run's steps, after its record exists and while the lock is held."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        record: SyncRun,
+        now: Callable[[], datetime],
+        progress: Progress | None,
+    ) -> None:
+        self.settings, self.sessions, self.record = settings, sessions, record
+        self.now, self.progress = now, progress
+        self.ctx: RunContext | None = None
+
+    def execute(self, sf_factory: SalesforceFactory) -> _Outcome:
+        """The steps, with every failure a person can act on turned into words."""
+        try:
+            notes = self._steps(sf_factory)
+        except RequestLimitExceeded:
+            return _Outcome("failed", LIMIT_MESSAGE, "api_limit")
+        except HandoffError as exc:
+            return _Outcome("failed", str(exc), type(exc).__name__)
+        except SalesforceError as exc:
+            return _Outcome("failed", f"Salesforce: {exc}", type(exc).__name__)
+        assert self.ctx is not None
+        counts = self.ctx.counts
+        if counts.queued_for_retry or counts.failed:
+            note = (
+                f"{counts.failed} writes failed; {counts.queued_for_retry} are queued and will "
+                "be retried by the next sync"
+            )
+            return _Outcome("partial", "; ".join([note, *notes]))
+        return _Outcome("succeeded", "; ".join(notes) or None)
+
+    def _steps(self, sf_factory: SalesforceFactory) -> list[str]:
+        ruleset = load_rules(self.settings.rules)
+        self._note_rules(ruleset)
+        with sf_factory() as sf:
+            identity = sf.identity()
+            check_identity(identity, self.settings.org_id)
+            self.ctx = RunContext(
+                settings=self.settings,
+                sessions=self.sessions,
+                sf=sf,
+                ruleset=ruleset,
+                identity=identity,
+                run_id=self.record.id,
+                dry_run=self.record.dry_run,
+                full=self.record.full,
+                now=self.now,
+            )
+            started = self.record.started_at
+            with self.sessions() as session:
+                org = read_org(session, sf, identity, now=started)
+                session.commit()
+            notes = pull_everything(self.ctx, org, run_start=started, progress=self.progress)
+            decide_and_write(self.ctx)
+        return notes
+
+    def _note_rules(self, ruleset: RuleSet) -> None:
+        with self.sessions() as session:
+            record = session.get(SyncRun, self.record.id)
             assert record is not None
             record.rules_version = str(ruleset.version)
             record.rules_hash = ruleset.content_hash
             session.commit()
-        with sf_factory() as sf:
-            identity = sf.identity()
-            check_identity(identity, settings.org_id)
-            ctx = RunContext(
-                settings=settings,
-                sessions=sessions,
-                sf=sf,
-                ruleset=ruleset,
-                identity=identity,
-                run_id=run.id,
-                dry_run=run.dry_run,
-                full=run.full,
-                now=now,
+
+    def finish(self, outcome: _Outcome) -> SyncRun:
+        """Close the run record with its outcome and figures."""
+        counts: dict[str, Any] = {}
+        if self.ctx is not None:
+            self.ctx.counts.api_calls = self.ctx.sf.usage.calls
+            counts = self.ctx.counts.as_json()
+        with self.sessions() as session:
+            finished = repo_sync.finish_run(
+                session,
+                self.record.id,
+                state=outcome.state,
+                finished_at=self.now(),
+                counts=counts,
+                message=outcome.message,
+                error_kind=outcome.kind,
             )
-            ctx_holder.append(ctx)
-            with sessions() as session:
-                org = read_org(session, sf, identity, now=run.started_at)
-                session.commit()
-            notes = pull_everything(ctx, org, run_start=run.started_at, progress=progress)
-            decide_and_write(ctx)
-    except RequestLimitExceeded:
-        return _Outcome("failed", LIMIT_MESSAGE, "api_limit")
-    except HandoffError as exc:
-        return _Outcome("failed", str(exc), type(exc).__name__)
-    except SalesforceError as exc:
-        return _Outcome("failed", f"Salesforce: {exc}", type(exc).__name__)
-    counts = ctx.counts
-    if counts.queued_for_retry or counts.failed:
-        note = (
-            f"{counts.failed} writes failed; {counts.queued_for_retry} are queued and will "
-            "be retried by the next sync"
-        )
-        return _Outcome("partial", "; ".join([note, *notes]))
-    return _Outcome("succeeded", "; ".join(notes) or None)
-
-
-def _finish(
-    sessions: sessionmaker[Session],
-    run: SyncRun,
-    ctx_holder: list[RunContext],
-    outcome: _Outcome,
-    now: Callable[[], datetime],
-) -> SyncRun:
-    counts = {}
-    if ctx_holder:
-        ctx = ctx_holder[0]
-        ctx.counts.api_calls = ctx.sf.usage.calls
-        counts = ctx.counts.as_json()
-    with sessions() as session:
-        finished = repo_sync.finish_run(
-            session,
-            run.id,
-            state=outcome.state,
-            finished_at=now(),
-            counts=counts,
-            message=outcome.message,
-            error_kind=outcome.kind,
-        )
-        session.commit()
-    log.info("sync run %s %s: %s", run.id, outcome.state, outcome.message or "")
-    return finished
+            session.commit()
+        log.info("sync run %s %s: %s", self.record.id, outcome.state, outcome.message or "")
+        return finished
