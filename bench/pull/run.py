@@ -19,6 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from app.settings import _sql_url
 from app.store.db import make_engine
 from app.store.migrate import upgrade
 from sfsim.org import LeadStatusDef, Org
@@ -76,6 +77,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument(
+        "--database-url",
+        help="an empty database to pull into (default: a temporary SQLite file)",
+    )
     args = parser.parse_args()
     built = time.perf_counter()
     org, rep = build_org(args.leads)
@@ -83,7 +88,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-pull-") as scratch:
         folder = Path(scratch)
         (folder / "rules.yaml").write_text(rules_text(rep), encoding="utf-8")
-        url = f"sqlite:///{folder / 'handoff.db'}"
+        url = _sql_url(args.database_url or f"sqlite:///{folder / 'handoff.db'}")
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
@@ -96,10 +101,10 @@ def main() -> None:
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
     result = json.loads(child.stdout.strip().splitlines()[-1])
-    report(args.leads, args.latency_ms, result)
+    report(args.leads, args.latency_ms, url.split(":")[0], result)
 
 
-def report(leads: int, latency_ms: int, result: dict[str, object]) -> None:
+def report(leads: int, latency_ms: int, database: str, result: dict[str, object]) -> None:
     floor = math.ceil(leads / 2000)
     pulled = result["pulled"]
     assert isinstance(pulled, dict)
@@ -113,7 +118,7 @@ def report(leads: int, latency_ms: int, result: dict[str, object]) -> None:
         ),
         ("peak RSS (MB)", str(result["peak_rss_mb"]), "pulling process only"),
     ]
-    print(f"first pull of {leads:,} leads, {latency_ms} ms per call, HTTPS on loopback, SQLite")
+    print(f"first pull of {leads:,} leads, {latency_ms} ms per call, HTTPS on loopback, {database}")
     print(f"{'':<18}{'measured':>12}   reference")
     for name, measured, reference in rows:
         print(f"{name:<18}{measured:>12}   {reference}")

@@ -1,0 +1,70 @@
+"""`handoff sync` end to end in-process: plain `key=value` output and the SPEC's exit statuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.cli.main import main
+from app.errors import ExitCode
+from tests.app.sync.fake_org import INSTANCE, FakeOrg, error, lead
+
+
+@pytest.fixture
+def environment(
+    database_url: str, rules_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "HANDOFF_DATABASE_URL": database_url,
+        "HANDOFF_RULES": str(rules_path),
+        "HANDOFF_PULL_BATCH_SIZE": "200",
+        "SF_INSTANCE_URL": INSTANCE,
+        "SF_ACCESS_TOKEN": "tok-secret",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def _run(argv: list[str]) -> int:
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    return int(done.value.code or 0)
+
+
+@pytest.mark.usefixtures("environment")
+class TestSyncCommand:
+    def test_prints_one_fact_per_line_and_exits_0(
+        self, org: FakeOrg, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        for _ in range(250):
+            lead(org)
+
+        code = _run(["sync", "--dry-run"])
+
+        out = capsys.readouterr().out.splitlines()
+        assert code == ExitCode.OK
+        assert "state=succeeded" in out
+        assert "pulled_Lead=250" in out
+        assert "dry_run=True" in out
+
+    def test_a_failed_run_prints_its_summary_then_one_error_line_and_exits_1(
+        self, org: FakeOrg, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        lead(org)
+        org.faults.append(
+            lambda request: (
+                error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+                if "/query" in request.url.path
+                else None
+            )
+        )
+
+        code = _run(["sync"])
+
+        captured = capsys.readouterr()
+        assert code == ExitCode.FAILURE
+        assert "state=failed" in captured.out.splitlines()
+        (line,) = captured.err.strip().splitlines()
+        assert line.startswith("error: the org's daily API request limit is used up")
+        assert "tok-secret" not in captured.out + captured.err
