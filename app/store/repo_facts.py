@@ -79,6 +79,11 @@ def status_history_by_lead(session: Session, ids: list[str]) -> dict[str, list[L
     return found
 
 
+def has_status_history(session: Session) -> bool:
+    query = select(LeadHistory.id).where(LeadHistory.field == "Status").limit(1)
+    return session.scalar(query) is not None
+
+
 def our_status_writes(session: Session, ids: list[str]) -> dict[str, list[tuple[datetime, Any]]]:
     """Our successful writes per lead, with the Status each one set (None when it set none)."""
     found: dict[str, list[tuple[datetime, Any]]] = defaultdict(list)

@@ -11,7 +11,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from app.store import repo_sync
+from app.store import repo_facts, repo_sync
 from app.sync import facts
 from app.sync.context import RunContext
 from app.sync.mirror import LEAD_FIELDS
@@ -65,16 +65,27 @@ def pull_everything(
     """Pull Leads, LeadHistory, Opportunities, Tasks and Events; return notes for the run."""
     rules = fact_rules(ctx.ruleset, org)
     notes: list[str] = []
+    history_readable = True
     for spec in object_pulls(rule_lead_fields(ctx.ruleset), org.time_zone):
         try:
             notes += pull_object(ctx, spec, rules, run_start=run_start, progress=progress)
         except ObjectMissing:
             if spec.sobject != LEAD_HISTORY:
                 raise
+            history_readable = False
             notes.append("LeadHistory is not readable in this org; MQL times come from elsewhere")
+    _note_history_tracking(ctx, org, history_readable)
     _refresh_if_rules_changed(ctx, rules)
     ctx.crash_point("after_pull")
     return notes
+
+
+def _note_history_tracking(ctx: RunContext, org: OrgFacts, readable: bool) -> None:
+    """Record whether the org tracks Lead Status history (readable, and Status rows seen)."""
+    with ctx.sessions() as session:
+        tracked = readable and repo_facts.has_status_history(session)
+        repo_sync.save_org(session, {"org_id": org.org_id, "lead_status_history": tracked})
+        session.commit()
 
 
 def _refresh_if_rules_changed(ctx: RunContext, rules: FactRules) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
-from app.store.models import Decision, Lead, MqlEpisode, Opportunity, Write
+from app.store.models import Decision, Lead, MqlEpisode, Opportunity, Org, Write
 from app.sync.run import SalesforceFactory, run_sync
 from tests.app.sync.conftest import Clock
 from tests.app.sync.fake_org import (
@@ -210,3 +210,21 @@ class TestConversion:
         assert stored.mql_evidence == "history"
         assert stored.close_date == date(2026, 11, 20)
         assert (stored.close_month, stored.close_quarter) == ("2026-11", "2026-Q4")
+
+
+class TestHistoryTracking:
+    def test_the_org_row_says_whether_status_history_is_tracked(self, world: World) -> None:
+        record = lead(world.org)
+        world.sync(timedelta(hours=1))
+        assert not self._tracked(world)
+        history(world.org, record["Id"], "Open - Not Contacted", "Nurturing", T1)
+
+        world.sync(timedelta(hours=3))
+
+        assert self._tracked(world)
+
+    @staticmethod
+    def _tracked(world: World) -> bool:
+        with world.sessions() as session:
+            org = session.scalars(select(Org)).one()
+            return org.lead_status_history
