@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal
+from sqlalchemy import ColumnElement, and_, case, func, literal, true
 from sqlalchemy.types import Integer
 
 from app.reports.models import SlaSettings
@@ -28,7 +28,8 @@ URGENCY = ("breached", "pending", "stale", "met", UNKNOWN)
 
 def open_mql() -> ColumnElement[bool]:
     """Leads that are MQLs right now and still exist in the org."""
-    return and_(Lead.is_open_mql.is_(True), Lead.is_deleted.is_(False), Lead.purged.is_(False))
+    # `= true`, not `IS true`: the form that lets both databases use the partial index on it.
+    return and_(Lead.is_open_mql == true(), Lead.is_deleted.is_(False), Lead.purged.is_(False))
 
 
 def _at(value: datetime) -> ColumnElement[Any]:

@@ -2,7 +2,9 @@
 
 One aggregate query does the work: closed opportunities in the period grouped by the chosen key,
 by MQL origin and by the kind of evidence, so a million opportunities come back as a few dozen
-rows. The segments, the intervals and the test are then arithmetic on those rows.
+rows. Without a grouping, or by quarter or month, it sums `win_loss_rollup` (kept by triggers,
+a few rows per day) instead of the opportunities; by lead source or owner it aggregates the
+opportunities themselves. The segments, intervals and test are then arithmetic on those rows.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, SQLColumnExpression, case, func, literal, select
+from sqlalchemy import Row, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.reports import stats
@@ -26,7 +28,7 @@ from app.reports.models import (
     WinLossGroup,
 )
 from app.reports.names import user_names
-from app.store.models import Opportunity
+from app.store.models import Opportunity, WinLossRollup
 
 METHODS = {
     "win_rate": "won / closed, opportunities with CloseDate in the period (inclusive)",
@@ -76,20 +78,39 @@ class Split:
         return total
 
 
-def _group_column(group_by: GroupBy | None) -> SQLColumnExpression[Any]:
-    columns: dict[str, SQLColumnExpression[Any]] = {
-        "quarter": Opportunity.close_quarter,
-        "month": Opportunity.close_month,
-        "lead_source": Opportunity.lead_source,
-        "owner": Opportunity.owner_id,
-    }
-    return columns[group_by] if group_by else literal(None)
-
-
-def _closed_rows(
+def _rollup_rows(
     session: Session, start: date | None, end: date | None, group_by: GroupBy | None
 ) -> Sequence[Row[Any]]:
-    key: Any = _group_column(group_by).label("key")
+    """From the trigger-kept rollup: enough for no grouping, quarters and months."""
+    columns: dict[str, Any] = {
+        "quarter": WinLossRollup.close_quarter,
+        "month": WinLossRollup.close_month,
+    }
+    key: Any = (columns[group_by] if group_by else literal(None)).label("key")
+    won = WinLossRollup.is_won.is_(True)
+    query = select(
+        key,
+        WinLossRollup.mql_originated,
+        WinLossRollup.mql_evidence,
+        func.sum(WinLossRollup.closed).label("closed"),
+        func.sum(case((won, WinLossRollup.closed), else_=0)).label("won"),
+        func.sum(case((won, WinLossRollup.amount), else_=0.0)).label("won_amount"),
+        func.sum(case((won, 0.0), else_=WinLossRollup.amount)).label("lost_amount"),
+    ).where(WinLossRollup.closed > 0)
+    if start is not None:
+        query = query.where(WinLossRollup.close_date >= start)
+    if end is not None:
+        query = query.where(WinLossRollup.close_date <= end)
+    query = query.group_by(key, WinLossRollup.mql_originated, WinLossRollup.mql_evidence)
+    return session.execute(query).all()
+
+
+def _opportunity_rows(
+    session: Session, start: date | None, end: date | None, group_by: GroupBy
+) -> Sequence[Row[Any]]:
+    """From the opportunities themselves: for keys the rollup does not hold (source, owner)."""
+    column = Opportunity.lead_source if group_by == "lead_source" else Opportunity.owner_id
+    key: Any = column.label("key")
     won = Opportunity.is_won.is_(True)
     amount = func.coalesce(Opportunity.amount, 0.0)
     query = select(
@@ -100,13 +121,25 @@ def _closed_rows(
         func.sum(case((won, 1), else_=0)).label("won"),
         func.sum(case((won, amount), else_=0.0)).label("won_amount"),
         func.sum(case((won, 0.0), else_=amount)).label("lost_amount"),
-    ).where(Opportunity.is_closed.is_(True), Opportunity.is_deleted.is_(False))
+    ).where(
+        Opportunity.is_closed.is_(True),
+        Opportunity.is_deleted.is_(False),
+        Opportunity.close_date.is_not(None),
+    )
     if start is not None:
         query = query.where(Opportunity.close_date >= start)
     if end is not None:
         query = query.where(Opportunity.close_date <= end)
     query = query.group_by(key, Opportunity.mql_originated, Opportunity.mql_evidence)
     return session.execute(query).all()
+
+
+def _closed_rows(
+    session: Session, start: date | None, end: date | None, group_by: GroupBy | None
+) -> Sequence[Row[Any]]:
+    if group_by in ("lead_source", "owner"):
+        return _opportunity_rows(session, start, end, group_by)
+    return _rollup_rows(session, start, end, group_by)
 
 
 def _splits(rows: Iterable[Row[Any]]) -> tuple[dict[Any, Split], dict[str, int]]:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -125,6 +126,21 @@ class Lead(Base):
         Index("ix_leads_open_mql", "is_open_mql", "owner_id"),
         Index("ix_leads_modstamp", "system_modstamp", "id"),
         Index("ix_leads_created_month", "created_month"),
+        # Reports: first-touch hours of MQLs in a window, and the SLA state of open MQLs (a
+        # partial index, small because open MQLs are few), both answered from the index alone.
+        Index("ix_leads_mql_window", "mql_at", "owner_id", "hours_to_first_touch", "is_deleted"),
+        Index(
+            "ix_leads_open_sla",
+            "owner_id",
+            "mql_at",
+            "sla_clock_at",
+            "first_touch_at",
+            "hours_to_first_touch",
+            "is_deleted",
+            "purged",
+            sqlite_where=text("is_open_mql = 1"),
+            postgresql_where=text("is_open_mql"),
+        ),
     )
 
 
@@ -158,6 +174,26 @@ class Opportunity(Base):
         Index("ix_opps_closed", "is_closed", "close_date", "mql_originated"),
         Index("ix_opps_modstamp", "system_modstamp", "id"),
     )
+
+
+class WinLossRollup(Base):
+    """Closed opportunities counted by close date, MQL origin, evidence and outcome.
+
+    Kept current by triggers on `opportunities` (migration 0003), whoever writes them, so the
+    win/loss report sums a few thousand rows here instead of scanning every opportunity. Only
+    closed, not deleted opportunities with a close date count; '' stands for an unknown value.
+    """
+
+    __tablename__ = "win_loss_rollup"
+
+    close_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    close_month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    close_quarter: Mapped[str] = mapped_column(String(8), primary_key=True)
+    mql_originated: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    mql_evidence: Mapped[str] = mapped_column(String(16), primary_key=True)
+    is_won: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class Activity(Base):
