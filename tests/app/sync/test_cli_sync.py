@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from app.cli.main import main
+from app.cli.output import Output
+from app.cli.sync import _display
 from app.errors import ExitCode
 from tests.app.sync.fake_org import INSTANCE, FakeOrg, error, lead
 
@@ -68,3 +71,27 @@ class TestSyncCommand:
         (line,) = captured.err.strip().splitlines()
         assert line.startswith("error: the org's daily API request limit is used up")
         assert "tok-secret" not in captured.out + captured.err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class TestDisplay:
+    def test_counts_records_per_object_on_a_terminal(self) -> None:
+        stream = _Terminal()
+
+        with _display(Output(stream=stream)) as progress:
+            assert progress is not None
+            progress("Lead", 200)
+            progress("Lead", 400)
+            progress("Task", 0)
+
+        shown = stream.getvalue()
+        assert "400 records" in shown
+        assert "Task" in shown
+
+    def test_shows_nothing_when_not_on_a_terminal(self) -> None:
+        with _display(Output(stream=io.StringIO())) as progress:
+            assert progress is None
