@@ -26,7 +26,7 @@ from app.sync.run import run_sync
 
 
 @contextmanager
-def _display(out: Output) -> Iterator[pull.Progress | None]:
+def progress_display(out: Output) -> Iterator[pull.Progress | None]:
     """A live records-per-object display on a terminal; nothing otherwise."""
     if not out.terminal:
         yield None
@@ -77,7 +77,7 @@ def sync_command(
     engine, sessions = open_store(settings)
     out = Output(as_json=as_json)
     try:
-        with _display(out) as progress:
+        with progress_display(out) as progress:
             run = run_sync(
                 settings,
                 sessions,

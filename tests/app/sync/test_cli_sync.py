@@ -9,7 +9,7 @@ import pytest
 
 from app.cli.main import main
 from app.cli.output import Output
-from app.cli.sync import _display
+from app.cli.sync import progress_display
 from app.errors import ExitCode
 from tests.app.sync.fake_org import INSTANCE, FakeOrg, error, lead
 
@@ -82,7 +82,7 @@ class TestDisplay:
     def test_counts_records_per_object_on_a_terminal(self) -> None:
         stream = _Terminal()
 
-        with _display(Output(stream=stream)) as progress:
+        with progress_display(Output(stream=stream)) as progress:
             assert progress is not None
             progress("Lead", 200)
             progress("Lead", 400)
@@ -93,5 +93,5 @@ class TestDisplay:
         assert "Task" in shown
 
     def test_shows_nothing_when_not_on_a_terminal(self) -> None:
-        with _display(Output(stream=io.StringIO())) as progress:
+        with progress_display(Output(stream=io.StringIO())) as progress:
             assert progress is None
