@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import Row, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.reports.models import OpenMql, SlaSettings
@@ -20,6 +21,17 @@ from app.store.types import UtcDateTime
 
 # Sorts MQLs with no known time (the last rank anyway) consistently in the keyset.
 _NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+_COLUMNS = (
+    Lead.id,
+    Lead.owner_id,
+    Lead.mql_at,
+    Lead.first_touch_at,
+    Lead.hours_to_first_touch,
+    Lead.fit,
+    Lead.interest,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,41 @@ class LeadPage:
     last: LeadKey | None
 
 
+def _page_query(
+    as_of: datetime,
+    sla: SlaSettings,
+    state: str | None,
+    owner_id: str | None,
+    after: LeadKey | None,
+) -> Select[*tuple[Any, ...]]:
+    rank = urgency(as_of, sla)
+    clock = func.coalesce(Lead.mql_at, literal(_NO_TIME, UtcDateTime()))
+    query = select(*_COLUMNS, rank.label("rank"), sla_state(as_of, sla).label("sla"))
+    query = query.where(open_mql())
+    if state is not None:
+        query = query.where(sla_state(as_of, sla) == state)
+    if owner_id is not None:
+        query = query.where(Lead.owner_id == owner_id)
+    if after is not None:
+        marker = (after.rank, literal(after.mql_at, UtcDateTime()), after.lead_id)
+        query = query.where(tuple_(rank, clock, Lead.id) > tuple_(*marker))
+    return query.order_by(rank, clock, Lead.id)
+
+
+def _item(row: Row[Any], names: dict[str, str | None]) -> OpenMql:
+    return OpenMql(
+        lead_id=row.id,
+        owner_id=row.owner_id,
+        owner_name=names.get(row.owner_id or ""),
+        mql_at=row.mql_at,
+        first_touch_at=row.first_touch_at,
+        hours_to_first_touch=row.hours_to_first_touch,
+        sla=row.sla,
+        fit=row.fit,
+        interest=row.interest,
+    )
+
+
 def open_mqls(
     session: Session,
     *,
@@ -48,45 +95,12 @@ def open_mqls(
     after: LeadKey | None = None,
 ) -> LeadPage:
     """One page of open MQLs after `after`; `last` is set when more may follow."""
-    rank = urgency(as_of, sla).label("rank")
-    state_column = sla_state(as_of, sla).label("sla")
-    clock = func.coalesce(Lead.mql_at, literal(_NO_TIME, UtcDateTime()))
-    columns = (
-        Lead.id,
-        Lead.owner_id,
-        Lead.mql_at,
-        Lead.first_touch_at,
-        Lead.hours_to_first_touch,
-        Lead.fit,
-        Lead.interest,
-    )
-    query = select(*columns, rank, state_column).where(open_mql())
-    if state is not None:
-        query = query.where(sla_state(as_of, sla) == state)
-    if owner_id is not None:
-        query = query.where(Lead.owner_id == owner_id)
-    if after is not None:
-        marker = (after.rank, literal(after.mql_at, UtcDateTime()), after.lead_id)
-        query = query.where(tuple_(urgency(as_of, sla), clock, Lead.id) > tuple_(*marker))
-    query = query.order_by(urgency(as_of, sla), clock, Lead.id).limit(limit + 1)
+    query = _page_query(as_of, sla, state, owner_id, after).limit(limit + 1)
     rows = session.execute(query).all()
-    names = user_names(session, (row.owner_id for row in rows[:limit]))
-    items = [
-        OpenMql(
-            lead_id=row.id,
-            owner_id=row.owner_id,
-            owner_name=names.get(row.owner_id or ""),
-            mql_at=row.mql_at,
-            first_touch_at=row.first_touch_at,
-            hours_to_first_touch=row.hours_to_first_touch,
-            sla=row.sla,
-            fit=row.fit,
-            interest=row.interest,
-        )
-        for row in rows[:limit]
-    ]
+    page = rows[:limit]
+    names = user_names(session, (row.owner_id for row in page))
     last = None
     if len(rows) > limit:
-        tail = rows[limit - 1]
+        tail = page[-1]
         last = LeadKey(int(tail.rank), tail.mql_at or _NO_TIME, tail.id)
-    return LeadPage(items=items, last=last)
+    return LeadPage(items=[_item(row, names) for row in page], last=last)

@@ -80,11 +80,13 @@ def _ranked(
     for row in rows:
         by_key[row.key][int(row.rank)] = float(row.value)
         counts[row.key] = int(row.n)
-    result: dict[Any, list[float | None]] = {}
-    for group_key, values in by_key.items():
-        picks: list[float | None] = []
-        for fraction in fractions:
-            low, high, weight = stats.percentile_ranks(counts[group_key], fraction)
-            picks.append(stats.interpolate([values[low], values[high]], weight))
-        result[group_key] = picks
-    return result
+    return {key: _picks(values, counts[key], fractions) for key, values in by_key.items()}
+
+
+def _picks(values: dict[int, float], count: int, fractions: Sequence[float]) -> list[float | None]:
+    """Interpolate each fraction's value from the ranked values around it."""
+    picks: list[float | None] = []
+    for fraction in fractions:
+        low, high, weight = stats.percentile_ranks(count, fraction)
+        picks.append(stats.interpolate([values[low], values[high]], weight))
+    return picks

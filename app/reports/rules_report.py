@@ -59,6 +59,17 @@ def rules_report(
         .subquery()
     )
     decided = int(session.scalar(select(func.count()).select_from(latest)) or 0)
+    return RulesReport(
+        rules_version=rules_version,
+        rules_hash=rules_hash,
+        leads_decided=decided,
+        rules=_rule_rows(session, latest),
+        held_by_missing_field=_held(session, latest),
+    )
+
+
+def _rule_rows(session: Session, latest: Any) -> list[RuleRow]:
+    """Per rule place: the leads it matched in their latest decision, and how they turned out."""
     matched, place = _matched_places(session)
     rows = session.execute(
         select(
@@ -77,18 +88,22 @@ def rules_report(
         .group_by(place)
         .order_by(place)
     )
-    rules = [
+    return [
         RuleRow(
             rule=key,
             leads_matched=int(count),
             mql=int(mql or 0),
             converted=int(converted or 0),
             closed=int(closed or 0),
-            won=int(won_count or 0),
-            win_rate=stats.rate(int(won_count or 0), int(closed or 0)),
+            won=int(won or 0),
+            win_rate=stats.rate(int(won or 0), int(closed or 0)),
         )
-        for key, count, mql, converted, closed, won_count in rows
+        for key, count, mql, converted, closed, won in rows
     ]
+
+
+def _held(session: Session, latest: Any) -> dict[str, int]:
+    """Leads held back in their latest decision, by each field they lacked."""
     missing, field = _missing_fields(session)
     held = session.execute(
         select(field, func.count())
@@ -99,10 +114,4 @@ def rules_report(
         .group_by(field)
         .order_by(field)
     )
-    return RulesReport(
-        rules_version=rules_version,
-        rules_hash=rules_hash,
-        leads_decided=decided,
-        rules=rules,
-        held_by_missing_field={key: int(count) for key, count in held},
-    )
+    return {key: int(count) for key, count in held}
