@@ -1,0 +1,69 @@
+"""The measured side of the sync benchmark: one way, in a process of its own, then a report.
+
+Run by `bench.sync.run`, which serves the org; this process only talks to it over HTTPS, so its
+peak memory is the way's own. Prints one JSON line: seconds, leads written, peak RSS.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import ssl
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from app.settings import Settings
+from app.store.db import make_engine, make_sessionmaker
+from app.sync.run import run_sync
+from bench.sync import scripts
+from sf_client import AccessTokenAuth, SalesforceClient
+
+
+def handoff(base_url: str, token: str, ca_file: str, database_url: str, rules: str) -> int:
+    """One live `run_sync`, as `handoff sync` runs it; returns the leads written."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url, rules=Path(rules), write_mode="live",
+        max_writes_per_run=100_000,
+    )  # fmt: skip
+    engine = make_engine(database_url)
+
+    @contextmanager
+    def connect() -> Iterator[SalesforceClient]:
+        verify = ssl.create_default_context(cafile=ca_file)
+        limits = httpx.Limits(max_connections=settings.write_concurrency + 4)
+        with httpx.Client(verify=verify, timeout=60, limits=limits) as http:
+            yield SalesforceClient(
+                http, AccessTokenAuth(base_url, token),
+                write_concurrency=settings.write_concurrency,
+            )  # fmt: skip
+
+    run = run_sync(settings, make_sessionmaker(engine), connect, trigger="bench")
+    engine.dispose()
+    if run.state != "succeeded":
+        raise SystemExit(f"the Handoff run ended {run.state}: {run.message}")
+    return int(run.counts["written"])
+
+
+def main(way: str, base_url: str, token: str, ca_file: str, *extra: str) -> None:
+    started = time.perf_counter()
+    if way == "handoff":
+        written = handoff(base_url, token, ca_file, *extra)
+    else:
+        reps, queue, keepers = (extra[0], extra[1]), extra[2], set(extra[3].split(","))
+        sf = scripts.connect(base_url, token, ca_file)
+        write = scripts.plain if way == "plain" else scripts.careful
+        written = write(sf, reps, queue, keepers)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {"seconds": round(seconds, 2), "written": written, "peak_rss_mb": round(peak_mb, 1)}
+    sys.stdout.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

@@ -1,0 +1,137 @@
+"""Handoff's sync against the two scripts admins write, on identical fresh orgs.
+
+    python -m bench.sync.run [--leads 50000] [--latency-ms 50] [--ways handoff,careful,plain]
+
+Each way gets a fresh `sfsim` org built from the same seed (about one lead in ten qualifies),
+served over HTTPS on loopback with a fixed latency per call, and runs in a child process of its
+own (so its peak memory is its own). The org's request log counts the API calls by kind. At the
+end the three orgs must hold the same Status and OwnerId on every lead, or the run fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from app.store.db import make_engine
+from app.store.migrate import upgrade
+from bench.sync.org import MQL, BenchOrg, build_org, lead_state
+from sfsim import Org, serve
+
+WAYS = ("handoff", "careful", "plain")
+
+
+def _kind(path: str) -> str:
+    if "/composite/sobjects" in path:
+        return "collections"
+    if "/sobjects/Lead/" in path and not path.endswith("/describe"):
+        return "single_update"
+    if "/query" in path:
+        return "query"
+    return "other"
+
+
+def calls_by_kind(org: Org) -> Counter[str]:
+    return Counter(_kind(entry.path) for entry in org.log.entries())
+
+
+def run_way(way: str, bench: BenchOrg, latency_ms: int, scratch: Path) -> dict[str, Any]:
+    """Serve a fresh org, run `way` against it in a child process, and measure."""
+    bench.org.faults.latency_ms = latency_ms
+    with serve(bench.org, tls=True) as server:
+        assert server.ca_file is not None
+        args = [way, server.base_url, server.access_token, server.ca_file]
+        if way == "handoff":
+            database = scratch / "handoff.db"
+            database.unlink(missing_ok=True)
+            url = f"sqlite:///{database}"
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()
+            rules = scratch / "rules.yaml"
+            rules.write_text(bench.rules_text, encoding="utf-8")
+            args += [url, str(rules)]
+        else:
+            keepers = ",".join(_active_users(bench.org))
+            args += [bench.reps[0], bench.reps[1], bench.queue, keepers]
+        bench.org.log.clear()
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.sync.child", *args],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"{way} failed:\n{done.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        result["calls"] = calls_by_kind(bench.org)
+        result["api_calls"] = sum(result["calls"].values())
+    return result
+
+
+def _active_users(org: Org) -> list[str]:
+    users = org.table("User")
+    active = users.getter("IsActive")
+    return [
+        users.id_of(row)
+        for row in range(users.size)
+        if active(row) and users.id_of(row) != org.integration_user_id
+    ]
+
+
+def report(results: dict[str, dict[str, Any]], leads: int, latency_ms: int) -> None:
+    print(f"sync benchmark: {leads:,} leads, {latency_ms} ms per call, sfsim over HTTPS")
+    header = f"{'way':<10}{'API calls':>10}{'queries':>9}{'updates':>9}{'other':>7}"
+    print(header + f"{'written':>9}{'wall s':>9}{'peak MB':>9}")
+    for way, r in results.items():
+        c = r["calls"]
+        updates = c["collections"] + c["single_update"]
+        print(
+            f"{way:<10}{r['api_calls']:>10}{c['query']:>9}{updates:>9}{c['other']:>7}"
+            f"{r['written']:>9}{r['seconds']:>9.1f}{r['peak_rss_mb']:>9.0f}"
+        )
+    if "handoff" in results:
+        base = results["handoff"]
+        for way in ("careful", "plain"):
+            if way in results:
+                other = results[way]
+                print(
+                    f"handoff / {way}: API calls {base['api_calls'] / other['api_calls']:.2f}x, "
+                    f"wall time {base['seconds'] / other['seconds']:.2f}x, "
+                    f"peak memory {base['peak_rss_mb'] / other['peak_rss_mb']:.2f}x"
+                )
+    written = max(r["written"] for r in results.values())
+    print(
+        f"floor for N={leads:,} read and M={written:,} written: "
+        f"{math.ceil(leads / 2000)} lead queries + {math.ceil(written / 200)} collection updates"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=50_000)
+    parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--ways", default=",".join(WAYS))
+    args = parser.parse_args(argv)
+    results: dict[str, dict[str, Any]] = {}
+    states = {}
+    with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
+        for way in args.ways.split(","):
+            bench = build_org(args.leads)
+            results[way] = run_way(way, bench, args.latency_ms, Path(scratch))
+            states[way] = lead_state(bench.org)
+    report(results, args.leads, args.latency_ms)
+    first, *others = states.values()
+    promoted = sum(1 for status, _owner in first.values() if status == MQL)
+    if any(state != first for state in others):
+        raise SystemExit("the ways ended in different org states")
+    print(f"all ways end in the same org state: {promoted:,} leads MQL, owners identical")
+
+
+if __name__ == "__main__":
+    main()
