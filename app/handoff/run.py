@@ -28,6 +28,9 @@ from rules import AssignmentState
 
 # Leads a person changed mid-run are decided and written again at most this many times.
 _REDECIDE_ROUNDS = 3
+# Collection chunks of 200 written after one pre-write re-read: 600 Ids are about as many as one
+# query URL holds (16,384 bytes), so each group costs a single re-read query.
+CHUNKS_PER_CHECK = 3
 
 
 class WriteCapExceeded(HandoffError):
@@ -101,7 +104,7 @@ def store_decisions(
 
 def write_owed(ctx: RunContext, facts: RunFacts) -> None:
     """Write every decision that owes the org a write, this run's and earlier runs' retries."""
-    group_size = ctx.settings.write_concurrency * 200
+    group_size = min(ctx.settings.write_concurrency, CHUNKS_PER_CHECK) * 200
     with ctx.sessions() as session:
         owed = _owed(session)
         for _round in range(_REDECIDE_ROUNDS + 1):

@@ -102,5 +102,7 @@ def lead_state(org: Org) -> dict[str, tuple[str, str]]:
     table = org.table("Lead")
     status, owner = table.getter("Status"), table.getter("OwnerId")
     return {
-        table.id_of(row): (status(row), owner(row)) for row in range(table.size) if table.exists(row)
+        table.id_of(row): (status(row), owner(row))
+        for row in range(table.size)
+        if table.exists(row)
     }

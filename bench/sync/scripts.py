@@ -78,7 +78,11 @@ def careful(sf: Salesforce, reps: tuple[str, str], queue: str, keepers: set[str]
     pending = list(changes(sf, reps, queue, keepers))
     for start in range(0, len(pending), 200):
         records = [
-            {"attributes": {"type": "Lead"}, "id": u["Id"], **{k: v for k, v in u.items() if k != "Id"}}
+            {
+                "attributes": {"type": "Lead"},
+                "id": u["Id"],
+                **{k: v for k, v in u.items() if k != "Id"},
+            }
             for u in pending[start : start + 200]
         ]
         body = {"allOrNone": False, "records": records}

@@ -7,6 +7,7 @@ that the next run converges to the org state of an uninterrupted run.
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import signal
@@ -193,6 +194,16 @@ class TestLiveRuns:
         assert run.counts["held_by_field"] == {"Email": 1}
         again = run_sync(settings, sessions, factory(sim.server))
         assert again.counts["written"] == 0
+
+    def test_api_calls_stay_within_the_economy_bound(self, sim, settings, sessions):
+        first = run_sync(settings, sessions, factory(sim.server))
+        idle = run_sync(settings, sessions, factory(sim.server))  # the constant: no writes
+        read, written = first.counts["pulled"]["Lead"], first.counts["written"]
+        assert (read, written) == (len(sim.expected | sim.untouched), QUALIFYING)
+        updates = [e for e in sim.org.log.entries() if e.path.endswith("/composite/sobjects")]
+        assert len(updates) == math.ceil(written / 200)
+        bound = math.ceil(read / 2000) - 1 + math.ceil(written / 200) + math.ceil(written / 600)
+        assert first.counts["api_calls"] <= idle.counts["api_calls"] + bound
 
     def test_bursts_of_503_and_locked_rows_end_with_nothing_lost(self, sim, settings, sessions):
         sim.org.faults.unavailable = 3
