@@ -27,7 +27,7 @@ from sf_client import AccessTokenAuth, SalesforceClient
 def handoff(base_url: str, token: str, ca_file: str, database_url: str, rules: str) -> int:
     """One live `run_sync`, as `handoff sync` runs it; returns the leads written."""
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=database_url, rules=Path(rules), write_mode="live",
         max_writes_per_run=100_000,
     )  # fmt: skip

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 
 from bench.sync.org import ELIGIBLE, MQL
 
@@ -68,7 +68,7 @@ def plain(sf: Salesforce, reps: tuple[str, str], queue: str, keepers: set[str]) 
     written = 0
     for update in changes(sf, reps, queue, keepers):
         lead_id = update.pop("Id")
-        sf.Lead.update(lead_id, update, headers=NO_AUTO_ASSIGN)
+        sf.Lead.update(lead_id, update, headers=NO_AUTO_ASSIGN)  # type: ignore[operator]
         written += 1
     return written
 
