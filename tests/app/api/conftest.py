@@ -33,7 +33,7 @@ def settings(database_url: str, rules_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
         rules=rules_path,
-        api_keys=f"{READ_KEY}:read,{ADMIN_KEY}:admin",  # type: ignore[arg-type]
+        api_keys=f"{READ_KEY}:read,{ADMIN_KEY}:admin",
         sync_interval=0,
     )
 

@@ -53,7 +53,7 @@ class TestHealth:
 
     def test_not_ready_when_the_schema_is_missing(self, tmp_path: Path, rules_path: Path) -> None:
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             database_url=f"sqlite:///{tmp_path / 'empty.db'}",
             rules=rules_path,
         )
@@ -69,7 +69,7 @@ class TestHealth:
         b.sync_run(session, started_at=b.T0 - timedelta(days=2))
         session.commit()
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             database_url=database_url,
             rules=rules_path,
             sync_interval=300,

@@ -50,10 +50,10 @@ def fuzz_schema(tmp_path_factory: pytest.TempPathFactory) -> BaseSchema:
     url = f"sqlite:///{folder / 'handoff.db'}"
     _filled_store(url)
     app_settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url=url,
         rules=rules,
-        api_keys=f"{READ_KEY}:read,{ADMIN_KEY}:admin",  # type: ignore[arg-type]
+        api_keys=f"{READ_KEY}:read,{ADMIN_KEY}:admin",
         sync_interval=0,
     )
     return schemathesis.openapi.from_asgi(
@@ -63,9 +63,9 @@ def fuzz_schema(tmp_path_factory: pytest.TempPathFactory) -> BaseSchema:
 
 # The operations are the same whatever the settings; building an app reads nothing.
 _DECLARED = schemathesis.openapi.from_dict(
-    create_app(Settings(_env_file=None), start_scheduler=False).openapi()  # type: ignore[call-arg]
+    create_app(Settings(_env_file=None), start_scheduler=False).openapi()
 )
-LABELS = [result.ok().label for result in _DECLARED.get_all_operations()]
+LABELS = [result.ok().label for result in _DECLARED.get_all_operations()]  # type: ignore[union-attr]
 
 
 @pytest.mark.timeout(300)

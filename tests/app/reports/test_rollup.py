@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import case, delete, func, select, update
@@ -66,7 +67,7 @@ def test_rollup_follows_inserts_updates_and_deletes(session: Session, seed: int)
     for _ in range(60):
         target = rng.choice(ids)
         action = rng.choice(["win", "reopen", "mql", "move", "amount", "delete", "soft"])
-        changes = {
+        changes: dict[str, dict[str, Any]] = {
             "win": {"is_won": True, "is_closed": True},
             "reopen": {"is_closed": False, "is_won": False},
             "mql": {"mql_originated": True, "mql_evidence": "field"},
