@@ -126,23 +126,29 @@ class Service:
 
 @contextmanager
 def service_process(
-    sim: Sim, database_url: str, rules: Path, cwd: Path, interval: int = 2
+    sim: Sim, database_url: str, rules: Path, cwd: Path, interval: int = 2, **extra: str
 ) -> Iterator[Service]:
-    """`handoff serve` syncing `sim` every `interval` seconds, stopped when the block ends."""
+    """`handoff serve` syncing `sim` every `interval` seconds, stopped when the block ends.
+
+    `extra` adds (or overrides) environment variables of the service.
+    """
     port = free_port()
-    env = clean_env(
-        HANDOFF_DATABASE_URL=database_url,
-        HANDOFF_RULES=str(rules),
-        HANDOFF_SYNC_INTERVAL=str(interval),
-        HANDOFF_WRITE_MODE="live",
-        HANDOFF_API_KEYS=f"{ADMIN_KEY}:admin",
-        HANDOFF_HOST="127.0.0.1",
-        HANDOFF_PORT=str(port),
-        HANDOFF_LOG_LEVEL="WARNING",
-        SF_CONSUMER_KEY=sim.facts["consumer_key"],
-        SF_CONSUMER_SECRET=sim.facts["consumer_secret"],
-        SF_DOMAIN=sim.base_url,
-        SF_CA_BUNDLE=sim.facts["ca_file"],
+    env = (
+        clean_env(
+            HANDOFF_DATABASE_URL=database_url,
+            HANDOFF_RULES=str(rules),
+            HANDOFF_SYNC_INTERVAL=str(interval),
+            HANDOFF_WRITE_MODE="live",
+            HANDOFF_API_KEYS=f"{ADMIN_KEY}:admin",
+            HANDOFF_HOST="127.0.0.1",
+            HANDOFF_PORT=str(port),
+            HANDOFF_LOG_LEVEL="WARNING",
+            SF_CONSUMER_KEY=sim.facts["consumer_key"],
+            SF_CONSUMER_SECRET=sim.facts["consumer_secret"],
+            SF_DOMAIN=sim.base_url,
+            SF_CA_BUNDLE=sim.facts["ca_file"],
+        )
+        | extra
     )
     store = make_engine(database_url)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -34,14 +35,20 @@ def stack(database_url: str, tmp_path: Path) -> Iterator[Stack]:
 
 
 def settled(runs: list[SyncRun]) -> bool:
-    """The newest run succeeded, wrote nothing and owes nothing, after a run that wrote."""
+    """The newest run succeeded, wrote nothing and owes nothing, and its pull saw every write.
+
+    A pull reads up to its start, at Salesforce's one-second precision, so a run that starts
+    within the second of the last write leaves that write to the next run's lookback.
+    """
     last = runs[-1]
-    wrote_before = any(r.counts.get("written", 0) for r in runs[:-1])
+    writers = [r for r in runs[:-1] if r.counts.get("written", 0)]
     return (
-        last.state == "succeeded"
-        and wrote_before
+        bool(writers)
+        and last.state == "succeeded"
         and last.counts.get("written", 0) == 0
         and last.counts.get("queued_for_retry", 0) == 0
+        and writers[-1].finished_at is not None
+        and last.started_at >= writers[-1].finished_at + timedelta(seconds=1)
     )
 
 
