@@ -79,15 +79,8 @@ def decision_row(
     Plain values rather than an ORM object: a first run stores a decision for every open lead,
     and building tens of thousands of mapped objects would cost more than deciding them.
     """
-    owner = assignment.owner_id if assignment is not None else None
     explanation = _explanation(ruleset, outcome)
-    intent = Intent(
-        status=ruleset.statuses.mql if outcome.mql else None,
-        owner_id=owner if owner != lead.owner_id else None,
-        score=outcome.fit + outcome.interest,
-        reason=explanation,
-    )
-    planned = planned_values(lead, intent, facts.writeback, now)
+    planned = _planned(ruleset, lead, outcome, assignment, facts, explanation, now)
     result = input_fingerprint
     if planned:
         result = facts.fingerprint(lead.with_values(planned, ruleset.statuses.mql))
@@ -116,6 +109,25 @@ def decision_row(
         "read_status": lead.status,
         "read_owner_id": lead.owner_id,
     }
+
+
+def _planned(
+    ruleset: RuleSet,
+    lead: LeadInput,
+    outcome: RulesDecision,
+    assignment: Assignment | None,
+    facts: RunFacts,
+    explanation: str,
+    now: datetime,
+) -> dict[str, Any] | None:
+    owner = assignment.owner_id if assignment is not None else None
+    intent = Intent(
+        status=ruleset.statuses.mql if outcome.mql else None,
+        owner_id=owner if owner != lead.owner_id else None,
+        score=outcome.fit + outcome.interest,
+        reason=explanation,
+    )
+    return planned_values(lead, intent, facts.writeback, now)
 
 
 def count_decision(counts: RunCounts, decision: dict[str, Any], *, dry_run: bool) -> None:
