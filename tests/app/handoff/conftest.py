@@ -105,7 +105,13 @@ class World:
                 row.is_open_mql = record["Status"] == "Marketing Qualified"
                 session.add(row)
 
-    def run(self, *, dry_run: bool = False, max_writes: int = 2000) -> RunContext:
+    def run(
+        self,
+        *,
+        dry_run: bool = False,
+        max_writes: int = 2000,
+        go_live_after: datetime | None = None,
+    ) -> RunContext:
         """One run: pull, then the handoff step on a fresh client (as each run builds one)."""
         self.pull()
         with self.sessions.begin() as session:
@@ -117,7 +123,7 @@ class World:
             run_id = run.id
         settings = Settings(
             database_url="sqlite://", rules=Path("rules.yaml"), max_writes_per_run=max_writes,
-            write_mode="dry-run" if dry_run else "live",
+            write_mode="dry-run" if dry_run else "live", go_live_after=go_live_after,
         )  # fmt: skip
         client = SalesforceClient(
             httpx.Client(),

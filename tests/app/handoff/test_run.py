@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -65,6 +66,14 @@ class TestFirstLiveRun:
         world.run()
         assert world.org.leads[abroad]["OwnerId"] == REP3
         assert world.org.leads[abroad]["Status"] == MQL
+
+    def test_leads_created_before_go_live_are_never_promoted(self, world: World):
+        old = world.add(1, **qualifying(CreatedDate="2026-08-31T23:59:59.000+0000"))
+        new = world.add(2, **qualifying(CreatedDate="2026-09-01T00:00:00.000+0000"))
+        world.run(go_live_after=datetime(2026, 9, 1, tzinfo=UTC))
+        assert world.org.leads[old]["Status"] == "Open - Not Contacted"
+        assert world.org.leads[new]["Status"] == MQL
+        assert decisions_of(world, old)[-1].ineligible_reason == "created before go-live"
 
 
 class TestSecondRun:
