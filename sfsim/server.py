@@ -7,6 +7,7 @@ a file the clients can trust.
 
 from __future__ import annotations
 
+import socket
 import tempfile
 import threading
 import time
@@ -34,6 +35,21 @@ class Server:
     org: Org
 
 
+class _Uvicorn(uvicorn.Server):
+    """uvicorn that drops open connections when it stops.
+
+    A client may hold a keep-alive connection past the end of a test; a graceful TLS shutdown
+    would then wait for that client and leave the transport unclosed when the loop ends.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for connection in list(self.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()
+        await super().shutdown(sockets)
+
+
 def _tls_files(folder: Path) -> tuple[str, str, str]:
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1", "localhost")
@@ -56,9 +72,10 @@ def serve(org: Org, *, host: str = "127.0.0.1", port: int = 0, tls: bool = True,
             ca_file, cert_file, key_file = _tls_files(folder)
         config = uvicorn.Config(
             create_app(org), host=host, port=port, ssl_certfile=cert_file, ssl_keyfile=key_file,
-            log_level="warning", lifespan="off", ws="none", access_log=False,
+            log_level="warning", lifespan="off", ws="none", access_log=False, loop="asyncio",
+            timeout_graceful_shutdown=1,  # a client holding a connection must not stall exit
         )  # fmt: skip
-        server = uvicorn.Server(config)
+        server = _Uvicorn(config)
         thread = threading.Thread(target=server.run, name="sfsim", daemon=True)
         thread.start()
         try:
