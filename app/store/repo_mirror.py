@@ -7,10 +7,10 @@ one with the same or a later SystemModstamp), so a re-read caused by the lookbac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, update
+from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -109,6 +109,21 @@ def mark_purged(
         changed += result.rowcount or 0
     session.flush()
     return changed
+
+
+def live_ids(
+    session: Session, model: type[Lead | Opportunity | Activity], sobject: str
+) -> Iterator[str]:
+    """Ids of the rows not known to be gone, streamed (a full reconcile compares them all)."""
+    query = select(model.id)
+    if model is Lead:
+        query = query.where(Lead.purged.is_(False))
+    else:
+        query = query.where(model.is_deleted.is_(False))
+    if model is Activity:
+        query = query.where(Activity.kind == sobject)
+    for chunk in session.execute(query.execution_options(yield_per=2000)).scalars().partitions():
+        yield from chunk
 
 
 def replace_users(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -60,6 +60,7 @@ def check_deleted(
     if last < run_start - WINDOW or (available is not None and available > last):
         notes.append(
             f"{spec.sobject}: records deleted for good before {start:%Y-%m-%d} could not be "
-            "seen (Salesforce lists deletions for 15 days only), so some may still show as live"
+            "listed (Salesforce keeps deletions for 15 days); run `handoff sync --full` once "
+            "to find them"
         )
     return notes

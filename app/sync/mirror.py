@@ -163,6 +163,8 @@ def lead_row(record: Mapping[str, Any], time_zone: str = "UTC") -> dict[str, Any
         "system_modstamp": _required(parse_datetime(record.get("SystemModstamp"))),
         "last_modified_by_id": record.get("LastModifiedById"),
         "is_deleted": bool(record.get("IsDeleted")),
+        # A record the org returns is not gone for good (it may have been undeleted).
+        "purged": False,
         "master_record_id": record.get("MasterRecordId"),
         "fields": raw_fields(record),
     }

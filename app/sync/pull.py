@@ -23,6 +23,7 @@ from app.sync.deletes import check_deleted
 from app.sync.mirror import PageMark, fields_hash, page_mark
 from app.sync.mql_facts import FactRules
 from app.sync.objects import ObjectPull
+from app.sync.reconcile import reconcile
 from sf_client.errors import BadRequest, QueryTimeout
 from sf_client.soql import format_soql, soql_datetime
 
@@ -67,6 +68,8 @@ class _ObjectRun:
         self.ctx, self.spec, self.rules, self.progress = ctx, spec, rules, progress
         self.hash = fields_hash(spec.fields)
         self.stored = 0
+        # Every Id a full read returned, for the reconcile that follows it.
+        self.seen: set[str] | None = None
 
     def start(self, run_start: datetime) -> datetime | None:
         """Where this object's window opens; None for a full read."""
@@ -99,6 +102,8 @@ class _ObjectRun:
             )
             session.commit()
         self._count(records)
+        if self.seen is not None:
+            self.seen.update(str(r["Id"]) for r in records)
         self.ctx.crash_point("after_pull_page")
         return mark
 
@@ -191,7 +196,10 @@ def pull_object(
     """Pull one object up to `run_start`, then its hard deletes; return notes for the run."""
     job = _ObjectRun(ctx, spec, rules, progress)
     start = job.start(run_start)
+    job.seen = set() if start is None and spec.purge_model is not None else None
     job.pull(start, run_start)
+    if job.seen is not None:
+        reconcile(ctx, spec, rules, job.seen)
     if progress is not None and job.stored == 0:
         progress(spec.sobject, 0)
     return check_deleted(ctx, spec, rules, run_start=run_start)

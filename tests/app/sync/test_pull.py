@@ -152,6 +152,29 @@ class TestDeletes:
         assert row.is_deleted
         assert run.counts["deleted"]["Lead"] == 1
 
+    def test_a_full_sync_finds_rows_the_org_no_longer_holds(
+        self,
+        org: FakeOrg,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        sf_factory: SalesforceFactory,
+    ) -> None:
+        vanished, busy, kept = lead(org, at=T0), lead(org, at=T0), lead(org, at=T0)
+        clock = Clock(T0 + timedelta(hours=1))
+        _sync(settings, sessions, sf_factory, clock)
+        del org.records["Lead"][vanished["Id"]]  # purged long ago: getDeleted no longer lists it
+        clock.now += timedelta(days=30)
+        busy["SystemModstamp"] = sf_time(clock.now + timedelta(seconds=5))  # after the run began
+
+        run = _sync(settings, sessions, sf_factory, clock, full=True)
+
+        stored = _leads(sessions)
+        assert stored[vanished["Id"]].purged
+        assert not stored[busy["Id"]].purged
+        assert not stored[kept["Id"]].purged
+        assert run.counts["deleted"]["Lead"] == 1
+        assert any("WHERE Id IN" in q for q in org.queries)
+
 
 class TestRulesFields:
     def test_a_field_newly_named_by_the_rules_re_pulls_every_lead(

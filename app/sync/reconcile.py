@@ -1,0 +1,41 @@
+"""After a complete full read of an object: rows the org no longer has at all become purged.
+
+getDeleted only reaches 15 days back, so a service stopped for longer can miss hard deletes;
+`handoff sync --full` closes that gap. A stored row the full read did not return is gone, unless
+it changed after the run began (the read stops at the run's start): the org is asked about those
+few Ids before anything is marked.
+"""
+
+from __future__ import annotations
+
+from app.store import repo_mirror
+from app.store.models import Lead
+from app.sync import facts
+from app.sync.context import RunContext
+from app.sync.mql_facts import FactRules
+from app.sync.objects import ObjectPull
+
+EXISTS_SOQL = "SELECT Id FROM {sobject:literal} WHERE Id IN {ids}"
+
+
+def reconcile(ctx: RunContext, spec: ObjectPull, rules: FactRules, seen: set[str]) -> int:
+    """Mark as purged the stored rows of `spec` that the org no longer holds; return how many."""
+    model = spec.purge_model
+    if model is None:
+        return 0
+    with ctx.sessions() as session:
+        unseen = [i for i in repo_mirror.live_ids(session, model, spec.sobject) if i not in seen]
+    if not unseen:
+        return 0
+    records = ctx.sf.query_in(EXISTS_SOQL, unseen, include_deleted=True, sobject=spec.sobject)
+    still_there = {record["Id"] for record in records}
+    gone = [i for i in unseen if i not in still_there]
+    if not gone:
+        return 0
+    with ctx.sessions() as session:
+        purged = repo_mirror.mark_purged(session, model, gone)
+        if model is Lead:
+            facts.refresh_leads(session, gone, rules, ctx.now())
+        session.commit()
+    ctx.counts.deleted[spec.sobject] = ctx.counts.deleted.get(spec.sobject, 0) + purged
+    return purged
