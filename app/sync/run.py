@@ -67,11 +67,14 @@ def run_sync(
     trigger: str = "cli",
     now: Callable[[], datetime] = _utcnow,
     progress: Progress | None = None,
+    on_start: Callable[[SyncRun], None] | None = None,
 ) -> SyncRun:
     """Run one sync under the lock and return its finished run record.
 
     Raises `SyncLocked` when another sync holds the lock (nothing is recorded then), and lets
-    KeyboardInterrupt through after marking the run `interrupted`.
+    KeyboardInterrupt through after marking the run `interrupted`. `on_start` is called with the
+    new run record once the lock is held, so `POST /sync/runs` can answer 202 with its id while
+    the run goes on in a thread.
     """
     bind = sessions.kw["bind"]
     assert isinstance(bind, Engine)
@@ -87,6 +90,8 @@ def run_sync(
                 dry_run=dry_run or not settings.live,
             )
             session.commit()
+        if on_start is not None:
+            on_start(record)
         run = _Run(settings, sessions, record, now, progress)
         try:
             outcome = run.execute(sf_factory)

@@ -245,3 +245,23 @@ class TestRunRecord:
         assert run.rules_version == "1"
         assert run.counts["api_calls"] > 0
         assert run.finished_at == T0 + timedelta(hours=1)
+
+    def test_on_start_hands_over_the_running_record_before_the_pull(
+        self,
+        org: FakeOrg,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        sf_factory: SalesforceFactory,
+    ) -> None:
+        lead(org)
+        seen: list[tuple[int, str, int]] = []
+
+        run = _sync(
+            settings,
+            sessions,
+            sf_factory,
+            Clock(T0 + timedelta(hours=1)),
+            on_start=lambda r: seen.append((r.id, r.state, org.calls)),
+        )
+
+        assert seen == [(run.id, "running", 0)]
