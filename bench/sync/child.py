@@ -1,12 +1,14 @@
 """The measured side of the sync benchmark: one way, in a process of its own, then a report.
 
 Run by `bench.sync.run`, which serves the org; this process only talks to it over HTTPS, so its
-peak memory is the way's own. Prints one JSON line: seconds, leads written, peak RSS.
+peak memory is the way's own. The token comes in `SF_ACCESS_TOKEN` (never in argv, which `ps`
+shows to everyone). Prints one JSON line: seconds, leads written, peak RSS.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import ssl
 import sys
@@ -50,7 +52,8 @@ def handoff(base_url: str, token: str, ca_file: str, database_url: str, rules: s
     return int(run.counts["written"])
 
 
-def main(way: str, base_url: str, token: str, ca_file: str, *extra: str) -> None:
+def main(way: str, base_url: str, ca_file: str, *extra: str) -> None:
+    token = os.environ["SF_ACCESS_TOKEN"]
     started = time.perf_counter()
     if way == "handoff":
         written = handoff(base_url, token, ca_file, *extra)

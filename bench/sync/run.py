@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -47,7 +48,7 @@ def run_way(way: str, bench: BenchOrg, latency_ms: int, scratch: Path) -> dict[s
     bench.org.faults.latency_ms = latency_ms
     with serve(bench.org, tls=True) as server:
         assert server.ca_file is not None
-        args = [way, server.base_url, server.access_token, server.ca_file]
+        args = [way, server.base_url, server.ca_file]
         if way == "handoff":
             database = scratch / "handoff.db"
             database.unlink(missing_ok=True)
@@ -64,6 +65,7 @@ def run_way(way: str, bench: BenchOrg, latency_ms: int, scratch: Path) -> dict[s
         bench.org.log.clear()
         done = subprocess.run(
             [sys.executable, "-m", "bench.sync.child", *args],
+            env={**os.environ, "SF_ACCESS_TOKEN": server.access_token},  # not in argv: ps shows it
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         if done.returncode != 0:
