@@ -8,6 +8,7 @@ a file the clients can trust.
 from __future__ import annotations
 
 import socket
+import ssl
 import tempfile
 import threading
 import time
@@ -33,6 +34,10 @@ class Server:
     ca_file: str | None
     access_token: str = field(repr=False)
     org: Org
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client context trusting this server's CA (httpx: `verify=server.ssl_context()`)."""
+        return ssl.create_default_context(cafile=self.ca_file)
 
 
 class _Uvicorn(uvicorn.Server):

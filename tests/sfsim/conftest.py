@@ -32,7 +32,7 @@ def http(server: sfsim.Server) -> Iterator[httpx.Client]:
     """An httpx client trusting the server's CA, with the integration user's token."""
     with httpx.Client(
         base_url=server.base_url,
-        verify=server.ca_file or False,
+        verify=server.ssl_context(),
         headers={"Authorization": f"Bearer {server.access_token}"},
     ) as client:
         yield client
