@@ -25,7 +25,7 @@ class Faults:
     query_timeouts: int = 0
     api_max: int = 100_000
     api_used: int = 0
-    _locked_once: set[str] = field(default_factory=set, repr=False)
+    _drawn: set[str] = field(default_factory=set, repr=False)
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
     def take_unavailable(self) -> bool:
@@ -53,13 +53,12 @@ class Faults:
         return True
 
     def lock_fails(self, record_id: str) -> bool:
-        """True the first time a record drawn into the lock share is written."""
-        if self.lock_share <= 0 or record_id in self._locked_once:
+        """True on the first write of a record drawn into the lock share; each record is drawn
+        once, so a retry of the failed records goes through."""
+        if self.lock_share <= 0 or record_id in self._drawn:
             return False
-        if self._rng.random() >= self.lock_share:
-            return False
-        self._locked_once.add(record_id)
-        return True
+        self._drawn.add(record_id)
+        return self._rng.random() < self.lock_share
 
     def over_limit(self) -> bool:
         """True when the daily allocation is used up."""
@@ -70,4 +69,4 @@ class Faults:
         self.latency_ms = self.unavailable = self.query_timeouts = 0
         self.expire_after = None
         self.lock_share = 0.0
-        self._locked_once.clear()
+        self._drawn.clear()
