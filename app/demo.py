@@ -33,7 +33,6 @@ from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
 from app.store.models import SyncRun
 from app.sync.run import run_sync
-from sfsim import Server
 
 Echo = Callable[[str], None]
 READY_LINE = "Handoff demo ready"
@@ -79,7 +78,7 @@ def _sync_and_summarise(settings: Settings, sf_settings: SalesforceSettings) -> 
         engine.dispose()
 
 
-def _addresses(settings: Settings, server: Server, admin_key: str) -> list[str]:
+def _addresses(settings: Settings, org_url: str, admin_key: str) -> list[str]:
     api = f"http://{settings.host}:{settings.port}"
     return [
         f"Admin API key (new for this run): {admin_key}",
@@ -88,7 +87,7 @@ def _addresses(settings: Settings, server: Server, admin_key: str) -> list[str]:
         f"  SLA status    {api}/handoff/status",
         f"  win/loss      {api}/reports/win-loss",
         f"  readiness     {api}/readyz",
-        f"  sfsim org     {server.base_url}/__sfsim__/state (simulated Salesforce, HTTPS)",
+        f"  sfsim org     {org_url}/__sfsim__/state (simulated Salesforce, HTTPS)",
         f'  try: curl -H "Authorization: Bearer {admin_key}" {api}/handoff/status',
         f"The scheduler syncs the simulated org every {settings.sync_interval} s. "
         "Ctrl-C stops everything.",
@@ -142,7 +141,7 @@ def run_demo(options: DemoOptions, echo: Echo) -> None:
                 echo(f"Demo folder: {folder} (--no-serve: nothing left running).")
                 echo(f"{READY_LINE} in {time.monotonic() - started:.1f} s.")
                 return
-            for line in _addresses(settings, server, admin_key):
+            for line in _addresses(settings, server.base_url, admin_key):
                 echo(line)
             echo(f"{READY_LINE} in {time.monotonic() - started:.1f} s.")
             _serve_until_stopped(api, echo)

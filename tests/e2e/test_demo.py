@@ -152,6 +152,7 @@ class TestServe:
             demo.wait_for(READY_LINE, READY_TIMEOUT)
             key = _field(demo, "Admin API key", r": (\S+)$")
             api = _field(demo, "API docs", r"(http://127\.0\.0\.1:\d+)/docs")
+            org = _field(demo, "sfsim org", r"(https://127\.0\.0\.1:\d+)/")
             admin = {"Authorization": f"Bearer {key}"}
 
             assert httpx.get(f"{api}/healthz").json() == {"status": "ok"}
@@ -170,7 +171,8 @@ class TestServe:
             assert demo.stop(signal.SIGINT, timeout=30) == 0, demo.output
 
         assert demo.lines[-1] == "Stopped.", demo.output
-        with pytest.raises(httpx.TransportError):
-            httpx.get(f"{api}/healthz", timeout=2)
+        for stopped in (f"{api}/healthz", f"{org}/services/data"):
+            with pytest.raises(httpx.TransportError):
+                httpx.get(stopped, timeout=2, verify=False)
         _assert_no_hostile_store(tmp_path)
         _assert_untouched(trap)
