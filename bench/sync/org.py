@@ -54,9 +54,9 @@ assignment:
 
 
 def _lead(rng: random.Random, n: int, owners: tuple[str, ...]) -> dict[str, object]:
-    """One lead; roughly 11% pass both scores, and a few of those are disqualified or held."""
-    big = rng.random() < 0.33
-    webinar = rng.random() < 0.33
+    """One lead; about 10% end up MQL (both scores, eligible, not disqualified, not held)."""
+    big = rng.random() < 0.36
+    webinar = rng.random() < 0.36
     email = f"lead{n}@example.com"
     if rng.random() < 0.03:
         email = f"lead{n}@gmail.com"
