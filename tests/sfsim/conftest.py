@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, cast
 
 import httpx
 import pytest
 import requests
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce, SFType
 
 import sfsim
 
@@ -54,7 +55,7 @@ def sf(server: sfsim.Server) -> Iterator[Salesforce]:
     """simple-salesforce in its direct mode (instance URL + session id) over HTTPS."""
     session = requests.Session()
     session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment wins over verify
-    session.verify = server.ca_file
+    session.verify = server.ca_file or False
     session.hooks["response"].append(_release)
     yield Salesforce(
         instance_url=server.base_url, session_id=server.access_token, version=API, session=session
@@ -79,3 +80,20 @@ def user_named(org: sfsim.Org, *, active: bool) -> str:
         if name.startswith("rep") and users.get(row, "IsActive") is active:
             return users.id_of(row)
     raise AssertionError("no such rep")
+
+
+def lead_api(sf: Salesforce) -> SFType:
+    """`sf.Lead`, typed: simple-salesforce builds it by attribute magic."""
+    return cast(SFType, sf.Lead)
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A simple-salesforce answer, typed for the assertions that read it."""
+    assert isinstance(value, dict)
+    return value
+
+
+def error_code(error: Exception) -> str:
+    """The first errorCode of a simple-salesforce REST exception's parsed body."""
+    content = cast(list[dict[str, Any]], getattr(error, "content", None))
+    return str(content[0]["errorCode"])

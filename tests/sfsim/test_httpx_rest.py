@@ -110,9 +110,8 @@ class TestRecords:
         assert results[1]["errors"][0]["statusCode"] == "MALFORMED_ID"
         if all_or_none:
             assert results[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
-            assert org.table("Lead").get(org.table("Lead").row_of(good), "Status") != (
-                "Marketing Qualified"
-            )
+            record = http.get(f"{DATA}/sobjects/Lead/{good}").json()
+            assert record["Status"] != "Marketing Qualified"
         else:
             assert results[0] == {"id": good, "success": True, "errors": []}
 

@@ -37,8 +37,12 @@ def small() -> sfsim.Org:
 
 
 def run(org: sfsim.Org, soql: str, **options: Any) -> dict[str, Any]:
-    defaults = {"include_deleted": False, "version": "62.0", "batch": 2000}
-    result: dict[str, Any] = org.queries.run(soql, **(defaults | options))
+    result: dict[str, Any] = org.queries.run(
+        soql,
+        include_deleted=options.get("include_deleted", False),
+        version="62.0",
+        batch=options.get("batch", 2000),
+    )
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from simple_salesforce import format_soql
+from simple_salesforce.format import format_soql
 
 from sfsim.errors import SfError
 from sfsim.soql.ast import And, Compare, In, Like, LitKind, Not, Or
@@ -69,7 +69,7 @@ class TestAccepted:
         assert isinstance(where.parts[1], Compare)
         assert where.parts[1].op == "!="
 
-    @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40))
+    @given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40))
     def test_any_string_quoted_by_format_soql_reads_back(self, text: str) -> None:
         where = parse(format_soql("SELECT Id FROM Lead WHERE Email = {}", text)).where
         assert isinstance(where, Compare)

@@ -149,6 +149,7 @@ class TestTraces:
 
 def lead_owner_before(org: sfsim.Org, lead: str) -> str:
     """The OwnerId the lead had before the test's write (from its EntityId history row)."""
-    return next(
+    owners = [
         old for field, old, _, kind in history(org, lead) if field == "Owner" and kind == "EntityId"
-    )
+    ]
+    return str(owners[0])
