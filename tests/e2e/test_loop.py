@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from app.store.models import Decision, Lead, SyncRun
+from sf_client import format_soql
 from tests.e2e.stack import MQL, Service, Sim, service_process, sim_process, write_rules
 
 pytestmark = pytest.mark.slow
@@ -67,17 +68,45 @@ def _written(service: Service) -> dict[str, dict[str, str]]:
     }
 
 
-def _closed_opportunities(sim: Sim) -> tuple[int, int, float, float]:
-    won = lost = 0
-    won_amount = lost_amount = 0.0
+@dataclass
+class Truth:
+    """Closed opportunities as the org holds them: all, and those from leads that reached MQL."""
+
+    won: int = 0
+    lost: int = 0
+    won_amount: float = 0.0
+    lost_amount: float = 0.0
+    mql_won: int = 0
+    mql_lost: int = 0
+
+
+def _seeded_truth(sim: Sim) -> Truth:
+    """Counted from the org over SOQL: the SPEC's definitions applied to the raw records."""
+    truth = Truth()
     with sim.client() as sf:
-        for opp in sf.query("SELECT IsWon, Amount FROM Opportunity WHERE IsClosed = true"):
-            amount = float(opp["Amount"] or 0)
+        reached = {
+            row["LeadId"]
+            for row in sf.query(
+                f"SELECT LeadId FROM LeadHistory WHERE Field = 'Status' AND NewValue = '{MQL}'"
+            )
+        }
+        mql_opportunities = {
+            lead["ConvertedOpportunityId"]
+            for lead in sf.query(
+                "SELECT Id, ConvertedOpportunityId, MQL_Date__c FROM Lead "
+                "WHERE IsConverted = true AND ConvertedOpportunityId != null"
+            )
+            if lead["MQL_Date__c"] or lead["Id"] in reached
+        }
+        for opp in sf.query("SELECT Id, IsWon, Amount FROM Opportunity WHERE IsClosed = true"):
+            amount, from_mql = float(opp["Amount"] or 0), opp["Id"] in mql_opportunities
             if opp["IsWon"]:
-                won, won_amount = won + 1, won_amount + amount
+                truth.won, truth.won_amount = truth.won + 1, truth.won_amount + amount
+                truth.mql_won += from_mql
             else:
-                lost, lost_amount = lost + 1, lost_amount + amount
-    return won, lost, won_amount, lost_amount
+                truth.lost, truth.lost_amount = truth.lost + 1, truth.lost_amount + amount
+                truth.mql_lost += from_mql
+    return truth
 
 
 class TestLoop:
@@ -97,12 +126,17 @@ class TestLoop:
         status = stack.service.get("/handoff/status")
         assert status["mql_open"] == sum(1 for s, _ in org.values() if s == MQL)
         winloss = stack.service.get("/reports/win-loss")
-        won, lost, won_amount, lost_amount = _closed_opportunities(stack.sim)
-        assert (winloss["all"]["won"], winloss["all"]["lost"]) == (won, lost)
-        assert winloss["all"]["won_amount"] == pytest.approx(won_amount)
-        assert winloss["all"]["lost_amount"] == pytest.approx(lost_amount)
-        assert winloss["mql_only"]["won"] + winloss["excluding_mql"]["won"] == won
-        assert winloss["mql_only"]["lost"] + winloss["excluding_mql"]["lost"] == lost
+        truth = _seeded_truth(stack.sim)
+        assert (winloss["all"]["won"], winloss["all"]["lost"]) == (truth.won, truth.lost)
+        assert winloss["all"]["won_amount"] == pytest.approx(truth.won_amount)
+        assert winloss["all"]["lost_amount"] == pytest.approx(truth.lost_amount)
+        mql_only = winloss["mql_only"]
+        assert (mql_only["won"], mql_only["lost"]) == (truth.mql_won, truth.mql_lost)
+        excluding = winloss["excluding_mql"]
+        assert (excluding["won"], excluding["lost"]) == (
+            truth.won - truth.mql_won,
+            truth.lost - truth.mql_lost,
+        )
 
     def test_a_person_taking_a_lead_out_of_mql_or_reassigning_it_is_respected(
         self, stack: Stack
