@@ -1,6 +1,6 @@
 """Queries behind the denormalised MQL, SLA and opportunity facts: one query per batch of leads.
 
-Each loader takes up to a few hundred lead Ids and answers for all of them at once, grouped by
+Each loader takes up to a page of lead Ids (2,000) and answers for all of them at once, grouped by
 lead, so refreshing the facts of a page costs a handful of queries, never one per lead.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.store.models import Activity, Lead, LeadHistory, MqlEpisode, Opportunity, Write
 
-BATCH = 500
+BATCH = 2000
 
 
 def batches(ids: Collection[str], size: int = BATCH) -> Iterator[list[str]]:
