@@ -87,7 +87,9 @@ def _seeded_truth(sim: Sim) -> Truth:
         reached = {
             row["LeadId"]
             for row in sf.query(
-                f"SELECT LeadId FROM LeadHistory WHERE Field = 'Status' AND NewValue = '{MQL}'"
+                format_soql(
+                    "SELECT LeadId FROM LeadHistory WHERE Field = 'Status' AND NewValue = {}", MQL
+                )
             )
         }
         mql_opportunities = {
