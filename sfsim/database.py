@@ -43,3 +43,15 @@ class Database:
             return None
         row = table.row_of(ids.to18(record_id))
         return None if row is None else (table, row)
+
+    def locate_known(self, record_id: str | None) -> tuple[Table, int] | None:
+        """`locate` for ids the org stored itself (lookup fields): no checksum work."""
+        if record_id is None:
+            return None
+        table = self._by_prefix.get(record_id[:3])
+        if table is None:
+            return None
+        row = ids.number_of_known(record_id)
+        if row is None or row < 0 or row >= table.size or not table.exists(row):
+            return None
+        return table, row

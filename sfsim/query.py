@@ -102,5 +102,5 @@ class QueryEngine:
         page: dict[str, Any] = {"totalSize": len(cursor.rows), "done": end >= len(cursor.rows)}
         if end < len(cursor.rows):
             page["nextRecordsUrl"] = f"/services/data/v{version}/{cursor.endpoint}/{locator}-{end}"
-        page["records"] = [render(r) for r in cursor.rows[offset:end]]
+        page["records"] = render(cursor.rows[offset:end])
         return page

@@ -3,7 +3,7 @@ nested with their own `attributes` (the generic `Name` type for polymorphic ones
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sfsim.database import Database
@@ -13,7 +13,8 @@ from sfsim.table import Table
 from sfsim.values import format_date, format_datetime
 
 Formatter = Callable[[Any], Any]
-RowRenderer = Callable[[int], dict[str, Any]]
+RowRenderer = Callable[[Sequence[int]], list[dict[str, Any]]]
+Step = Callable[[int, dict[str, Any], dict[Any, Any]], None]
 
 
 def formatter(definition: FieldDef) -> Formatter:
@@ -28,32 +29,29 @@ def formatter(definition: FieldDef) -> Formatter:
     return lambda v: v
 
 
-def _plain(
-    key: str, read: Callable[[int], Any], fmt: Formatter
-) -> Callable[[int, dict[str, Any]], None]:
-    def put(row: int, out: dict[str, Any]) -> None:
-        out[key] = fmt(read(row))
-
-    return put
+def _converter(definition: FieldDef) -> Formatter | None:
+    """The conversion of a non-null stored value, or None when it goes out as stored."""
+    converters: dict[Kind, Formatter] = {
+        Kind.DATETIME: format_datetime, Kind.DATE: format_date, Kind.REAL: float,
+    }  # fmt: skip
+    return converters.get(definition.kind)
 
 
 def _nested(db: Database, table: Table, lookup: FieldDef, fields: list[FieldDef],
-            base: str) -> Callable[[int, dict[str, Any]], None]:  # fmt: skip
+            base: str) -> Step:  # fmt: skip
     ref = table.getter(lookup.name)
     name = str(lookup.relationship_name)
     formats = [(f.name, formatter(f)) for f in fields]
 
-    def put(row: int, out: dict[str, Any]) -> None:
-        located = db.locate(ref(row))
+    def build(target: str | None) -> dict[str, Any] | None:
+        located = db.locate_known(target)
         if located is None:
-            out[name] = None
-            return
+            return None
         other, other_row = located
         concrete = other.definition.name
         shown = "Name" if lookup.polymorphic else concrete
-        target_id = other.id_of(other_row)
         nested: dict[str, Any] = {
-            "attributes": {"type": shown, "url": f"{base}/{concrete}/{target_id}"}
+            "attributes": {"type": shown, "url": f"{base}/{concrete}/{other.id_of(other_row)}"}
         }
         for field_name, fmt in formats:
             if field_name == "Type" and lookup.polymorphic:
@@ -62,7 +60,15 @@ def _nested(db: Database, table: Table, lookup: FieldDef, fields: list[FieldDef]
                 nested[field_name] = None
             else:
                 nested[field_name] = fmt(other.get(other_row, field_name))
-        out[name] = nested
+        return nested
+
+    def put(row: int, out: dict[str, Any], cache: dict[Any, Any]) -> None:
+        # Many rows share an owner: build each parent once per page.
+        target = ref(row)
+        key = (name, target)
+        if key not in cache:
+            cache[key] = build(target)
+        out[name] = cache[key]
 
     return put
 
@@ -83,21 +89,34 @@ def row_renderer(db: Database, table: Table, fields: list[Resolved], version: st
             order.append(rel)
         if resolved.definition not in groups[rel][1]:
             groups[rel][1].append(resolved.definition)
-    steps = [
-        _nested(db, table, *groups[item], base)
-        if isinstance(item, str)
-        else _plain(item.key, item.read, formatter(item.definition))
-        for item in order
-    ]
+    # One entry per output key: a plain field (reader, converter) or a lookup (builder).
+    entries: list[tuple[str, Callable[[int], Any] | None, Formatter | None, Step | None]] = []
+    for item in order:
+        if isinstance(item, str):
+            entries.append((item, None, None, _nested(db, table, *groups[item], base)))
+        elif item.key == "Id":
+            entries.append(("Id", None, None, None))
+        else:
+            entries.append((item.key, item.read, _converter(item.definition), None))
     id_of = table.id_of
 
-    def render(row: int) -> dict[str, Any]:
-        record_id = id_of(row)
-        out: dict[str, Any] = {
-            "attributes": {"type": type_name, "url": f"{base}/{type_name}/{record_id}"}
-        }
-        for step in steps:
-            step(row, out)
-        return out
+    def render(rows: Sequence[int]) -> list[dict[str, Any]]:
+        cache: dict[Any, Any] = {}
+        records = []
+        for row in rows:
+            record_id = id_of(row)
+            out: dict[str, Any] = {
+                "attributes": {"type": type_name, "url": f"{base}/{type_name}/{record_id}"}
+            }
+            for key, read, convert, nested in entries:
+                if nested is not None:
+                    nested(row, out, cache)
+                elif read is None:
+                    out[key] = record_id
+                else:
+                    value = read(row)
+                    out[key] = value if convert is None or value is None else convert(value)
+            records.append(out)
+        return records
 
     return render

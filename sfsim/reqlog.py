@@ -25,6 +25,7 @@ class LoggedRequest:
     auto_assign: str | None = None
     user_id: str | None = None
     writes: list[WriteOutcome] = field(default_factory=list)
+    elapsed_ms: float = 0.0  # handling and encoding, without latency faults or transport
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready form for the control endpoint."""
