@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from app.demo_org import org_placeholders
 from app.store.models import Decision, Lead, SyncRun
 from sf_client import format_soql
 from tests.e2e.stack import MQL, Service, Sim, service_process, sim_process, write_rules
@@ -111,6 +112,10 @@ def _seeded_truth(sim: Sim) -> Truth:
     return truth
 
 
+def _succeeded_since(runs: list[SyncRun], moment: datetime) -> int:
+    return sum(1 for r in runs if r.state == "succeeded" and r.started_at >= moment)
+
+
 class TestLoop:
     def test_statuses_and_owners_appear_in_the_org_and_reports_match_it(self, stack: Stack) -> None:
         stack.service.wait_for_run(settled, timeout=90)
@@ -143,30 +148,34 @@ class TestLoop:
     def test_a_person_taking_a_lead_out_of_mql_or_reassigning_it_is_respected(
         self, stack: Stack
     ) -> None:
-        last = stack.service.wait_for_run(settled, timeout=90)
+        stack.service.wait_for_run(settled, timeout=90)
         promoted = sorted(
             lead for lead, values in _written(stack.service).items() if values.get("Status") == MQL
         )
         assert len(promoted) >= 2
         taken_out, reassigned = promoted[0], promoted[1]
-        org = stack.sim.leads()
-        person = org[taken_out][1] if org[taken_out][1].startswith("005") else None
-        by = {"user": person} if person else {}
-        new_owner = next(
-            o for _, o in org.values() if o.startswith("005") and o != org[reassigned][1]
+        with stack.sim.client() as sf:
+            people = org_placeholders(sf)
+        # rep6 is in no pool and no reassign_from list: an ordinary active rep.
+        rep = (
+            people["rep6"] if stack.sim.leads()[reassigned][1] != people["rep6"] else people["rep5"]
         )
 
+        changed_at = datetime.now(UTC)
         stack.sim.control(
-            "POST", "act/update", {"id": taken_out, "fields": {"Status": "Nurturing"}, **by}
+            "POST", "act/update", {"id": taken_out, "fields": {"Status": "Nurturing"}, "user": rep}
         )
         stack.sim.control(
-            "POST", "act/update", {"id": reassigned, "fields": {"OwnerId": new_owner}, **by}
+            "POST", "act/update", {"id": reassigned, "fields": {"OwnerId": rep}, "user": rep}
         )
-        stack.service.wait_for_run(lambda runs: runs[-1].id >= last.id + 2, timeout=60)
+        stack.service.wait_for_run(
+            lambda runs: _succeeded_since(runs, changed_at + timedelta(seconds=1)) >= 2,
+            timeout=60,
+        )
 
         after = stack.sim.leads()
         assert after[taken_out][0] == "Nurturing"
-        assert after[reassigned][1] == new_owner
+        assert after[reassigned][1] == rep
         mirror = stack.service.read(lambda s: s.get(Lead, taken_out))
         assert mirror is not None
         assert mirror.taken_out_of_mql_by_person
