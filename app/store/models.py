@@ -131,6 +131,7 @@ class Lead(Base):
         Index("ix_leads_mql_window", "mql_at", "owner_id", "hours_to_first_touch", "is_deleted"),
         Index(
             "ix_leads_open_sla",
+            "is_open_mql",
             "owner_id",
             "mql_at",
             "sla_clock_at",
@@ -253,7 +254,11 @@ class MqlEpisode(Base):
     # accepted|rejected|converted|other|deleted; acceptance rate reads this
     ended_kind: Mapped[str | None] = mapped_column(String(16))
 
-    __table_args__ = (Index("ix_mql_episodes_ended", "ended_at", "ended_kind"),)
+    __table_args__ = (
+        Index("ix_mql_episodes_ended", "ended_at", "ended_kind"),
+        # Acceptance by owner over a window reads exits and their leads from the index alone.
+        Index("ix_mql_episodes_window", "ended_at", "ended_kind", "lead_id"),
+    )
 
 
 class Decision(Base):

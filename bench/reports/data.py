@@ -148,8 +148,11 @@ def load(engine: Engine, *, leads: int, opportunities: int, episodes: int) -> No
             else:
                 with engine.begin() as connection:
                     connection.execute(insert(model), rows)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
+    # What autovacuum would do after a bulk load: statistics, and (PostgreSQL) the visibility
+    # map that index-only scans rely on.
+    statement = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(statement)
 
 
 def _copy(engine: Engine, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -1,4 +1,4 @@
-"""reports: win_loss_rollup kept by triggers on opportunities; covering indexes for the SLA reports
+"""reports: win_loss_rollup kept by triggers on opportunities; covering indexes for SLA reports
 
 The win/loss report over a million opportunities must answer in well under a second on SQLite
 and PostgreSQL; scanning every closed opportunity cannot. Row triggers keep a small rollup
@@ -120,15 +120,21 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_leads_open_sla",
-            ["owner_id", "mql_at", "sla_clock_at", "first_touch_at", "hours_to_first_touch",
-             "is_deleted", "purged"],
+            ["is_open_mql", "owner_id", "mql_at", "sla_clock_at", "first_touch_at",
+             "hours_to_first_touch", "is_deleted", "purged"],
             unique=False,
             sqlite_where=sa.text("is_open_mql = 1"),
             postgresql_where=sa.text("is_open_mql"),
         )  # fmt: skip
+    with op.batch_alter_table("mql_episodes", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_mql_episodes_window", ["ended_at", "ended_kind", "lead_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("mql_episodes", schema=None) as batch_op:
+        batch_op.drop_index("ix_mql_episodes_window")
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("ix_leads_open_sla")
         batch_op.drop_index("ix_leads_mql_window")
