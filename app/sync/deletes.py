@@ -55,12 +55,14 @@ def check_deleted(
     if purged:
         name = spec.sobject
         ctx.counts.deleted[name] = ctx.counts.deleted.get(name, 0) + purged
-    notes = []
     available = result.earliest_date_available
     if last < run_start - WINDOW or (available is not None and available > last):
-        notes.append(
-            f"{spec.sobject}: records deleted for good before {start:%Y-%m-%d} could not be "
-            "listed (Salesforce keeps deletions for 15 days); run `handoff sync --full` once "
-            "to find them"
-        )
-    return notes
+        return [_missed_note(spec.sobject, start)]
+    return []
+
+
+def _missed_note(sobject: str, start: datetime) -> str:
+    return (
+        f"{sobject}: records deleted for good before {start:%Y-%m-%d} could not be listed "
+        "(Salesforce keeps deletions for 15 days); run `handoff sync --full` once to find them"
+    )

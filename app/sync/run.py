@@ -79,17 +79,7 @@ def run_sync(
     bind = sessions.kw["bind"]
     assert isinstance(bind, Engine)
     with sync_lock(bind, lease_seconds=settings.lock_lease_seconds):
-        started = now()
-        with sessions() as session:
-            repo_sync.close_abandoned_runs(session, now=started)
-            record = repo_sync.start_run(
-                session,
-                started_at=started,
-                trigger=trigger,
-                full=full,
-                dry_run=dry_run or not settings.live,
-            )
-            session.commit()
+        record = _open_record(sessions, now(), trigger, full, dry_run or not settings.live)
         if on_start is not None:
             on_start(record)
         run = _Run(settings, sessions, record, now, progress)
@@ -102,6 +92,19 @@ def run_sync(
             run.finish(_Outcome("failed", f"internal error ({type(exc).__name__}); a bug", "bug"))
             raise
         return run.finish(outcome)
+
+
+def _open_record(
+    sessions: sessionmaker[Session], started: datetime, trigger: str, full: bool, dry_run: bool
+) -> SyncRun:
+    """Close runs a dead process left open, then record this one as running."""
+    with sessions() as session:
+        repo_sync.close_abandoned_runs(session, now=started)
+        record = repo_sync.start_run(
+            session, started_at=started, trigger=trigger, full=full, dry_run=dry_run
+        )
+        session.commit()
+    return record
 
 
 class _Run:
