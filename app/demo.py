@@ -12,10 +12,12 @@ run would hold watermarks and decisions about an org that no longer exists.
 
 from __future__ import annotations
 
+import fcntl
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,12 +38,29 @@ from app.sync.run import run_sync
 
 Echo = Callable[[str], None]
 READY_LINE = "Handoff demo ready"
+LOCK_FILE = ".handoff-demo.lock"
 
 
 @dataclass(frozen=True)
 class DemoOptions:
     folder: Path
     serve: bool = True
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the demo folder for this run: a second demo there would delete a live store."""
+    handle = (folder / LOCK_FILE).open("a", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HandoffError(
+                f"another handoff demo is running in {folder}; stop it, or pass --dir"
+            ) from None
+        yield
+    finally:
+        handle.close()
 
 
 def _fresh_store(folder: Path) -> None:
@@ -121,12 +140,12 @@ def run_demo(options: DemoOptions, echo: Echo) -> None:
     started = time.monotonic()
     folder = options.folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
-    _fresh_store(folder)
     admin_key = new_admin_key()
     sock = loopback_socket() if options.serve else None
     port = sock.getsockname()[1] if sock is not None else 8000
     try:
-        with simulated_org() as server:
+        with _folder_lock(folder), simulated_org() as server:
+            _fresh_store(folder)
             echo(f"Simulated org (sfsim, seed 'demo') at {server.base_url}.")
             sf_settings = demo_salesforce_settings(
                 server.base_url, server.access_token, server.ca_file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ import httpx
 import pytest
 import respx
 
+from app.demo import LOCK_FILE, DemoOptions, run_demo
 from app.demo_org import org_placeholders, render_rules, sample_rules
 from app.demo_settings import (
+    DB_FILE,
     DEMO_SYNC_INTERVAL,
     demo_salesforce_settings,
     demo_settings,
@@ -172,3 +175,19 @@ class TestOrgPlaceholders:
             "SELECT Id, Username FROM User",
             "SELECT Id, DeveloperName FROM Group WHERE Type = 'Queue'",
         ]
+
+
+class TestOneDemoPerFolder:
+    def test_a_second_demo_in_a_busy_folder_stops_before_touching_its_store(
+        self, tmp_path: Path
+    ) -> None:
+        (tmp_path / DB_FILE).write_text("the running demo's store", encoding="utf-8")
+        said: list[str] = []
+
+        with (tmp_path / LOCK_FILE).open("a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with pytest.raises(HandoffError, match="another handoff demo is running"):
+                run_demo(DemoOptions(folder=tmp_path, serve=False), said.append)
+
+        assert (tmp_path / DB_FILE).read_text(encoding="utf-8") == "the running demo's store"
+        assert said == []
