@@ -18,6 +18,7 @@ class Auth:
         self.consumer_key = "3MVG9sim" + secrets.token_urlsafe(24)
         self.consumer_secret = secrets.token_hex(16)
         self.jwt_public_key: str | None = None
+        self._passwords: dict[str, tuple[str, str]] = {}
 
     def __repr__(self) -> str:
         return f"Auth(tokens={len(self._tokens)})"
@@ -45,6 +46,17 @@ class Auth:
     def refresh_user(self, token: str) -> str | None:
         """The user a refresh token was granted to, or None if unknown or revoked."""
         return self._refresh.get(token)
+
+    def set_password(self, username: str, user_id: str, password_and_token: str) -> None:
+        """Let a user log in with SOAP `login()` (password with the security token appended)."""
+        self._passwords[username] = (user_id, password_and_token)
+
+    def password_user(self, username: str, password_and_token: str) -> str | None:
+        """The user a SOAP login names, if the password and token match."""
+        known = self._passwords.get(username)
+        if known is None or not secrets.compare_digest(known[1], password_and_token):
+            return None
+        return known[0]
 
     def client_ok(self, key: str | None, secret: str | None) -> bool:
         """True for the connected app's consumer key and secret."""

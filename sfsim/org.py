@@ -60,6 +60,11 @@ DEFAULT_STAGES = (
 )
 
 
+# The integration user's legacy credentials (a simulator's, printed by `python -m sfsim`).
+SOAP_PASSWORD = "sfsim-password"
+SOAP_SECURITY_TOKEN = "SFSIMTOKEN"
+
+
 def auto_assign_is_off(header: str | None) -> bool:
     """True only for `Sforce-Auto-Assign: FALSE` (absent means TRUE, as in REST)."""
     return header is not None and header.strip().lower() == "false"
@@ -87,6 +92,8 @@ class Org:
             "UserType": "Standard", "TimeZoneSidKey": "America/Los_Angeles",
         })  # fmt: skip
         self.auth = Auth(self.org_id)
+        self.auth.set_password("integration@handoff.sim", self.integration_user_id,
+                               SOAP_PASSWORD + SOAP_SECURITY_TOKEN)  # fmt: skip
         self.set_lead_statuses(DEFAULT_LEAD_STATUSES)
         self.set_opportunity_stages(DEFAULT_STAGES)
 

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sfsim.errors import not_found
-from sfsim.http import collections, control, oauth, rest
+from sfsim.errors import SfError, not_found
+from sfsim.http import collections, control, oauth, rest, soap
 from sfsim.http.gate import Handler, error_response, json_response, run
 from sfsim.org import Org
 
@@ -37,6 +37,11 @@ async def _not_found(request: Request, _exc: Exception) -> Response:
     return error_response(not_found(), request.app.state.org)
 
 
+async def _not_allowed(request: Request, _exc: Exception) -> Response:
+    error = SfError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed.")
+    return error_response(error, request.app.state.org)
+
+
 def _routes() -> list[BaseRoute]:
     table: list[tuple[str, Handler, list[str]]] = [
         (DATA, rest.resources, ["GET"]),
@@ -58,6 +63,7 @@ def _routes() -> list[BaseRoute]:
         Route(f"{DATA}/sobjects/{{sobject}}/{{record_id}}", _rest(rest.patch_record),
               methods=["PATCH"]),
         Route("/services/oauth2/token", oauth.token, methods=["POST"]),
+        Route("/services/Soap/u/{version}", soap.login, methods=["POST"]),
         Route("/services/oauth2/userinfo", oauth.userinfo, methods=["GET", "POST"]),
         *control.ROUTES,
     ]  # fmt: skip
@@ -66,7 +72,7 @@ def _routes() -> list[BaseRoute]:
 
 def create_app(org: Org) -> Starlette:
     """An ASGI app serving `org` (the org is shared: control calls and requests see one state)."""
-    app = Starlette(routes=_routes(), exception_handlers={404: _not_found, 405: _not_found})
+    app = Starlette(routes=_routes(), exception_handlers={404: _not_found, 405: _not_allowed})
     app.router.redirect_slashes = False
     app.state.org = org
     return app

@@ -19,6 +19,7 @@ from sfsim.errors import SfError
 from sfsim.http.gate import JSON_TYPE
 from sfsim.org import Org
 from sfsim.render import formatter
+from sfsim.seed.generate import generate
 from sfsim.values import parse_datetime
 
 FAULT_FIELDS = ("latency_ms", "unavailable", "expire_after", "lock_share", "query_timeouts",
@@ -124,6 +125,11 @@ def _state(org: Org, _request: Request, _body: dict[str, Any]) -> dict[str, Any]
                 "now": org.clock.now_datetime().isoformat()}  # fmt: skip
 
 
+def _seed(org: Org, _request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    generate(org, seed=body.get("seed", "demo"), leads=body.get("leads"))
+    return {"leads": org.table("Lead").size}
+
+
 def _issue_token(org: Org, _request: Request, body: dict[str, Any]) -> dict[str, Any]:
     with org.lock:
         return {
@@ -157,4 +163,5 @@ ROUTES = [
         "/__sfsim__/clock", _endpoint(lambda org, _r, b: _clock(org, b)), methods=["GET", "POST"]
     ),
     Route("/__sfsim__/tokens", _endpoint(_issue_token), methods=["POST"]),
+    Route("/__sfsim__/seed", _endpoint(_seed), methods=["POST"]),
 ]

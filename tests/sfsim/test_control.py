@@ -90,3 +90,22 @@ class TestControl:
             headers={"Authorization": f"Bearer {token['access_token']}"},
         ).json()
         assert info["preferred_username"] == "rep1@acme.sim"
+
+
+def test_seed_fills_an_empty_org_over_http() -> None:
+    with (
+        sfsim.serve(sfsim.Org(), tls=False) as server,
+        httpx.Client(base_url=server.base_url) as client,
+    ):
+        assert client.post(f"{CONTROL}/seed", json={"seed": 3, "leads": 250}).json() == {
+            "leads": 250
+        }
+        again = client.post(f"{CONTROL}/seed", json={"seed": 3})
+        assert again.status_code == 400
+        assert server.base_url.startswith("http://127.0.0.1:")
+
+
+def test_wrong_method_is_405(http: httpx.Client) -> None:
+    answer = http.delete("/services/data/v62.0/limits")
+    assert answer.status_code == 405
+    assert answer.json()[0]["errorCode"] == "METHOD_NOT_ALLOWED"

@@ -115,3 +115,48 @@ class TestGrants:
         bad = http.get("/services/oauth2/userinfo", headers={"Authorization": "Bearer nope"})
         assert bad.status_code == 401
         assert bad.json()["error"] == "invalid_token"
+
+
+class TestSoapLogin:
+    """simple-salesforce's own SOAP login, pointed at the simulator through its `domain`."""
+
+    def _login(self, server: sfsim.Server, password: str, version: str) -> tuple[str, str]:
+        import requests
+        from simple_salesforce.login import SalesforceLogin
+
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = server.ca_file or False
+        host = server.base_url.removeprefix("https://")
+        try:
+            session_id, instance = SalesforceLogin(
+                username="integration@handoff.sim", password=password,
+                security_token="SFSIMTOKEN", domain=f"{host}/services/Soap/u/{version}?to=",
+                sf_version=version, session=session,
+            )  # fmt: skip
+        finally:
+            session.close()
+        return str(session_id), str(instance)
+
+    def test_good_credentials_give_a_usable_session(
+        self, server: sfsim.Server, http: httpx.Client
+    ) -> None:
+        session_id, instance = self._login(server, "sfsim-password", "64.0")
+        assert instance == server.base_url.removeprefix("https://")
+        info = http.get(
+            "/services/oauth2/userinfo", headers={"Authorization": f"Bearer {session_id}"}
+        )
+        assert info.json()["preferred_username"] == "integration@handoff.sim"
+
+    @pytest.mark.parametrize(
+        ("password", "version", "code"),
+        [("wrong", "64.0", "INVALID_LOGIN"), ("sfsim-password", "65.0", "INVALID_OPERATION")],
+    )
+    def test_refusals_are_soap_faults(
+        self, server: sfsim.Server, password: str, version: str, code: str
+    ) -> None:
+        from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+
+        with pytest.raises(SalesforceAuthenticationFailed) as caught:
+            self._login(server, password, version)
+        assert caught.value.code == code
