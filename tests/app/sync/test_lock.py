@@ -132,3 +132,26 @@ class TestLease:
             assert row.expires_at.replace(tzinfo=UTC) == now + timedelta(seconds=90)
         with engine.connect() as c:
             assert c.execute(select(SyncLock)).all() == []
+
+    def test_the_heartbeat_renews_the_lease_while_the_sync_runs(self, engine: Engine) -> None:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL holds an advisory lock, not a row")
+        ticks = iter(range(1_000_000))
+
+        def clock() -> datetime:  # every reading is a second later
+            return datetime(2026, 10, 1, tzinfo=UTC) + timedelta(seconds=next(ticks))
+
+        renewed = threading.Event()
+        with sync_lock(engine, lease_seconds=3, clock=clock):
+            first = self._expiry(engine)
+            for _ in range(200):  # the heartbeat runs every second; give it plenty of time
+                if self._expiry(engine) > first:
+                    renewed.set()
+                    break
+                renewed.wait(0.1)
+        assert renewed.is_set()
+
+    @staticmethod
+    def _expiry(engine: Engine) -> datetime:
+        with engine.connect() as c:
+            return c.execute(select(SyncLock.expires_at)).scalar_one()
