@@ -55,9 +55,20 @@ class LeadInput:
             fields={**self.fields, **values},
         )
 
-    def facts_fields(self) -> dict[str, Any]:
-        """The raw record with Id, Status and OwnerId as the typed columns hold them."""
-        return {**self.fields, "Id": self.id, "Status": self.status, "OwnerId": self.owner_id}
+    def facts_fields(self) -> Mapping[str, Any]:
+        """The raw record with Id, Status and OwnerId as the typed columns hold them.
+
+        The raw record usually agrees already (the pull wrote both), and then it is used as is:
+        copying every lead's fields would cost a first run more than deciding them.
+        """
+        fields = self.fields
+        if (
+            fields.get("Id") == self.id
+            and fields.get("Status") == self.status
+            and fields.get("OwnerId") == self.owner_id
+        ):
+            return fields
+        return {**fields, "Id": self.id, "Status": self.status, "OwnerId": self.owner_id}
 
     def record(self, names: Iterable[str]) -> dict[str, Any]:
         """The lead's fields named `names`, with Status, OwnerId and Id from the typed columns."""

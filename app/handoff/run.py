@@ -21,7 +21,7 @@ from app.handoff.facts import RunFacts, run_facts
 from app.handoff.mapping import LeadInput, load_leads
 from app.handoff.org_check import check_rules_against_org
 from app.handoff.select import leads_to_decide
-from app.handoff.write import OWED, OrgState, write_group
+from app.handoff.write import OWED, OrgState, write_groups
 from app.store.models import Decision, Lead
 from app.sync.context import RunContext
 from rules import AssignmentState
@@ -108,9 +108,8 @@ def write_owed(ctx: RunContext, facts: RunFacts) -> None:
     with ctx.sessions() as session:
         owed = _owed(session)
         for _round in range(_REDECIDE_ROUNDS + 1):
-            changed: dict[str, OrgState] = {}
-            for start in range(0, len(owed), group_size):
-                changed |= write_group(ctx, session, owed[start : start + group_size])
+            groups = [owed[start : start + group_size] for start in range(0, len(owed), group_size)]
+            changed = write_groups(ctx, session, groups)
             if not changed:
                 break
             _redecide(ctx, session, facts, changed)

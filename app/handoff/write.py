@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,12 +61,37 @@ def read_org_state(ctx: RunContext, lead_ids: Sequence[str]) -> dict[str, OrgSta
     }
 
 
-def write_group(
-    ctx: RunContext, session: Session, decisions: Sequence[Decision]
+def write_groups(
+    ctx: RunContext, session: Session, groups: Sequence[Sequence[Decision]]
 ) -> dict[str, OrgState]:
-    """Re-check and write `decisions`; return the leads a person changed, with fresh values."""
+    """Write `groups` in order; return the leads a person changed, with their fresh values.
+
+    The re-read of the next group runs while the current group is written, so a re-read costs
+    no wall time; it still happens after every earlier decision of the run and only moments
+    before its own group is sent.
+    """
+    changed: dict[str, OrgState] = {}
+    if not groups:
+        return changed
+    with ThreadPoolExecutor(1, thread_name_prefix="handoff-reread") as reader:
+        ahead = reader.submit(read_org_state, ctx, [d.lead_id for d in groups[0]])
+        for index, group in enumerate(groups):
+            state = ahead.result()
+            if index + 1 < len(groups):
+                following = [d.lead_id for d in groups[index + 1]]
+                ahead = reader.submit(read_org_state, ctx, following)
+            changed |= write_group(ctx, session, group, state)
+    return changed
+
+
+def write_group(
+    ctx: RunContext,
+    session: Session,
+    decisions: Sequence[Decision],
+    state: dict[str, OrgState],
+) -> dict[str, OrgState]:
+    """Write `decisions` that the org `state` (just re-read) allows; commit the outcomes."""
     ctx.crash_point("before_write_chunk")
-    state = read_org_state(ctx, [d.lead_id for d in decisions])
     to_send: list[Decision] = []
     changed: dict[str, OrgState] = {}
     for decision in decisions:
