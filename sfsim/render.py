@@ -73,10 +73,12 @@ def _nested(db: Database, table: Table, lookup: FieldDef, fields: list[FieldDef]
     return put
 
 
-def row_renderer(db: Database, table: Table, fields: list[Resolved], version: str) -> RowRenderer:
-    """Build a function rendering one row with the selected fields, in SOQL order."""
-    base = f"/services/data/v{version}/sobjects"
-    type_name = table.definition.name
+Entry = tuple[str, Callable[[int], Any] | None, Formatter | None, Step | None]
+
+
+def _entries(db: Database, table: Table, fields: list[Resolved], base: str) -> list[Entry]:
+    """One entry per output key, in SOQL order: a plain field (reader, converter) or a lookup
+    (builder of the nested parent); the fields read across one lookup share its entry."""
     groups: dict[str, tuple[FieldDef, list[FieldDef]]] = {}
     order: list[Resolved | str] = []
     for resolved in fields:
@@ -89,8 +91,7 @@ def row_renderer(db: Database, table: Table, fields: list[Resolved], version: st
             order.append(rel)
         if resolved.definition not in groups[rel][1]:
             groups[rel][1].append(resolved.definition)
-    # One entry per output key: a plain field (reader, converter) or a lookup (builder).
-    entries: list[tuple[str, Callable[[int], Any] | None, Formatter | None, Step | None]] = []
+    entries: list[Entry] = []
     for item in order:
         if isinstance(item, str):
             entries.append((item, None, None, _nested(db, table, *groups[item], base)))
@@ -98,6 +99,14 @@ def row_renderer(db: Database, table: Table, fields: list[Resolved], version: st
             entries.append(("Id", None, None, None))
         else:
             entries.append((item.key, item.read, _converter(item.definition), None))
+    return entries
+
+
+def row_renderer(db: Database, table: Table, fields: list[Resolved], version: str) -> RowRenderer:
+    """Build a function rendering rows with the selected fields, in SOQL order."""
+    base = f"/services/data/v{version}/sobjects"
+    type_name = table.definition.name
+    entries = _entries(db, table, fields, base)
     id_of = table.id_of
 
     def render(rows: Sequence[int]) -> list[dict[str, Any]]:

@@ -89,6 +89,48 @@ def _opportunity(
     } | _audit(converted, owner)
 
 
+def _convert_one(
+    draw: LeadDraw,
+    i: int,
+    owner: str,
+    converted: int,
+    rows: tuple[Rows, Rows, Rows],
+    opportunity: dict[str, Any] | None,
+) -> None:
+    """Queue the Account, Contact (and Opportunity) of lead `i` and fill its Converted* fields."""
+    cols = draw.columns
+    accounts, contacts, opps = rows
+    account, contact = accounts.next_id(), contacts.next_id()
+    accounts.add(
+        {
+            "Name": cols["Company"][i],
+            "OwnerId": owner,
+            "Type": "Customer",
+            "Industry": cols["Industry"][i],
+        }
+        | _audit(converted, owner)
+    )
+    contacts.add(
+        {
+            "FirstName": cols["FirstName"][i],
+            "LastName": cols["LastName"][i],
+            "Email": cols["Email"][i],
+            "AccountId": account,
+            "OwnerId": owner,
+        }
+        | _audit(converted, owner)
+    )
+    if opportunity is not None:
+        cols["ConvertedOpportunityId"][i] = opps.next_id()
+        opps.add(opportunity | {"AccountId": account})
+    cols["ConvertedDate"][i] = day_of(converted)
+    cols["ConvertedAccountId"][i] = account
+    cols["ConvertedContactId"][i] = contact
+    cols["OwnerId"][i] = owner
+    touched = max(converted, cols["SystemModstamp"][i])
+    cols["SystemModstamp"][i] = cols["LastModifiedDate"][i] = touched
+
+
 def add_conversions(org: Org, rng: random.Random, staff: Staff, draw: LeadDraw, now: int) -> None:
     """Accounts, Contacts and Opportunities for converted leads; fills the lead's Converted*."""
     cols = draw.columns
@@ -100,46 +142,19 @@ def add_conversions(org: Org, rng: random.Random, staff: Staff, draw: LeadDraw, 
         "ConvertedOpportunityId",
     ):
         cols[name] = [None] * n
-    accounts, contacts, opps = Rows(org, "Account"), Rows(org, "Contact"), Rows(org, "Opportunity")
+    rows = (Rows(org, "Account"), Rows(org, "Contact"), Rows(org, "Opportunity"))
     for i in range(n):
         if not cols["IsConverted"][i]:
             continue
         owner = _rep(rng, staff, cols["OwnerId"][i])
         start = draw.mql_at[i] or draw.created[i]
         converted = min(start + int(rng.uniform(1, 40) * DAY), now - 60)
-        account = accounts.next_id()
-        accounts.add(
-            {
-                "Name": cols["Company"][i],
-                "OwnerId": owner,
-                "Type": "Customer",
-                "Industry": cols["Industry"][i],
-            }
-            | _audit(converted, owner)
+        opportunity = (
+            _opportunity(rng, draw, i, converted, now, "", owner) if rng.random() < 0.9 else None
         )
-        contact = contacts.next_id()
-        contacts.add(
-            {
-                "FirstName": cols["FirstName"][i],
-                "LastName": cols["LastName"][i],
-                "Email": cols["Email"][i],
-                "AccountId": account,
-                "OwnerId": owner,
-            }
-            | _audit(converted, owner)
-        )
-        if rng.random() < 0.9:
-            cols["ConvertedOpportunityId"][i] = opps.next_id()
-            opps.add(_opportunity(rng, draw, i, converted, now, account, owner))
-        cols["ConvertedDate"][i] = day_of(converted)
-        cols["ConvertedAccountId"][i] = account
-        cols["ConvertedContactId"][i] = contact
-        cols["OwnerId"][i] = owner
-        cols["SystemModstamp"][i] = cols["LastModifiedDate"][i] = max(
-            converted, cols["SystemModstamp"][i]
-        )
-    for rows in (accounts, contacts, opps):
-        rows.flush()
+        _convert_one(draw, i, owner, converted, rows, opportunity)
+    for queued in rows:
+        queued.flush()
 
 
 def _task(who: str, owner: str, at: int, now: int, done: bool, subject: str) -> dict[str, Any]:
