@@ -90,15 +90,21 @@ def _demo_run(folder: Path) -> SyncRun:
     return run  # type: ignore[return-value]
 
 
+def _demo_no_serve(folder: Path, env: dict[str, str], cwd: Path) -> Child:
+    with child([HANDOFF, "demo", "--no-serve", "--dir", str(folder)], env, cwd) as demo:
+        demo.wait_for(READY_LINE, READY_TIMEOUT)
+        assert demo.stop(None, timeout=30) == 0, demo.output
+    return demo
+
+
 class TestNoServe:
-    def test_summary_from_a_live_sync_of_its_own_org_and_store(
+    def test_summary_from_a_live_sync_of_its_own_org_and_store_every_run_afresh(
         self, tmp_path: Path, hostile: tuple[dict[str, str], Path], trap: socket.socket
     ) -> None:
         env, cwd = hostile
         folder = tmp_path / "demo"
-        with child([HANDOFF, "demo", "--no-serve", "--dir", str(folder)], env, cwd) as demo:
-            demo.wait_for(READY_LINE, READY_TIMEOUT)
-            assert demo.stop(None, timeout=30) == 0, demo.output
+
+        demo = _demo_no_serve(folder, env, cwd)
 
         run = _demo_run(folder)
         assert run.state == "succeeded"
@@ -109,22 +115,18 @@ class TestNoServe:
         for heading in ("Owners assigned by route:", "SLA of ", "Win/loss", "95% CI"):
             assert heading in demo.output
         assert "route 1: " in demo.output
-        assert (folder / "rules.yaml").read_text(encoding="utf-8").count("${") == 1  # comment
+        rules = folder / "rules.yaml"
+        assert rules.read_text(encoding="utf-8").count("${") == 1  # the header's ${name}
+
+        with rules.open("a", encoding="utf-8") as edited:
+            edited.write("# tuned by hand\n")
+        again = _demo_no_serve(folder, env, cwd)
+
+        assert "Keeping the rules file" in again.output
+        assert rules.read_text(encoding="utf-8").endswith("# tuned by hand\n")
+        assert _demo_run(folder).id == 1  # a fresh store: the org is new each run
         _assert_no_hostile_store(tmp_path)
         _assert_untouched(trap)
-
-    def test_a_second_run_starts_from_a_fresh_store_and_keeps_edited_rules(
-        self, tmp_path: Path, hostile: tuple[dict[str, str], Path]
-    ) -> None:
-        env, cwd = hostile
-        folder = tmp_path / "demo"
-        for _ in range(2):
-            with child([HANDOFF, "demo", "--no-serve", "--dir", str(folder)], env, cwd) as demo:
-                demo.wait_for(READY_LINE, READY_TIMEOUT)
-                assert demo.stop(None, timeout=30) == 0, demo.output
-
-        assert "Keeping the rules file" in demo.output
-        assert _demo_run(folder).id == 1
 
 
 def _field(demo: Child, label: str, pattern: str) -> str:
