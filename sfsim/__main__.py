@@ -7,9 +7,9 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import replace
 
-from sfsim.seed.generate import config_for, generate
+from sfsim.org import SOAP_PASSWORD, SOAP_SECURITY_TOKEN
+from sfsim.seed.generate import generate
 from sfsim.server import serve
 
 
@@ -30,8 +30,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, seed, serve and print where to connect."""
     args = _parser().parse_args(argv)
-    config = replace(config_for(args.seed, args.leads), now=args.data_now or int(time.time()))
-    org = generate(config)
+    org = generate(seed=args.seed, leads=args.leads, now=args.data_now or int(time.time()))
     org.faults.latency_ms = args.latency_ms
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -41,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ca_file={server.ca_file or ''}")
         print(f"access_token={server.access_token}")
         print(f"consumer_key={org.auth.consumer_key}")
-        print(f"consumer_secret={org.auth.consumer_secret}", flush=True)
+        print(f"consumer_secret={org.auth.consumer_secret}")
+        print("soap_username=integration@handoff.sim")
+        print(f"soap_password={SOAP_PASSWORD}")
+        print(f"soap_security_token={SOAP_SECURITY_TOKEN}", flush=True)
         try:
             while not stop.wait(0.5):
                 pass

@@ -47,7 +47,7 @@ def _start_server(leads: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
         key, sep, value = line.strip().partition("=")
         if sep:
             facts[key] = value
-        if "consumer_secret" in facts:
+        if "soap_security_token" in facts:
             return process, facts
     raise RuntimeError("sfsim did not start")
 

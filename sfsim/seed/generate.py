@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sfsim.org import LeadStatusDef, Org
 from sfsim.schema import FieldDef
@@ -51,17 +51,25 @@ PRESETS = {"demo": Config(seed=42, leads=1000)}
 def config_for(seed: int | str, leads: int | None = None) -> Config:
     """A preset by name (`demo`) or a numeric seed, optionally with another lead count."""
     base = PRESETS[seed] if isinstance(seed, str) and seed in PRESETS else Config(seed=int(seed))
-    return base if leads is None else Config(base.seed, leads, base.reps, base.span_days, base.now)
+    return base if leads is None else replace(base, leads=leads)
 
 
 def generate(
-    target: Org | Config | None = None, *, seed: int | str = "demo", leads: int | None = None
+    target: Org | Config | None = None,
+    *,
+    seed: int | str = "demo",
+    leads: int | None = None,
+    now: int | None = None,
 ) -> Org:
     """Fill an empty org (or a new one) with seeded data and return it.
 
-    Passing a Config uses it as is; otherwise `seed` names a preset or a number.
+    Passing a Config uses it as is; otherwise `seed` names a preset or a number. `now` (epoch
+    seconds) is where the data ends; by default a fixed moment, so a seed always gives the same
+    org (the demo passes the current time so that its SLA clocks are running).
     """
     config = target if isinstance(target, Config) else config_for(seed, leads)
+    if now is not None:
+        config = replace(config, now=now)
     org = target if isinstance(target, Org) else Org()
     with org.lock:
         if org.table("Lead").size:

@@ -119,3 +119,14 @@ def test_a_million_leads_generate_and_query() -> None:
         batch=2000,
     )
     assert 50_000 < page["totalSize"] < 150_000
+
+
+def test_now_moves_where_the_data_ends() -> None:
+    end = 1_800_000_000
+    org = sfsim.generate(seed=5, leads=300, now=end)
+    created = [
+        r["CreatedDate"]
+        for r in rows(org, "SELECT CreatedDate FROM Lead ORDER BY CreatedDate DESC LIMIT 1")
+    ]
+    assert created[0] <= "2027-01-15T08:00:00.000+0000"
+    assert created[0] >= "2026-12-01T00:00:00.000+0000"
