@@ -35,3 +35,7 @@ class SyncLocked(HandoffError):
     """Another sync holds the lock for this org (another process or replica)."""
 
     exit_code = ExitCode.LOCKED
+
+
+class SyncLockLost(HandoffError):
+    """The run's lock lapsed while it ran (SQLite lease not renewed); it stops to stay alone."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.errors import SyncLockLost
 from app.settings import Settings
 from rules import RuleSet
 from sf_client import Identity, SalesforceClient
@@ -68,6 +70,18 @@ class RunContext:
     full: bool
     now: Callable[[], datetime]
     counts: RunCounts = field(default_factory=RunCounts)
+    # Set when the sync lock was lost mid-run (its lease could not be renewed): another sync may
+    # have started, so steps stop before their next commit or write (`check_lock`).
+    lock_lost: threading.Event = field(default_factory=threading.Event)
+
+    def check_lock(self) -> None:
+        """Stop the run if its lock was lost; call before committing a page or writing."""
+        if self.lock_lost.is_set():
+            raise SyncLockLost(
+                "the sync lock was lost mid-run (its lease could not be renewed in time, "
+                "usually a database too busy for too long); the run stopped where it was, "
+                "and the next sync goes on from there"
+            )
 
     def crash_point(self, name: str) -> None:
         """Kill this process at `name` when a test asked for it (HANDOFF_CRASH_AT)."""

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,14 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Held:
+    """The lock as its holder sees it: who holds it, and whether it has been lost since."""
+
+    holder: str
+    lost: threading.Event = field(default_factory=threading.Event)
+
+
 def holder_name() -> str:
     """Who holds the lock: host and process, plus a nonce so two runs never look alike."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -44,25 +53,25 @@ def holder_name() -> str:
 @contextmanager
 def sync_lock(
     engine: Engine, *, lease_seconds: int, clock: Callable[[], datetime] = _utcnow
-) -> Iterator[str]:
+) -> Iterator[Held]:
     """Hold the sync lock for the block, or raise `SyncLocked` at once (no waiting)."""
     if engine.dialect.name == "postgresql":
-        with _advisory_lock(engine) as holder:
-            yield holder
+        with _advisory_lock(engine) as held:
+            yield held
     else:
-        with _lease_lock(engine, lease_seconds, clock) as holder:
-            yield holder
+        with _lease_lock(engine, lease_seconds, clock) as held:
+            yield held
 
 
 @contextmanager
-def _advisory_lock(engine: Engine) -> Iterator[str]:
+def _advisory_lock(engine: Engine) -> Iterator[Held]:
     with engine.connect() as connection:
         got = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY})
         connection.commit()
         if not got.scalar_one():
             raise SyncLocked(LOCKED_MESSAGE)
         try:
-            yield holder_name()
+            yield Held(holder_name())
         finally:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
             connection.commit()
@@ -98,34 +107,38 @@ class _Heartbeat(threading.Thread):
     """Renews the lease every third of its length until stopped."""
 
     def __init__(
-        self, engine: Engine, holder: str, lease: timedelta, clock: Callable[[], datetime]
+        self, engine: Engine, held: Held, lease: timedelta, clock: Callable[[], datetime]
     ) -> None:
         super().__init__(name="sync-lock-heartbeat", daemon=True)
-        self.engine, self.holder, self.lease, self.clock = engine, holder, lease, clock
+        self.engine, self.held, self.lease, self.clock = engine, held, lease, clock
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.lease.total_seconds() / 3):
             try:
-                if not _renew(self.engine, self.holder, self.clock() + self.lease):
-                    log.error("the sync lock's lease was lost; another sync may start")
+                if not _renew(self.engine, self.held.holder, self.clock() + self.lease):
+                    log.error("the sync lock's lease was lost; the run will stop")
+                    self.held.lost.set()
                     return
             except Exception:  # a busy database must not kill the heartbeat
                 log.warning("could not renew the sync lock's lease", exc_info=True)
 
 
 @contextmanager
-def _lease_lock(engine: Engine, lease_seconds: int, clock: Callable[[], datetime]) -> Iterator[str]:
-    holder = holder_name()
+def _lease_lock(
+    engine: Engine, lease_seconds: int, clock: Callable[[], datetime]
+) -> Iterator[Held]:
+    held = Held(holder_name())
+    holder = held.holder
     lease = timedelta(seconds=lease_seconds)
     with engine.begin() as connection:
         taken = _try_lease(connection, holder, clock(), lease)
     if not taken:
         raise SyncLocked(LOCKED_MESSAGE)
-    heartbeat = _Heartbeat(engine, holder, lease, clock)
+    heartbeat = _Heartbeat(engine, held, lease, clock)
     heartbeat.start()
     try:
-        yield holder
+        yield held
     finally:
         heartbeat.stopped.set()
         heartbeat.join()

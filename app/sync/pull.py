@@ -100,6 +100,7 @@ class _ObjectRun:
                 last_id=mark.last_id,
                 fields_hash=self.hash,
             )
+            self.ctx.check_lock()
             session.commit()
         self._count(records)
         if self.seen is not None:

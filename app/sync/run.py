@@ -9,6 +9,7 @@ interrupted (Ctrl-C); the lock is released in every case.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -78,11 +79,11 @@ def run_sync(
     """
     bind = sessions.kw["bind"]
     assert isinstance(bind, Engine)
-    with sync_lock(bind, lease_seconds=settings.lock_lease_seconds):
+    with sync_lock(bind, lease_seconds=settings.lock_lease_seconds) as held:
         record = _open_record(sessions, now(), trigger, full, dry_run or not settings.live)
         if on_start is not None:
             on_start(record)
-        run = _Run(settings, sessions, record, now, progress)
+        run = _Run(settings, sessions, record, now, progress, held.lost)
         try:
             outcome = run.execute(sf_factory)
         except KeyboardInterrupt:
@@ -117,9 +118,10 @@ class _Run:
         record: SyncRun,
         now: Callable[[], datetime],
         progress: Progress | None,
+        lock_lost: threading.Event,
     ) -> None:
         self.settings, self.sessions, self.record = settings, sessions, record
-        self.now, self.progress = now, progress
+        self.now, self.progress, self.lock_lost = now, progress, lock_lost
         self.ctx: RunContext | None = None
 
     def execute(self, sf_factory: SalesforceFactory) -> _Outcome:
@@ -158,6 +160,7 @@ class _Run:
                 dry_run=self.record.dry_run,
                 full=self.record.full,
                 now=self.now,
+                lock_lost=self.lock_lost,
             )
             started = self.record.started_at
             with self.sessions() as session:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
-from app.store.models import Lead, SyncRun, Watermark
+from app.store.models import Lead, SyncLock, SyncRun, Watermark
 from app.sync.run import SalesforceFactory, run_sync
 from sf_client import RefreshTokenAuth, SalesforceClient
 from tests.app.sync.conftest import Clock
@@ -228,3 +229,34 @@ class TestIdentity:
         assert "HANDOFF_ORG_ID" in (run.message or "")
         assert org.queries == []
         assert _stored(sessions) == set()
+
+
+class TestLockLost:
+    def test_a_run_whose_lease_lapsed_stops_before_committing_another_page(
+        self,
+        org: FakeOrg,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        sf_factory: SalesforceFactory,
+    ) -> None:
+        if not settings.database_url.startswith("sqlite"):
+            pytest.skip("only the SQLite lease can lapse; PostgreSQL's lock lives with its session")
+        _five_pages(org)
+        short = settings.model_copy(update={"lock_lease_seconds": 10})
+
+        def steal(request: httpx.Request) -> httpx.Response | None:
+            if not request.url.path.startswith(API + "/query/01g"):
+                return None
+            with sessions() as session:  # another replica takes the lapsed lease...
+                session.execute(update(SyncLock).values(holder="another-replica"))
+                session.commit()
+            threading.Event().wait(8)  # ...and our heartbeat (every 3.3 s) notices
+            return None
+
+        org.faults.append(steal)
+
+        run = run_sync(short, sessions, sf_factory, now=Clock(CLOCK_START))
+
+        assert run.state == "failed"
+        assert "lock was lost" in (run.message or "")
+        assert len(_stored(sessions)) == 200

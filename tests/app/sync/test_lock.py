@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from app.errors import ExitCode, SyncLocked
 from app.store.models import SyncLock
@@ -66,8 +66,8 @@ class TestThreads:
             release.set()
             thread.join()
 
-        with sync_lock(engine, lease_seconds=60) as holder:  # free again once released
-            assert holder
+        with sync_lock(engine, lease_seconds=60) as held:  # free again once released
+            assert held.holder
 
 
 class TestProcesses:
@@ -88,11 +88,11 @@ class TestProcesses:
                 pass
             later = datetime.now(UTC) + timedelta(seconds=61)
             with sync_lock(engine, lease_seconds=60, clock=lambda: later) as mine:
-                assert mine
+                assert mine.holder
         else:
             # The server drops an advisory lock with its connection.
             with sync_lock(engine, lease_seconds=60) as mine:
-                assert mine
+                assert mine.holder
 
     def test_the_cli_exits_75_with_one_line(
         self, database_url: str, holder: subprocess.Popen[str], tmp_path: Path
@@ -128,7 +128,7 @@ class TestLease:
             engine.connect() as c,
         ):
             row = c.execute(select(SyncLock.holder, SyncLock.expires_at)).one()
-            assert row.holder == holder
+            assert row.holder == holder.holder
             assert row.expires_at.replace(tzinfo=UTC) == now + timedelta(seconds=90)
         with engine.connect() as c:
             assert c.execute(select(SyncLock)).all() == []
@@ -155,3 +155,11 @@ class TestLease:
     def _expiry(engine: Engine) -> datetime:
         with engine.connect() as c:
             return c.execute(select(SyncLock.expires_at)).scalar_one()
+
+    def test_a_lease_taken_over_by_another_holder_is_reported_lost(self, engine: Engine) -> None:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL holds an advisory lock, not a row")
+        with sync_lock(engine, lease_seconds=3) as held:
+            with engine.begin() as c:
+                c.execute(update(SyncLock).values(holder="another-replica"))
+            assert held.lost.wait(timeout=30)
