@@ -24,12 +24,17 @@ from pathlib import Path
 from types import FrameType
 
 from app.demo_api import RunningApi, demo_app, loopback_socket, start_api
-from app.demo_org import org_placeholders, render_rules, sample_rules, simulated_org
+from app.demo_org import (
+    org_placeholders,
+    render_rules,
+    sample_rules,
+    sim_connection,
+    simulated_org,
+)
 from app.demo_settings import DB_FILE, demo_salesforce_settings, demo_settings, new_admin_key
 from app.demo_summary import render, summarise
 from app.errors import HandoffError
 from app.handoff.rules_file import load_rules
-from app.salesforce import connect
 from app.settings import SalesforceSettings, Settings
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
@@ -73,7 +78,7 @@ def _write_rules(settings: Settings, sf_settings: SalesforceSettings, echo: Echo
     if settings.rules.exists():
         echo(f"Keeping the rules file {settings.rules} (delete it to get the sample back).")
         return
-    with connect(sf_settings, settings) as sf:
+    with sim_connection(sf_settings, settings) as sf:
         text = render_rules(sample_rules(), org_placeholders(sf))
     settings.rules.write_text(text, encoding="utf-8")
     echo(f"Wrote the sample rules to {settings.rules}.")
@@ -86,7 +91,7 @@ def _sync_and_summarise(settings: Settings, sf_settings: SalesforceSettings) -> 
         upgrade(engine)
         sessions = make_sessionmaker(engine)
         run: SyncRun = run_sync(
-            settings, sessions, lambda: connect(sf_settings, settings), trigger="demo"
+            settings, sessions, lambda: sim_connection(sf_settings, settings), trigger="demo"
         )
         if run.state not in ("succeeded", "partial"):
             raise HandoffError(f"the demo sync {run.state}: {run.message}")

@@ -1,56 +1,68 @@
 """The demo's API process part: the real FastAPI app, its scheduler, served on loopback.
 
-`create_app` is used as is, with its own scheduler off: the stock sync runner reads the Salesforce
-settings from the environment on every run, and the demo must never do that. So, once the app's
-lifespan has built its resources, the demo swaps in a runner with the simulated org's settings and
-starts the scheduler over it; the API's `POST /sync/runs` and the schedule then both sync the
-simulated org.
+`create_app` is used as is, with its own scheduler off: its sync runner reads the Salesforce
+settings from the environment and connects through any proxy the environment names, and the demo
+must do neither. So, once the app's lifespan has built its resources, the demo swaps in a runner
+fixed on the simulated org and starts the scheduler over it; the API's `POST /sync/runs` and the
+schedule then both sync the simulated org, and only it.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.sync_runner import START_TIMEOUT_SECONDS, SyncNotStarted, SyncRunner, _StartSignal
-from app.errors import HandoffError
+from app.api.sync_runner import START_TIMEOUT_SECONDS, SyncRunner, _StartSignal
+from app.demo_org import sim_connection
+from app.errors import HandoffError, SyncLocked
 from app.main import create_app
 from app.scheduler import build_scheduler
 from app.settings import SalesforceSettings, Settings
+from app.sync.run import run_sync
+from sf_client import SalesforceClient
+
+log = logging.getLogger("handoff.sync")
 
 _START_TIMEOUT = 20.0
 
 
 class DemoSyncRunner(SyncRunner):
-    """A `SyncRunner` whose Salesforce settings are fixed (the simulated org's)."""
+    """A `SyncRunner` for the simulated org: fixed settings, and `sim_connection` to reach it."""
 
-    def __init__(
-        self, settings: Settings, sessions: sessionmaker[Session], sf_settings: SalesforceSettings
-    ) -> None:
-        super().__init__(settings, sessions)
-        self.sf_settings = sf_settings
-
-    def start(self, *, full: bool, dry_run: bool, trigger: str = "api") -> int:
-        """Start a run in the background and return its id, as the stock runner does."""
-        signal = _StartSignal()
-        self._spawn(lambda: self._run(signal, self.sf_settings, full, dry_run, trigger))
-        if not signal.event.wait(START_TIMEOUT_SECONDS):
-            raise SyncNotStarted("the sync did not start in time; see the service log")
-        if signal.error is not None:
-            raise SyncNotStarted(str(signal.error))
-        return self._run_id(signal, trigger)
+    def _connect(self) -> AbstractContextManager[SalesforceClient]:
+        assert self.fixed_sf_settings is not None
+        return sim_connection(self.fixed_sf_settings, self.settings)
 
     def scheduled_job(self) -> None:
-        """One scheduled run against the simulated org."""
-        self._run(_StartSignal(), self.sf_settings, False, False, "schedule")
+        """One scheduled run against the simulated org (the scheduler logs how it ended)."""
+        run_sync(self.settings, self.sessions, self._connect, trigger="schedule")
+
+    def _run(
+        self,
+        signal: _StartSignal,
+        sf_settings: SalesforceSettings,
+        full: bool,
+        dry_run: bool,
+        trigger: str,
+    ) -> None:
+        """As the stock runner does, but connecting with `sim_connection`."""
+        del sf_settings  # fixed at construction
+        try:
+            run_sync(self.settings, self.sessions, self._connect, full=full, dry_run=dry_run,
+                     trigger=trigger, now=signal.now)  # fmt: skip
+        except SyncLocked as locked:
+            signal.failed(locked)
+        except Exception as error:  # the run record already says what happened
+            signal.failed(error)
+            log.error("sync run (%s) ended with an error", trigger, exc_info=error)
 
 
 def demo_app(settings: Settings, sf_settings: SalesforceSettings) -> FastAPI:

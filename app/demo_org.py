@@ -8,6 +8,7 @@ the API, the way an admin would look the Ids up, so the file stays right if the 
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,11 @@ from dataclasses import replace
 from importlib.resources import files
 from string import Template
 
+import httpx
+
 from app.errors import HandoffError
-from sf_client import SalesforceClient
+from app.settings import SalesforceSettings, Settings
+from sf_client import AccessTokenAuth, SalesforceClient
 from sfsim import PRESETS, Server, generate, serve
 
 SAMPLE = "demo-rules.yaml"
@@ -34,6 +38,28 @@ def simulated_org() -> Iterator[Server]:
     org = generate(replace(PRESETS["demo"], now=int(time.time())))
     with serve(org, host="127.0.0.1", port=0, tls=True) as server:
         yield server
+
+
+@contextmanager
+def sim_connection(sf: SalesforceSettings, settings: Settings) -> Iterator[SalesforceClient]:
+    """`app.salesforce.connect` for the simulated org, deaf to the environment.
+
+    httpx would route through `HTTPS_PROXY`/`ALL_PROXY` and trust `SSL_CERT_FILE`; a proxy
+    cannot reach this machine's loopback anyway, so the demo connects directly and trusts only
+    the simulated org's CA.
+    """
+    assert sf.ca_bundle is not None, "the simulated org is served over HTTPS"
+    assert sf.instance_url is not None, "access-token mode"
+    assert sf.access_token is not None, "access-token mode"
+    auth = AccessTokenAuth(sf.instance_url, sf.access_token.get_secret_value())
+    verify = ssl.create_default_context(cafile=str(sf.ca_bundle))
+    with httpx.Client(verify=verify, timeout=settings.http_timeout, trust_env=False) as http:
+        yield SalesforceClient(
+            http,
+            auth,
+            api_version=sf.api_version,
+            write_concurrency=settings.write_concurrency,
+        )
 
 
 def sample_rules() -> str:

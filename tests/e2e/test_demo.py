@@ -69,6 +69,11 @@ def hostile(tmp_path: Path, trap: socket.socket) -> tuple[dict[str, str], Path]:
         HANDOFF_RULES=str(tmp_path / "missing.yaml"),
         HANDOFF_API_KEYS=f"{HOSTILE_KEY}:admin",
         HANDOFF_PORT="1",
+        # A proxy could not reach this machine's loopback: the demo must connect directly.
+        HTTPS_PROXY=org.replace("https", "http"),
+        HTTP_PROXY=org.replace("https", "http"),
+        ALL_PROXY=org.replace("https", "http"),
+        SSL_CERT_FILE=str(tmp_path / "missing-ca.pem"),
     )
     return env, cwd
 
