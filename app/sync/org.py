@@ -6,7 +6,6 @@ keeps deactivated users and queues that stopped taking Leads current without a w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,13 +15,14 @@ from sqlalchemy.orm import Session
 from app.errors import HandoffError
 from app.store import repo_mirror, repo_sync
 from app.sync.mirror import parse_datetime, raw_fields
-from sf_client import Identity, SalesforceClient
+from sf_client import Identity, QueryTimeout, SalesforceClient
 
 ORGANIZATION_SOQL = "SELECT Id, Name, TimeZoneSidKey, FiscalYearStartMonth FROM Organization"
 USERS_SOQL = "SELECT Id, Name, Email, IsActive, UserType, SystemModstamp FROM User"
 QUEUES_SOQL = "SELECT Id, Name, DeveloperName, SystemModstamp FROM Group WHERE Type = 'Queue'"
 LEAD_QUEUES_SOQL = "SELECT QueueId FROM QueueSobject WHERE SobjectType = 'Lead'"
 LEAD_STATUS_SOQL = "SELECT ApiName, IsConverted FROM LeadStatus"
+QUERY_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,14 @@ def check_identity(identity: Identity, expected_org_id: str | None) -> None:
         )
 
 
-def _records(sf: SalesforceClient, soql: str) -> Iterator[dict[str, Any]]:
-    yield from sf.query(soql)
+def _records(sf: SalesforceClient, soql: str) -> list[dict[str, Any]]:
+    """A small query's records; a QUERY_TIMEOUT on one is the org being busy, so ask again."""
+    for _ in range(QUERY_ATTEMPTS - 1):
+        try:
+            return list(sf.query(soql))
+        except QueryTimeout:
+            continue
+    return list(sf.query(soql))
 
 
 def _user_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +93,7 @@ def read_org(
             f"this database holds org {previous.org_id}, but the credentials reach org "
             f"{identity.org_id}: use a database of its own for each org (HANDOFF_DATABASE_URL)"
         )
-    organization = next(_records(sf, ORGANIZATION_SOQL))
+    organization = _records(sf, ORGANIZATION_SOQL)[0]
     statuses = list(_records(sf, LEAD_STATUS_SOQL))
     facts = OrgFacts(
         org_id=identity.org_id,

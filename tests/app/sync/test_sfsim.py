@@ -172,3 +172,40 @@ class TestKilledProcess:
         with sessions() as session:
             states = [r.state for r in session.scalars(select(SyncRun).order_by(SyncRun.id))]
         assert states == ["failed", "succeeded"]  # the killed run is closed as abandoned
+
+
+class TestSfsimFaults:
+    def test_query_timeouts_narrow_the_window_and_every_lead_arrives(
+        self, sim: tuple[Server, str], sim_settings: Settings, sessions: sessionmaker[Session]
+    ) -> None:
+        server, _rep = sim
+        with server.org.lock:
+            server.org.faults.query_timeouts = 2
+
+        run = run_sync(
+            sim_settings, sessions, _factory(server), now=Clock(START + timedelta(minutes=5))
+        )
+
+        assert run.state == "succeeded", run.message
+        assert _lead_count(sessions) == 450
+
+    def test_the_daily_limit_stops_the_run_and_the_next_one_finishes(
+        self, sim: tuple[Server, str], sim_settings: Settings, sessions: sessionmaker[Session]
+    ) -> None:
+        server, _rep = sim
+        with server.org.lock:
+            server.org.faults.api_max = server.org.faults.api_used + 7  # runs out mid-pull
+        clock = Clock(START + timedelta(minutes=5))
+
+        stopped = run_sync(sim_settings, sessions, _factory(server), now=clock)
+
+        assert stopped.state == "failed"
+        assert stopped.error_kind == "api_limit"
+        stored = _lead_count(sessions)
+        assert 0 < stored < 450
+        with server.org.lock:
+            server.org.faults.api_max = 100_000
+        clock.now += timedelta(hours=6)
+        again = run_sync(sim_settings, sessions, _factory(server), now=clock)
+        assert again.state == "succeeded", again.message
+        assert _lead_count(sessions) == 450
