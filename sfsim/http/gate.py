@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,8 +22,7 @@ from sfsim.org import Org
 from sfsim.reqlog import LoggedRequest, WriteOutcome
 
 JSON_TYPE = "application/json;charset=UTF-8"
-# Bodies are plain trees built here: no cycles to check for, compact like Salesforce's own.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+
 UNAVAILABLE_HTML = (
     "<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>"
     "<p>The server is temporarily unable to service your request. Please try again later.</p>"
@@ -67,7 +67,7 @@ def limit_info(org: Org) -> str:
 
 def json_response(body: Any, status: int, org: Org) -> Response:
     """A JSON response with Salesforce's content type and the limit header."""
-    content = b"" if body is None else _ENCODER.encode(body).encode()
+    content = b"" if body is None else orjson.dumps(body)  # ~10x the stdlib on 1 MB pages
     headers = {"Sforce-Limit-Info": limit_info(org)}
     if body is not None:
         headers["Content-Type"] = JSON_TYPE
