@@ -134,6 +134,15 @@ class Table:
         """A fast reader of field `name` (canonical) by row number."""
         return self._getters[name]
 
+    def raw_key(self, name: str) -> Getter | None:
+        """A C-level reader of a never-null numeric or time column, for sorting; else None."""
+        definition = self.definition.field(name)
+        if definition is None or definition.nillable:
+            return None
+        if definition.kind not in (Kind.INT, Kind.REAL, Kind.DATE, Kind.DATETIME):
+            return None
+        return self._columns[definition.name].__getitem__
+
     def get(self, row: int, name: str) -> Any:
         """The value of field `name` in `row` (None when null)."""
         return self._getters[name](row)

@@ -63,7 +63,8 @@ def _reader(db: Database, table: Table, condition: Compare | In | Like) -> tuple
             return None if value is None else str(value).lower()
 
         return resolved.definition, lowered
-    return resolved.definition, read
+    raw = table.raw_key(resolved.key) if resolved.via is None else None
+    return resolved.definition, raw or read
 
 
 def _compare(db: Database, table: Table, node: Compare) -> Predicate:
@@ -84,6 +85,14 @@ def _compare(db: Database, table: Table, node: Compare) -> Predicate:
         "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
         ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
     }[op]  # fmt: skip
+
+    if not definition.nillable and "." not in node.path.text:
+        # A never-null column of the queried object: no null check, one closure per row.
+        fast: dict[str, Predicate] = {
+            "<": lambda row: read(row) < value, "<=": lambda row: read(row) <= value,
+            ">": lambda row: read(row) > value, ">=": lambda row: read(row) >= value,
+        }  # fmt: skip
+        return fast[op]
 
     def ordered(row: int) -> bool:
         current = read(row)
@@ -147,19 +156,32 @@ def compile_condition(db: Database, table: Table, node: Condition) -> Predicate:
 
 
 def sort_rows(db: Database, table: Table, rows: list[int], keys: tuple[OrderKey, ...]) -> None:
-    """Order `rows` in place by the ORDER BY keys (text without case, nulls where asked)."""
-    readers = []
-    for key in keys:
+    """Order `rows` in place by the ORDER BY keys (text without case, nulls where asked).
+
+    One stable sort per key, last key first. Ids sort as row numbers (they encode them in
+    ASCII order) and never-null time columns sort on the raw array: the common
+    `ORDER BY SystemModstamp, Id` over a million rows then costs a second, not a minute.
+    """
+    for key in reversed(keys):
         resolved = resolve(db, table, key.path)
-        readers.append((key, resolved.read, _is_text(resolved.definition)))
-    for key, read, text in reversed(readers):
-        null_rank = 0 if key.nulls_first != key.descending else 2
+        if resolved.via is None and resolved.definition.kind is Kind.ID:
+            rows.sort(reverse=key.descending)
+            continue
+        raw = table.raw_key(resolved.key) if resolved.via is None else None
+        if raw is not None:
+            rows.sort(key=raw, reverse=key.descending)
+            continue
+        rows.sort(key=_null_aware(key, resolved.read, _is_text(resolved.definition)),
+                  reverse=key.descending)  # fmt: skip
 
-        def sort_key(row: int, read: Callable[[int], Any] = read, text: bool = text,
-                     null_rank: int = null_rank) -> tuple[int, Any]:  # fmt: skip
-            value = read(row)
-            if value is None:
-                return (null_rank, 0)
-            return (1, str(value).lower() if text else value)
 
-        rows.sort(key=sort_key, reverse=key.descending)
+def _null_aware(key: OrderKey, read: Callable[[int], Any], text: bool) -> Callable[[int], Any]:
+    null_rank = 0 if key.nulls_first != key.descending else 2
+
+    def sort_key(row: int) -> tuple[int, Any]:
+        value = read(row)
+        if value is None:
+            return (null_rank, 0)
+        return (1, str(value).lower() if text else value)
+
+    return sort_key

@@ -191,3 +191,22 @@ class TestOrderAndPaging:
         assert run(small, soql, include_deleted=True)["records"][0]["Id"] == lead
         sfsim.hard_delete(small, "Lead", lead)
         assert run(small, soql, include_deleted=True)["totalSize"] == 0
+
+
+def test_order_by_time_and_id_matches_a_plain_sort() -> None:
+    org = sfsim.generate(seed=9, leads=3000)
+    soql = (
+        "SELECT Id, SystemModstamp FROM Lead WHERE SystemModstamp >= 2025-06-01T00:00:00Z "
+        "ORDER BY SystemModstamp DESC, Id"
+    )
+    got = run(org, soql, batch=2000)
+    records = got["records"]
+    while not got["done"]:
+        got = org.queries.more(got["nextRecordsUrl"].rsplit("/", 1)[1], version="62.0", batch=2000)
+        records += got["records"]
+    keys = [(r["SystemModstamp"], r["Id"]) for r in records]
+    assert keys == sorted(
+        keys,
+        key=lambda k: (-int(k[0][:19].replace("-", "").replace("T", "").replace(":", "")), k[1]),
+    )
+    assert all(k[0] >= "2025-06-01" for k in keys)
