@@ -26,10 +26,6 @@ class Database:
             raise invalid_type(name)
         return table
 
-    def has(self, name: str) -> bool:
-        """True if the org has object `name`."""
-        return name.lower() in self._by_name
-
     def names(self) -> list[str]:
         """Canonical names of every object."""
         return [t.definition.name for t in self._by_name.values()]

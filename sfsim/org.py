@@ -81,6 +81,7 @@ class Org:
         self.faults = Faults()
         self.log = RequestLog()
         self.assignment_rule_owner: str | None = None
+        self.integration_user_id = ""  # set below; the first records have no creator yet
         self.org_id = self.insert("Organization", {
             "Name": name, "TimeZoneSidKey": "America/Los_Angeles", "FiscalYearStartMonth": 1,
             "DefaultLocaleSidKey": "en_US", "OrganizationType": "Enterprise Edition",
@@ -112,7 +113,7 @@ class Org:
         if unknown:
             raise KeyError(f"{obj} has no field {unknown[0]}")
         moment = self.clock.now() if at is None else at
-        user = by or getattr(self, "integration_user_id", None)
+        user = by or self.integration_user_id or None
         row_values: dict[str, Any] = {"CreatedDate": moment, "CreatedById": user}
         if table.definition.field("SystemModstamp") is not None:
             row_values |= {"LastModifiedDate": moment, "LastModifiedById": user,

@@ -62,8 +62,3 @@ def parse_date(text: str) -> int | None:
 def day_of(seconds: int) -> int:
     """The UTC day number a moment falls on."""
     return seconds // 86400
-
-
-def date_to_days(value: date) -> int:
-    """Day number of a date."""
-    return (value - _EPOCH).days

@@ -78,8 +78,10 @@ def _act(org: Org, action: str, body: dict[str, Any]) -> Any:
     raise SfError(404, "NOT_FOUND", f"no action {action}")
 
 
-def _faults(org: Org, _request: Request, body: dict[str, Any]) -> dict[str, Any]:
+def _faults(org: Org, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     with org.lock:
+        if request.method == "DELETE":
+            org.faults.reset()
         for name in FAULT_FIELDS:
             if name in body:
                 setattr(org.faults, name, body[name])
@@ -158,7 +160,7 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/__sfsim__/requests", _endpoint(_requests), methods=["GET", "DELETE"]),
-    Route("/__sfsim__/faults", _endpoint(_faults), methods=["GET", "POST"]),
+    Route("/__sfsim__/faults", _endpoint(_faults), methods=["GET", "POST", "DELETE"]),
     Route(
         "/__sfsim__/clock", _endpoint(lambda org, _r, b: _clock(org, b)), methods=["GET", "POST"]
     ),

@@ -74,6 +74,7 @@ class TestControl:
         log = http.get(f"{CONTROL}/requests").json()
         assert [(e["method"], e["status"]) for e in log] == [("GET", 503)]
         http.delete(f"{CONTROL}/requests")
+        assert http.delete(f"{CONTROL}/faults").json()["unavailable"] == 0
         assert http.get(f"{CONTROL}/requests").json() == []
         now = http.post(f"{CONTROL}/clock", json={"pin": "2027-01-01T00:00:00Z"}).json()["now"]
         assert now == "2027-01-01T00:00:00+00:00"
