@@ -20,6 +20,7 @@ from sfsim.reqlog import LoggedRequest, WriteOutcome
 from sfsim.schema import FieldDef
 from sfsim.seed.generate import PRESETS, Config, generate
 from sfsim.server import Server, serve
+from sfsim.state import lead_states, record
 
 __all__ = [
     "PRESETS",
@@ -41,8 +42,10 @@ __all__ = [
     "edit",
     "generate",
     "hard_delete",
+    "lead_states",
     "log_activity",
     "make_id",
+    "record",
     "serve",
     "to18",
     "undelete",

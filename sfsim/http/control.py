@@ -18,8 +18,8 @@ from sfsim import people
 from sfsim.errors import SfError
 from sfsim.http.gate import JSON_TYPE
 from sfsim.org import Org
-from sfsim.render import formatter
 from sfsim.seed.generate import generate
+from sfsim.state import lead_states, record
 from sfsim.values import parse_datetime
 
 FAULT_FIELDS = ("latency_ms", "unavailable", "expire_after", "lock_share", "query_timeouts",
@@ -28,32 +28,6 @@ FAULT_FIELDS = ("latency_ms", "unavailable", "expire_after", "lock_share", "quer
 
 def _json(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status, headers={"Content-Type": JSON_TYPE})
-
-
-def lead_states(org: Org) -> list[dict[str, Any]]:
-    """Every live lead's Id, Status and OwnerId."""
-    with org.lock:
-        table = org.table("Lead")
-        status, owner, gone = (
-            table.getter("Status"),
-            table.getter("OwnerId"),
-            table.getter("IsDeleted"),
-        )
-        return [
-            {"Id": table.id_of(r), "Status": status(r), "OwnerId": owner(r)}
-            for r in range(table.size)
-            if table.exists(r) and not gone(r)
-        ]
-
-
-def record(org: Org, sobject: str, record_id: str) -> dict[str, Any]:
-    """Every field of a record, in wire format (deleted rows included)."""
-    with org.lock:
-        table = org.table(sobject)
-        row = table.row_of(record_id)
-        if row is None:
-            raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
-        return {f.name: formatter(f)(table.get(row, f.name)) for f in table.definition.fields}
 
 
 def _act(org: Org, action: str, body: dict[str, Any]) -> Any:

@@ -17,3 +17,11 @@ def test_create_app_serves_the_versions_list_in_process() -> None:
         answer = client.get("/services/data/")
     assert answer.status_code == 200
     assert answer.json()[-1]["version"] == "68.0"
+
+
+def test_state_readers_show_what_people_did() -> None:
+    org = sfsim.generate(seed=2, leads=50)
+    lead = sfsim.lead_states(org)[0]["Id"]
+    sfsim.edit(org, "rep1@acme.sim", "Lead", lead, {"Status": "Disqualified"})
+    assert sfsim.record(org, "Lead", lead)["Status"] == "Disqualified"
+    assert {"Id": lead, "Status": "Disqualified"}.items() <= sfsim.lead_states(org)[0].items()
