@@ -25,15 +25,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import Settings
 from app.store.db import make_sessionmaker
-from app.store.models import SyncLock
+from app.store.models import Decision, SyncLock
 from app.sync.run import SalesforceFactory, run_sync
 from sf_client import AccessTokenAuth, SalesforceClient
-from sfsim import FieldDef, LeadStatusDef, Org, Server, serve
+from sfsim import FieldDef, LeadStatusDef, Org, Server, edit, serve
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 MQL = "Marketing Qualified"
@@ -212,6 +212,24 @@ class TestLiveRuns:
             run = run_sync(settings, sessions, factory(sim.server))
         assert run.state == "succeeded", run.message
         assert_converged(sim)
+
+    def test_a_person_taking_a_lead_out_of_mql_is_never_undone(self, sim, settings, sessions):
+        first = run_sync(settings, sessions, factory(sim.server))
+        assert first.state == "succeeded", first.message
+        taken = sorted(sim.expected)[0]
+        time.sleep(1.1)  # Salesforce timestamps have one-second precision
+        edit(sim.org, sim.reps[0], "Lead", taken, {"Status": "Nurturing"})
+        time.sleep(1.1)
+        for _ in range(2):
+            run = run_sync(settings, sessions, factory(sim.server))
+            assert run.state == "succeeded", run.message
+        assert lead(sim.org, taken)["Status"] == "Nurturing"
+        with sessions() as session:
+            last = session.scalars(
+                select(Decision).where(Decision.lead_id == taken).order_by(Decision.id.desc())
+            ).first()
+        assert last is not None
+        assert last.ineligible_reason == "taken out of MQL by a person"
 
     def test_dry_run_writes_nothing(self, sim, settings, sessions):
         run = run_sync(settings, sessions, factory(sim.server), dry_run=True)
