@@ -29,17 +29,16 @@ class _Cursor:
     rows: array[int]
     render: RowRenderer
     endpoint: str
+    batch: int
 
 
-def batch_size_from(header: str | None) -> int:
-    """The page size asked for in `Sforce-Query-Options: batchSize=N` (200..2000)."""
-    if not header:
-        return DEFAULT_BATCH
-    for part in header.split(","):
+def batch_size_from(header: str | None) -> int | None:
+    """The page size asked for in `Sforce-Query-Options: batchSize=N` (200..2000), if any."""
+    for part in (header or "").split(","):
         name, _, value = part.strip().partition("=")
         if name.strip().lower() == "batchsize" and value.strip().isdigit():
             return max(MIN_BATCH, min(DEFAULT_BATCH, int(value)))
-    return DEFAULT_BATCH
+    return None
 
 
 class QueryEngine:
@@ -50,7 +49,8 @@ class QueryEngine:
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self._issued = 0
 
-    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int) -> dict[str, Any]:
+    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int | None = None
+            ) -> dict[str, Any]:  # fmt: skip
         """The first page of a query (or the count for `SELECT COUNT()`)."""
         query = parse(soql)
         table = self._db.table(query.sobject)
@@ -77,23 +77,23 @@ class QueryEngine:
         if query.count:
             return {"totalSize": len(rows), "done": True, "records": []}
         endpoint = "queryAll" if include_deleted else "query"
-        cursor = _Cursor(
-            array("q", rows), row_renderer(self._db, table, selected, version), endpoint
-        )
+        cursor = _Cursor(array("q", rows), row_renderer(self._db, table, selected, version),
+                         endpoint, batch or DEFAULT_BATCH)  # fmt: skip
         locator = ids.make_id("0r8", self._issued)
         self._issued += 1
         self._cursors[locator] = cursor
         while len(self._cursors) > _MAX_CURSORS:
             self._cursors.popitem(last=False)
-        return self._page(locator, cursor, 0, batch, version)
+        return self._page(locator, cursor, 0, cursor.batch, version)
 
-    def more(self, token: str, *, version: str, batch: int) -> dict[str, Any]:
-        """The page at a `nextRecordsUrl` locator (`0r8...-2000`)."""
+    def more(self, token: str, *, version: str, batch: int | None = None) -> dict[str, Any]:
+        """The page at a `nextRecordsUrl` locator (`0r8...-2000`); the query's batch size
+        unless the request asks for another."""
         locator, _, offset = token.partition("-")
         cursor = self._cursors.get(locator)
         if cursor is None or not offset.isdigit() or int(offset) > len(cursor.rows):
             raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        return self._page(locator, cursor, int(offset), batch, version)
+        return self._page(locator, cursor, int(offset), batch or cursor.batch, version)
 
     def _page(self, locator: str, cursor: _Cursor, offset: int, batch: int, version: str
               ) -> dict[str, Any]:  # fmt: skip

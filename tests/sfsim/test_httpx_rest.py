@@ -61,6 +61,16 @@ class TestQueryOverHttp:
         assert (last["totalSize"], last["done"], len(last["records"])) == (1000, True, 400)
         assert "nextRecordsUrl" not in last
 
+    def test_a_cursor_keeps_the_batch_size_it_was_opened_with(self, http: httpx.Client) -> None:
+        page = http.get(
+            f"{DATA}/query/",
+            params={"q": "SELECT Id FROM Lead"},
+            headers={"Sforce-Query-Options": "batchSize=300"},
+        ).json()
+        second = http.get(page["nextRecordsUrl"]).json()
+        assert (len(second["records"]), second["done"]) == (300, False)
+        assert second["nextRecordsUrl"].endswith("-600")
+
     def test_plus_signs_in_datetimes_survive_url_encoding(self, http: httpx.Client) -> None:
         soql = "SELECT COUNT() FROM Lead WHERE SystemModstamp > 2020-01-01T00:00:00+00:00"
         assert http.get(f"{DATA}/query", params={"q": soql}).json()["totalSize"] == 1000
