@@ -122,6 +122,11 @@ class TestExplain:
         code, out, _ = run_main(["rules", "explain", lead, "--json"], capsys)
         assert code == 0
         assert json.loads(out)["decision"]["explanation"].startswith("MQL (rules v7)")
+        code, out, _ = run_main(["rules", "explain", lead[:15]], capsys)
+        assert code == 0
+        assert f"lead_id={lead}\n" in out
+        assert "write_state=written\n" in out
+        assert "success=True" in out
 
 
 class TestSimulate:
