@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 from dataclasses import dataclass, replace
 
@@ -32,6 +33,7 @@ CUSTOM_LEAD_FIELDS = (
 SEED_NOW = 1_793_000_000  # 2026-10-26T07:33:20Z
 # Leads are drawn in slices of time, oldest first, so ids follow CreatedDate and memory stays flat.
 CHUNK = 50_000
+FREEZE_FROM = 50_000
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,21 @@ def generate(
         if org.table("Lead").size:
             raise ValueError("generate fills an empty org")
         _fill(org, config)
+    if config.leads >= FREEZE_FROM:
+        _freeze()
     return org
+
+
+def _freeze() -> None:
+    """Take the seeded data out of the cyclic GC's sight.
+
+    Text columns are lists of millions of pointers; every full collection walks them all, and
+    rendering query pages allocates enough to trigger one every page or two (a 2,000-record page
+    took 44 ms instead of 26 ms over 100,000 leads). The data lives as long as the process, so
+    freezing it loses nothing; it is only done for large orgs, where it matters.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _fill(org: Org, config: Config) -> None:
