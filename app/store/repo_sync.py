@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.store.models import Org, SyncRun, Watermark
+from app.store.models import Org, SyncRun, Watermark, Write
 
 
 def start_run(
@@ -112,3 +112,17 @@ def save_org(session: Session, values: dict[str, Any]) -> Org:
             setattr(org, key, value)
     session.flush()
     return org
+
+
+def permanent_failures(session: Session, run_id: int, *, limit: int = 5) -> list[str]:
+    """`LEAD: CODE` for writes of this run that failed for a reason retrying cannot fix."""
+    rows = session.execute(
+        select(Write.lead_id, Write.error_code)
+        .where(Write.run_id == run_id, Write.success.is_(False), Write.retryable.is_(False))
+        .order_by(Write.id)
+        .limit(limit + 1)
+    ).all()
+    named = [f"{lead_id}: {code or 'error'}" for lead_id, code in rows[:limit]]
+    if len(rows) > limit:
+        named.append("and more (see GET /audit or the writes of this run)")
+    return named

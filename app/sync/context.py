@@ -22,7 +22,8 @@ from rules import RuleSet
 from sf_client import Identity, SalesforceClient
 
 # Named points where a test can make the process kill itself (SIGKILL, no clean-up), to prove a
-# run converges after a crash anywhere. Set HANDOFF_CRASH_AT to one of these names.
+# run converges after a crash anywhere. Only `handoff sync` arms them, from HANDOFF_CRASH_AT, so a
+# stray variable can never kill the service or the demo.
 CRASH_POINTS = (
     "after_pull_page",
     "after_pull",
@@ -51,6 +52,8 @@ class RunCounts:
     failed_permanently: int = 0
     queued_for_retry: int = 0
     api_calls: int = 0
+    # The org's daily API usage after the run (`used` of `max`), from Sforce-Limit-Info.
+    api_usage: dict[str, int | None] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,6 +76,8 @@ class RunContext:
     # Set when the sync lock was lost mid-run (its lease could not be renewed): another sync may
     # have started, so steps stop before their next commit or write (`check_lock`).
     lock_lost: threading.Event = field(default_factory=threading.Event)
+    # The crash point armed for this run (tests only; see CRASH_POINTS).
+    crash_at: str | None = None
 
     def check_lock(self) -> None:
         """Stop the run if its lock was lost; call before committing a page or writing."""
@@ -84,7 +89,7 @@ class RunContext:
             )
 
     def crash_point(self, name: str) -> None:
-        """Kill this process at `name` when a test asked for it (HANDOFF_CRASH_AT)."""
+        """Kill this process at `name` when a test armed it (`crash_at`)."""
         assert name in CRASH_POINTS, name
-        if os.environ.get("HANDOFF_CRASH_AT") == name:
+        if self.crash_at == name:
             os.kill(os.getpid(), signal.SIGKILL)

@@ -9,6 +9,7 @@ interrupted (Ctrl-C); the lock is released in every case.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -95,6 +96,11 @@ def run_sync(
         return run.finish(outcome)
 
 
+def _armed_crash_point(trigger: str) -> str | None:
+    """The test crash point for this run: armed only for `handoff sync` (see CRASH_POINTS)."""
+    return os.environ.get("HANDOFF_CRASH_AT") if trigger == "cli" else None
+
+
 def _open_record(
     sessions: sessionmaker[Session], started: datetime, trigger: str, full: bool, dry_run: bool
 ) -> SyncRun:
@@ -141,6 +147,10 @@ class _Run:
                 f"{counts.failed} writes failed; {counts.queued_for_retry} are queued and will "
                 "be retried by the next sync"
             )
+            with self.sessions() as session:
+                lost = repo_sync.permanent_failures(session, self.record.id)
+            if lost:
+                note += "; not retried (fix in Salesforce): " + ", ".join(lost)
             return _Outcome("partial", "; ".join([note, *notes]))
         return _Outcome("succeeded", "; ".join(notes) or None)
 
@@ -161,6 +171,7 @@ class _Run:
                 full=self.record.full,
                 now=self.now,
                 lock_lost=self.lock_lost,
+                crash_at=_armed_crash_point(self.record.trigger),
             )
             started = self.record.started_at
             with self.sessions() as session:
@@ -182,7 +193,9 @@ class _Run:
         """Close the run record with its outcome and figures."""
         counts: dict[str, Any] = {}
         if self.ctx is not None:
-            self.ctx.counts.api_calls = self.ctx.sf.usage.calls
+            usage = self.ctx.sf.usage
+            self.ctx.counts.api_calls = usage.calls
+            self.ctx.counts.api_usage = {"used": usage.used, "max": usage.max}
             counts = self.ctx.counts.as_json()
         with self.sessions() as session:
             finished = repo_sync.finish_run(
