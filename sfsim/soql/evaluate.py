@@ -19,6 +19,8 @@ from sfsim.soql.resolve import resolve
 from sfsim.table import Table
 
 Predicate = Callable[[int], bool]
+_MISSING = object()
+_MEMO_LIMIT = 50_000
 
 _LITERAL_FOR_KIND = {
     Kind.TEXT: (LitKind.STRING, "string", True),
@@ -53,14 +55,23 @@ def _normalise(definition: FieldDef, literal: Literal) -> Any:
     return text.lower()
 
 
-def _reader(db: Database, table: Table, condition: Compare | In | Like) -> tuple[FieldDef, Any]:
+def _reader(db: Database, table: Table, condition: Compare | In) -> tuple[FieldDef, Any]:
     resolved = resolve(db, table, condition.path)
     read = resolved.read
     if _is_text(resolved.definition):
+        # Text compares without case. Most columns repeat a few values (statuses, owners), so
+        # remember each value's lowered form instead of lowering it again for every row.
+        memo: dict[Any, str | None] = {None: None}
 
         def lowered(row: int) -> str | None:
             value = read(row)
-            return None if value is None else str(value).lower()
+            low = memo.get(value, _MISSING)
+            if low is _MISSING:
+                if len(memo) > _MEMO_LIMIT:
+                    memo.clear()
+                    memo[None] = None
+                low = memo[value] = str(value).lower()
+            return low  # type: ignore[return-value]
 
         return resolved.definition, lowered
     raw = table.raw_key(resolved.key) if resolved.via is None else None
@@ -72,6 +83,7 @@ def _compare(db: Database, table: Table, node: Compare) -> Predicate:
     value = _normalise(definition, node.value)
     op = node.op
     if value is None:
+        read = resolve(db, table, node.path).read  # null checks need no lowering
         if op == "=":
             return lambda row: read(row) is None
         if op == "!=":
@@ -125,10 +137,11 @@ def like_regex(pattern: str) -> re.Pattern[str]:
 
 
 def _like(db: Database, table: Table, node: Like) -> Predicate:
-    definition, read = _reader(db, table, node)
-    if not _is_text(definition):
-        raise invalid_field(f"invalid operator on field '{definition.name}': LIKE")
-    matcher = like_regex(node.pattern).fullmatch
+    resolved = resolve(db, table, node.path)
+    if not _is_text(resolved.definition):
+        raise invalid_field(f"invalid operator on field '{resolved.definition.name}': LIKE")
+    matcher = like_regex(node.pattern).fullmatch  # case-insensitive: no lowering needed
+    read = resolved.read
 
     def matches(row: int) -> bool:
         value = read(row)
@@ -150,9 +163,30 @@ def compile_condition(db: Database, table: Table, node: Condition) -> Predicate:
         return lambda row: not inner(row)
     parts = [compile_condition(db, table, p) for p in node.parts]
     if isinstance(node, And):
-        return lambda row: all(p(row) for p in parts)
+        return _all(parts)
     assert isinstance(node, Or)
-    return lambda row: any(p(row) for p in parts)
+    return _any(parts)
+
+
+def _all(parts: list[Predicate]) -> Predicate:
+    # A loop, not all(<generator>): a generator per row doubles the cost of a scan.
+    def every(row: int) -> bool:
+        for part in parts:  # noqa: SIM110 - see above
+            if not part(row):
+                return False
+        return True
+
+    return every
+
+
+def _any(parts: list[Predicate]) -> Predicate:
+    def some(row: int) -> bool:
+        for part in parts:  # noqa: SIM110 - a loop, for the same reason
+            if part(row):
+                return True
+        return False
+
+    return some
 
 
 def sort_rows(db: Database, table: Table, rows: list[int], keys: tuple[OrderKey, ...]) -> None:
