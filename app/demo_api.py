@@ -1,10 +1,9 @@
 """The demo's API process part: the real FastAPI app, its scheduler, served on loopback.
 
-`create_app` is used as is, with its own scheduler off: its sync runner reads the Salesforce
-settings from the environment and connects through any proxy the environment names, and the demo
-must do neither. So, once the app's lifespan has built its resources, the demo swaps in a runner
-fixed on the simulated org and starts the scheduler over it; the API's `POST /sync/runs` and the
-schedule then both sync the simulated org, and only it.
+`create_app` is used as is, with a connector fixed on the simulated org: the stock one reads the
+Salesforce settings from the environment and connects through any proxy the environment names,
+and the demo must do neither. `POST /sync/runs` and the schedule then both sync the simulated
+org, and only it.
 """
 
 from __future__ import annotations
@@ -13,80 +12,25 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 import uvicorn
 from fastapi import FastAPI
 
-from app.api.sync_runner import START_TIMEOUT_SECONDS, SyncRunner, _StartSignal
+from app.api.sync_runner import START_TIMEOUT_SECONDS
 from app.demo_org import sim_connection
-from app.errors import HandoffError, SyncLocked
+from app.errors import HandoffError
 from app.main import create_app
-from app.scheduler import build_scheduler
 from app.settings import SalesforceSettings, Settings
-from app.sync.run import run_sync
-from sf_client import SalesforceClient
 
 log = logging.getLogger("handoff.sync")
 
 _START_TIMEOUT = 20.0
 
 
-class DemoSyncRunner(SyncRunner):
-    """A `SyncRunner` for the simulated org: fixed settings, and `sim_connection` to reach it."""
-
-    def _connect(self) -> AbstractContextManager[SalesforceClient]:
-        assert self.fixed_sf_settings is not None
-        return sim_connection(self.fixed_sf_settings, self.settings)
-
-    def scheduled_job(self) -> None:
-        """One scheduled run against the simulated org (the scheduler logs how it ended)."""
-        run_sync(self.settings, self.sessions, self._connect, trigger="schedule")
-
-    def _run(
-        self,
-        signal: _StartSignal,
-        sf_settings: SalesforceSettings,
-        full: bool,
-        dry_run: bool,
-        trigger: str,
-    ) -> None:
-        """As the stock runner does, but connecting with `sim_connection`."""
-        del sf_settings  # fixed at construction
-        try:
-            run_sync(self.settings, self.sessions, self._connect, full=full, dry_run=dry_run,
-                     trigger=trigger, now=signal.now)  # fmt: skip
-        except SyncLocked as locked:
-            signal.failed(locked)
-        except Exception as error:  # the run record already says what happened
-            signal.failed(error)
-            log.error("sync run (%s) ended with an error", trigger, exc_info=error)
-
-
 def demo_app(settings: Settings, sf_settings: SalesforceSettings) -> FastAPI:
-    """The service's app, syncing the simulated org on the demo's interval."""
-    app = create_app(settings, start_scheduler=False)
-    stock_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
-        async with stock_lifespan(served):
-            runner = DemoSyncRunner(settings, served.state.sessions, sf_settings)
-            served.state.sync_runner = runner
-            scheduler = build_scheduler(settings, runner.scheduled_job)
-            if scheduler is not None:
-                scheduler.start()
-            try:
-                yield
-            finally:
-                if scheduler is not None:
-                    scheduler.shutdown(wait=True)
-                runner.wait()
-
-    app.router.lifespan_context = lifespan
-    return app
+    """The service's app, its syncs (scheduled and `POST /sync/runs`) fixed on the simulated org."""
+    return create_app(settings, connector=lambda: sim_connection(sf_settings, settings))
 
 
 def loopback_socket() -> socket.socket:

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
 from app.api.rules_state import RulesCache
-from app.api.sync_runner import SyncRunner
+from app.api.sync_runner import Connector, SyncRunner
 from app.metrics import build_registry
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
@@ -37,7 +37,9 @@ JSON, or CSV with `Accept: text/csv` or `?format=csv`.
 
 
 @contextmanager
-def _resources(app: FastAPI, settings: Settings, start_scheduler: bool) -> Iterator[None]:
+def _resources(
+    app: FastAPI, settings: Settings, start_scheduler: bool, connector: Connector | None
+) -> Iterator[None]:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     app.state.settings = settings
@@ -45,7 +47,7 @@ def _resources(app: FastAPI, settings: Settings, start_scheduler: bool) -> Itera
     app.state.sessions = sessions
     app.state.rules = RulesCache(settings.rules)
     app.state.metrics = build_registry(sessions, app.state.rules)
-    app.state.sync_runner = SyncRunner(settings, sessions)
+    app.state.sync_runner = SyncRunner(settings, sessions, connector)
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
@@ -60,13 +62,22 @@ def _resources(app: FastAPI, settings: Settings, start_scheduler: bool) -> Itera
         engine.dispose()
 
 
-def create_app(settings: Settings | None = None, *, start_scheduler: bool = True) -> FastAPI:
-    """The API over the store named in `settings` (read from the environment when None)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    start_scheduler: bool = True,
+    connector: Connector | None = None,
+) -> FastAPI:
+    """The API over the store named in `settings` (read from the environment when None).
+
+    `connector` opens the org for syncs (the demo fixes it on its simulated org); by default
+    each run reads `SF_*` afresh.
+    """
     chosen = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
-        with _resources(app, chosen, start_scheduler):
+        with _resources(app, chosen, start_scheduler, connector):
             yield
 
     app = FastAPI(

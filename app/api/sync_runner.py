@@ -2,55 +2,48 @@
 
 `POST /sync/runs` must answer at once with the new run's id, or 409 when another sync holds the
 lock, while the run itself takes minutes. So the run goes to a thread, and the request waits only
-until the run has either taken the lock and recorded itself, or failed to take the lock.
-
-`run_sync` has no "started" hook; the first thing it does after taking the lock is read its clock
-for the run's `started_at`. The clock we pass marks that moment, and the run record is then found
-by that exact `started_at` and trigger.
+until `run_sync` has taken the lock and recorded the run (its `on_start` hook), or failed.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from contextlib import AbstractContextManager
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import HandoffError, SyncLocked
 from app.salesforce import connect
-from app.settings import SalesforceSettings, Settings, SettingsError, load_salesforce_settings
+from app.settings import Settings, SettingsError, load_salesforce_settings
 from app.store.models import SyncRun
 from app.sync.run import run_sync
+from sf_client import SalesforceClient
 
 log = logging.getLogger("handoff.sync")
 
 # How long a request waits for the run to take the lock and record itself.
 START_TIMEOUT_SECONDS = 30.0
-_POLL_SECONDS = 0.02
+
+Connector = Callable[[], AbstractContextManager[SalesforceClient]]
 
 
 class SyncNotStarted(HandoffError):
     """The run could not start (lock held, Salesforce not configured); the message says why."""
 
 
-class _StartSignal:
-    """The clock handed to `run_sync`: its first reading is the run's `started_at`."""
+class _Started:
+    """Where the run thread tells the request that it started (its id) or could not."""
 
     def __init__(self) -> None:
-        self.started_at: datetime | None = None
         self.event = threading.Event()
+        self.run_id: int | None = None
         self.error: BaseException | None = None
 
-    def now(self) -> datetime:
-        moment = datetime.now(UTC)
-        if self.started_at is None:
-            self.started_at = moment
-            self.event.set()
-        return moment
+    def started(self, record: SyncRun) -> None:
+        self.run_id = record.id
+        self.event.set()
 
     def failed(self, error: BaseException) -> None:
         self.error = error
@@ -64,41 +57,37 @@ class SyncRunner:
         self,
         settings: Settings,
         sessions: sessionmaker[Session],
-        sf_settings: SalesforceSettings | None = None,
+        connector: Connector | None = None,
     ) -> None:
-        """`sf_settings` fixes the org (the demo's); None reads `SF_*` afresh for every run."""
+        """`connector` opens the org; by default `SF_*` is read afresh for every run."""
         self.settings = settings
         self.sessions = sessions
-        self.fixed_sf_settings = sf_settings
+        self.connector = connector or self._connect_from_environment
+        self._from_environment = connector is None
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
-    def _sf_settings(self) -> SalesforceSettings:
-        return self.fixed_sf_settings or load_salesforce_settings()
+    def _connect_from_environment(self) -> AbstractContextManager[SalesforceClient]:
+        return connect(load_salesforce_settings(), self.settings)
 
     def start(self, *, full: bool, dry_run: bool, trigger: str = "api") -> int:
         """Start a run in the background and return its id, or raise `SyncNotStarted`."""
-        try:
-            sf_settings = self._sf_settings()
-        except SettingsError as error:
-            raise SyncNotStarted(f"Salesforce is not configured: {error}") from None
-        signal = _StartSignal()
-        self._spawn(lambda: self._run(signal, sf_settings, full, dry_run, trigger))
+        if self._from_environment:
+            try:
+                load_salesforce_settings()
+            except SettingsError as error:
+                raise SyncNotStarted(f"Salesforce is not configured: {error}") from None
+        signal = _Started()
+        self._spawn(lambda: self._run(signal, full=full, dry_run=dry_run, trigger=trigger))
         if not signal.event.wait(START_TIMEOUT_SECONDS):
             raise SyncNotStarted("the sync did not start in time; see the service log")
-        if signal.error is not None:
-            raise SyncNotStarted(str(signal.error))
-        return self._run_id(signal, trigger)
+        if signal.run_id is not None:
+            return signal.run_id
+        raise SyncNotStarted(str(signal.error))
 
     def scheduled_job(self) -> None:
         """The scheduler's job: one run in its thread (`app.scheduler` logs how it ended)."""
-        sf_settings = self._sf_settings()
-        run_sync(
-            self.settings,
-            self.sessions,
-            lambda: connect(sf_settings, self.settings),
-            trigger="schedule",
-        )
+        run_sync(self.settings, self.sessions, self.connector, trigger="schedule")
 
     def wait(self) -> None:
         """Wait for the runs this process started (at shutdown)."""
@@ -113,39 +102,20 @@ class SyncRunner:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
-    def _run(
-        self,
-        signal: _StartSignal,
-        sf_settings: SalesforceSettings,
-        full: bool,
-        dry_run: bool,
-        trigger: str,
-    ) -> None:
+    def _run(self, signal: _Started, *, full: bool, dry_run: bool, trigger: str) -> None:
         try:
             run_sync(
                 self.settings,
                 self.sessions,
-                lambda: connect(sf_settings, self.settings),
+                self.connector,
                 full=full,
                 dry_run=dry_run,
                 trigger=trigger,
-                now=signal.now,
+                on_start=signal.started,
             )
         except SyncLocked as locked:
             signal.failed(locked)
-        except Exception as error:  # the run record already says what happened
-            signal.failed(error)
+        except Exception as error:  # the run record, when there is one, says what happened
+            if not signal.event.is_set():
+                signal.failed(error)
             log.error("sync run (%s) ended with an error", trigger, exc_info=error)
-
-    def _run_id(self, signal: _StartSignal, trigger: str) -> int:
-        """The id of the run that started at `signal.started_at` (it commits at once)."""
-        query = select(SyncRun.id).where(
-            SyncRun.started_at == signal.started_at, SyncRun.trigger == trigger
-        )
-        for _ in range(int(START_TIMEOUT_SECONDS / _POLL_SECONDS)):
-            with self.sessions() as session:
-                run_id = session.scalar(query)
-            if run_id is not None:
-                return int(run_id)
-            time.sleep(_POLL_SECONDS)
-        raise SyncNotStarted("the sync started but its run record did not appear")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import HandoffError
 from app.handoff import decide_and_write
 from app.handoff.rules_file import load_rules
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 from app.store import repo_sync
 from app.store.models import SyncRun
 from app.sync.context import RunContext
@@ -136,7 +136,7 @@ class _Run:
             notes = self._steps(sf_factory)
         except RequestLimitExceeded:
             return _Outcome("failed", LIMIT_MESSAGE, "api_limit")
-        except HandoffError as exc:
+        except (HandoffError, SettingsError) as exc:
             return _Outcome("failed", str(exc), type(exc).__name__)
         except SalesforceError as exc:
             return _Outcome("failed", f"Salesforce: {exc}", type(exc).__name__)
