@@ -26,6 +26,7 @@ class LoggedRequest:
     user_id: str | None = None
     writes: list[WriteOutcome] = field(default_factory=list)
     elapsed_ms: float = 0.0  # handling and encoding, without latency faults or transport
+    cpu_ms: float = 0.0  # CPU the serving thread spent on it (steady on a busy machine)
 
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready form for the control endpoint."""

@@ -89,7 +89,9 @@ def bench_pages(leads: int, pages: int) -> None:
         f" KiB, server in its own process): {_ms(page_times)} over {len(page_times)} pages"
     )
     served = [e["elapsed_ms"] / 1000 for e in log if "/0r8" in e["path"]]
+    cpu = [e["cpu_ms"] / 1000 for e in log if "/0r8" in e["path"]]
     print(f"  of which the server's own handling and JSON encoding: {_ms(served)}")
+    print(f"  server CPU per page (steady under machine load): {_ms(cpu)}")
     print(
         f"first page incl. scan+sort of {leads:,} leads: {_ms(first_times)} "
         f"over {len(first_times)} queries"

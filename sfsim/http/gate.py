@@ -108,7 +108,7 @@ async def run(org: Org, request: Request, handler: Handler) -> Response:
     """Serve one REST call through the faults, the session check and the handler."""
     if org.faults.latency_ms:
         await asyncio.sleep(org.faults.latency_ms / 1000)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     body = await request.body()
     entry = LoggedRequest(request.method, request.url.path, 200,
                           request.headers.get("sforce-auto-assign"))  # fmt: skip
@@ -137,4 +137,5 @@ async def run(org: Org, request: Request, handler: Handler) -> Response:
     )  # fmt: skip
     response.headers["Sforce-Limit-Info"] = usage
     entry.elapsed_ms = (time.perf_counter() - started) * 1000
+    entry.cpu_ms = (time.thread_time() - cpu_started) * 1000
     return response
