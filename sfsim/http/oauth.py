@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from sfsim.http.gate import JSON_TYPE, bearer
 from sfsim.org import Org
+from sfsim.reqlog import LoggedRequest
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
@@ -101,9 +102,11 @@ async def token(request: Request) -> Response:
         try:
             user, signed = _grant(org, request, form)
         except OAuthError as error:
+            org.log.add(LoggedRequest("POST", request.url.path, error.status))
             body = {"error": error.error, "error_description": error.description}
             return _json(body, error.status)
         access = org.auth.issue(user)
+        org.log.add(LoggedRequest("POST", request.url.path, 200, user_id=user))
     base = _base_url(request)
     body = {"access_token": access, "scope": "api", "instance_url": base,
             "id": f"{base}/id/{org.org_id}/{user}", "token_type": "Bearer"}  # fmt: skip

@@ -30,6 +30,10 @@ class TestFaults:
         statuses = [http.get(f"{DATA}/query/", params=COUNT).status_code for _ in range(3)]
         assert statuses == [200, 200, 401]
         token = client_credentials(http, org).json()["access_token"]
+        assert [(e.path, e.status) for e in org.log.entries()][-2:] == [
+            ("/services/data/v62.0/query/", 401),
+            ("/services/oauth2/token", 200),
+        ]
         again = http.get(
             f"{DATA}/query/", params=COUNT, headers={"Authorization": f"Bearer {token}"}
         )
