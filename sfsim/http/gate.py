@@ -22,6 +22,8 @@ from sfsim.org import Org
 from sfsim.reqlog import LoggedRequest, WriteOutcome
 
 JSON_TYPE = "application/json;charset=UTF-8"
+MAX_URI_BYTES = 16_384
+URI_TOO_LONG_HTML = "<html><body><h1>414 Request-URI Too Large</h1></body></html>"
 
 UNAVAILABLE_HTML = (
     "<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>"
@@ -108,6 +110,12 @@ async def run(org: Org, request: Request, handler: Handler) -> Response:
     """Serve one REST call through the faults, the session check and the handler."""
     if org.faults.latency_ms:
         await asyncio.sleep(org.faults.latency_ms / 1000)
+    target = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+    if len(target) > MAX_URI_BYTES:
+        # Salesforce's edge refuses long URIs before the API sees them (no usage counted).
+        with org.lock:
+            org.log.add(LoggedRequest(request.method, request.url.path, 414))
+        return Response(URI_TOO_LONG_HTML, 414, headers={"Content-Type": "text/html"})
     started, cpu_started = time.perf_counter(), time.thread_time()
     body = await request.body()
     entry = LoggedRequest(request.method, request.url.path, 200,

@@ -75,6 +75,17 @@ class TestQueryOverHttp:
         soql = "SELECT COUNT() FROM Lead WHERE SystemModstamp > 2020-01-01T00:00:00+00:00"
         assert http.get(f"{DATA}/query", params={"q": soql}).json()["totalSize"] == 1000
 
+    def test_a_uri_past_16384_bytes_is_414(self, http: httpx.Client, org: sfsim.Org) -> None:
+        ids = ", ".join(f"'{sfsim.make_id('00Q', n)}'" for n in range(700))
+        answer = http.get(
+            f"{DATA}/query/", params={"q": f"SELECT Id FROM Lead WHERE Id IN ({ids})"}
+        )
+        assert answer.status_code == 414
+        assert org.faults.api_used == 0
+        fewer = ", ".join(f"'{sfsim.make_id('00Q', n)}'" for n in range(300))
+        ok = http.get(f"{DATA}/query/", params={"q": f"SELECT Id FROM Lead WHERE Id IN ({fewer})"})
+        assert ok.json()["totalSize"] == 300
+
     def test_malformed_query_is_400(self, http: httpx.Client) -> None:
         answer = http.get(f"{DATA}/query/", params={"q": "SELECT FROM"})
         assert answer.status_code == 400
