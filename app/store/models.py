@@ -253,11 +253,14 @@ class MqlEpisode(Base):
     ended_by_id: Mapped[str | None] = mapped_column(SfId)
     # accepted|rejected|converted|other|deleted; acceptance rate reads this
     ended_kind: Mapped[str | None] = mapped_column(String(16))
+    # Denormalised: the lead's owner when the stay ended (who accepted or rejected it); null
+    # while open. Acceptance by owner reads it instead of joining the exits to their leads.
+    owner_id: Mapped[str | None] = mapped_column(SfId)
 
     __table_args__ = (
         Index("ix_mql_episodes_ended", "ended_at", "ended_kind"),
-        # Acceptance by owner over a window reads exits and their leads from the index alone.
-        Index("ix_mql_episodes_window", "ended_at", "ended_kind", "lead_id"),
+        # Acceptance by owner over a window is answered from this index alone.
+        Index("ix_mql_episodes_window", "ended_at", "ended_kind", "owner_id"),
     )
 
 

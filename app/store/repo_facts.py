@@ -42,6 +42,7 @@ LEAD_FACT_COLUMNS = (
 _LEAD_INPUT_COLUMNS = (
     "id",
     "status",
+    "owner_id",
     "is_converted",
     "is_deleted",
     "purged",

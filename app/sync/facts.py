@@ -37,6 +37,7 @@ _EPISODE_COLUMNS = (
     "ended_to_status",
     "ended_by_id",
     "ended_kind",
+    "owner_id",
 )
 
 
@@ -56,6 +57,7 @@ def _snapshot(lead: Lead | Row[Any], rules: FactRules) -> LeadSnapshot:
         system_modstamp=lead.system_modstamp,
         last_modified_by_id=lead.last_modified_by_id,
         mql_date=mql_date,
+        owner_id=lead.owner_id,
     )
 
 

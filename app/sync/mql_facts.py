@@ -7,7 +7,10 @@ The SPEC's Definitions, in code:
   after the leads, so a first pull sees "first seen" before it sees the history row).
 - An episode ends when the lead leaves the MQL status: accepted or rejected (by the rules'
   status lists), converted, deleted, or other. A person took the lead out of MQL when it ended
-  accepted, rejected or other (this service never moves a lead out of MQL).
+  accepted, rejected or other (this service never moves a lead out of MQL). A closed episode
+  keeps the lead's owner as the stay ended: the rep who accepted or rejected it, counted in the
+  acceptance by owner without a join to a million leads. The store only holds the current
+  owner, so a stay replayed from history takes the owner seen when we closed it.
 - Touch: a completed Task or any Event on the lead, created after the MQL time by someone other
   than the integration user and the rules' `ignore_activity_by`. First touch: the earliest of the
   first touch, the lead leaving MQL, and its conversion.
@@ -49,6 +52,7 @@ class LeadSnapshot:
     system_modstamp: datetime
     last_modified_by_id: str | None
     mql_date: datetime | None
+    owner_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Episode:
     ended_to_status: str | None = None
     ended_by_id: str | None = None
     ended_kind: str | None = None
+    owner_id: str | None = None  # the lead's owner as the stay ended; None while open
     id: int | None = None
 
     @property
@@ -157,6 +162,7 @@ def _close(episode: Episode, ev: LeadEvidence, rules: FactRules) -> Episode:
             ended_to_status=change.new,
             ended_by_id=change.by,
             ended_kind=kind,
+            owner_id=lead.owner_id,
         )
     return replace(
         episode,
@@ -164,6 +170,7 @@ def _close(episode: Episode, ev: LeadEvidence, rules: FactRules) -> Episode:
         ended_to_status=lead.status,
         ended_by_id=lead.last_modified_by_id,
         ended_kind=_exit_kind(lead.status, rules, True, lead),
+        owner_id=lead.owner_id,
     )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, text
 
 from app.store.models import Lead, MqlEpisode, Opportunity, User
 
@@ -26,6 +26,13 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 OWNERS = [f"005{n:012d}AAA" for n in range(1, 201)]
 SOURCES = ["Web", "Webinar", "Trade Show", "Content Download", "Partner", "Phone Inquiry"]
 BATCH = 20_000
+# An ended episode keeps the owner it ended with, as the sync stores it; here nobody is
+# reassigned, so that is the lead's owner.
+EPISODE_OWNERS = text(
+    "UPDATE mql_episodes SET owner_id = "
+    "(SELECT leads.owner_id FROM leads WHERE leads.id = mql_episodes.lead_id) "
+    "WHERE ended_at IS NOT NULL OR ended_kind IS NOT NULL"
+)
 
 
 def _lead(n: int, rng: random.Random) -> dict[str, Any]:
@@ -148,6 +155,8 @@ def load(engine: Engine, *, leads: int, opportunities: int, episodes: int) -> No
             else:
                 with engine.begin() as connection:
                     connection.execute(insert(model), rows)
+    with engine.begin() as connection:
+        connection.execute(EPISODE_OWNERS)
     # What autovacuum would do after a bulk load: statistics, and (PostgreSQL) the visibility
     # map that index-only scans rely on.
     statement = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"

@@ -28,6 +28,7 @@ RULES = FactRules(
     rejected=frozenset({"Closed - Not Converted"}),
 )
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
+OWNER = "005000000000009AAA"
 NOW = T0 + timedelta(days=30)
 STATUSES = ["Open - Not Contacted", MQL, "Working - Contacted", "Closed - Not Converted", "Other"]
 
@@ -41,6 +42,7 @@ def _lead(status: str, **kw: object) -> LeadSnapshot:
         "system_modstamp": T0 + timedelta(days=20),
         "last_modified_by_id": "005000000000001AAA",
         "mql_date": None,
+        "owner_id": OWNER,
     }
     return LeadSnapshot(**(values | kw))  # type: ignore[arg-type]
 
@@ -95,6 +97,31 @@ class TestReplay:
             (T0 + timedelta(days=3), T0 + timedelta(days=4), "rejected", "005c"),
         ]
         assert lead_facts(episodes, [], T0, "UTC")["taken_out_of_mql_by_person"]
+
+    def test_a_closed_stay_keeps_the_owner_seen_as_it_closed(self) -> None:
+        entry = StatusChange(T0 + timedelta(days=1), "Open - Not Contacted", MQL, "005a")
+        opened = derive_episodes(LeadEvidence(lead=_lead(MQL), history=[entry]), RULES, NOW)
+        leave = StatusChange(T0 + timedelta(days=2), MQL, "Working - Contacted", "005b")
+        closed = derive_episodes(
+            LeadEvidence(
+                lead=_lead("Working - Contacted"), episodes=opened, history=[entry, leave]
+            ),
+            RULES,
+            NOW,
+        )
+        reassigned = derive_episodes(
+            LeadEvidence(
+                lead=_lead("Working - Contacted", owner_id="005000000000007AAA"),
+                episodes=closed,
+                history=[entry, leave],
+            ),
+            RULES,
+            NOW + timedelta(days=1),
+        )
+
+        assert [e.owner_id for e in opened] == [None]
+        assert [(e.ended_kind, e.owner_id) for e in closed] == [("accepted", OWNER)]
+        assert reassigned == closed
 
     def test_a_first_seen_time_is_upgraded_when_the_history_row_arrives(self) -> None:
         first = derive_episodes(LeadEvidence(lead=_lead(MQL)), RULES, NOW)
@@ -151,6 +178,7 @@ class TestProperties:
         episodes = derive_episodes(ev, RULES, NOW)
         assert all(not e.is_open for e in episodes[:-1])
         assert bool(episodes and episodes[-1].is_open) == (ev.lead.status == MQL)
+        assert [e.owner_id for e in episodes] == [None if e.is_open else OWNER for e in episodes]
         assert len(episodes) == sum(1 for c in ev.history if c.new == MQL)
         for earlier, later in itertools.pairwise(episodes):
             assert earlier.ended_at is not None
