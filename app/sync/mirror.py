@@ -123,9 +123,14 @@ def _required(value: datetime | None) -> datetime:
 
 
 def raw_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record without `attributes`, at every level, ready to keep as JSON."""
+    """The record without `attributes`, at every level, ready to keep as JSON.
+
+    Records come from JSON, so nested objects are plain dicts: `isinstance(value, dict)` is a
+    C-level check, where testing each of 50,000 leads' values against the `Mapping` ABC cost
+    a first pull seconds.
+    """
     return {
-        key: raw_fields(value) if isinstance(value, Mapping) else value
+        key: raw_fields(value) if isinstance(value, dict) else value
         for key, value in record.items()
         if key != "attributes"
     }

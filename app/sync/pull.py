@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from app.errors import HandoffError
 from app.store import repo_sync
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 
 # Called after each stored page with the object's name and its records stored so far this run.
 Progress = Callable[[str, int], None]
+
+T = TypeVar("T")
+_END = object()
 
 # Lower bound of a narrowed first pull: no Salesforce record is older than the company.
 EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
@@ -148,12 +152,30 @@ class _ObjectRun:
             batch_size=self.ctx.settings.pull_batch_size,
         )
         try:
-            for page in pages:
+            for page in prefetched(pages):
                 yield page.records
         except QueryTimeout:
             raise
         except BadRequest as exc:
             raise _refused(self.spec.sobject, exc) from None
+
+
+def prefetched(items: Iterator[T]) -> Iterator[T]:
+    """`items` in order, the next one fetched on another thread while the caller handles this one.
+
+    Storing a page and fetching the next take about as long, so overlapping them nearly halves
+    the pull. At most one item is in flight (memory stays at two pages), the iterator is advanced
+    by one thread at a time, and an error fetching item N+1 is raised only once the caller asks
+    for it, after item N is stored and committed, exactly as without the overlap.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="handoff-prefetch") as fetcher:
+        ahead = fetcher.submit(next, items, _END)
+        while True:
+            item = ahead.result()
+            if item is _END:
+                return
+            ahead = fetcher.submit(next, items, _END)
+            yield cast(T, item)
 
 
 def _halved(width: timedelta, sobject: str) -> timedelta:
