@@ -92,6 +92,26 @@ class TestFiguresOverTheWindow:
         p90 = statistics.quantiles(hours, n=10, method="inclusive")[8]
         assert status.p90_hours_to_first_touch == pytest.approx(p90)
 
+    def test_percentiles_per_owner_and_overall_come_from_the_same_rows(
+        self, session: Session
+    ) -> None:
+        ada = b.user(session, "Ada Rep")
+        hours = {ada.id: [1.0, 4.0, 9.0], None: [2.0, 30.0]}
+        for owner, values in hours.items():
+            for h in values:
+                b.lead(session, ever_mql=True, mql_at=NOW - 5 * D, hours_to_first_touch=h,
+                       owner_id=owner)  # fmt: skip
+        session.commit()
+
+        status = handoff_status(session, as_of=NOW, since=NOW - 30 * D, sla=SLA)
+
+        rows = {row.owner_id: row for row in status.by_owner}
+        assert rows[ada.id].median_hours_to_first_touch == 4.0
+        assert rows[None].median_hours_to_first_touch == 16.0  # owner unknown is a group too
+        assert rows[None].p90_hours_to_first_touch == pytest.approx(27.2)
+        assert status.median_hours_to_first_touch == 4.0
+        assert status.p90_hours_to_first_touch == pytest.approx(21.6)
+
     def test_acceptance_rate_over_exits_in_the_window(self, session: Session) -> None:
         lead = b.lead(session)
         for kind in ("accepted", "accepted", "converted", "rejected", "other"):
