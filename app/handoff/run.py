@@ -159,11 +159,17 @@ def _owed_count(session: Session) -> int:
 
 
 def _supersede(session: Session, lead_ids: Sequence[str]) -> None:
-    """Earlier decisions still owing a write give way to the new ones for the same leads."""
-    for start in range(0, len(lead_ids), 500):
+    """Earlier decisions still owing a write give way to the new ones for the same leads.
+
+    Only leads that owe a write are updated: usually a few retries, where a first run would
+    otherwise send an UPDATE for every 500 of its 50,000 decided leads.
+    """
+    owing = set(session.scalars(select(Decision.lead_id).where(_owed_clause())))
+    wanted = [lead_id for lead_id in lead_ids if lead_id in owing]
+    for start in range(0, len(wanted), 500):
         session.execute(
             update(Decision)
-            .where(Decision.lead_id.in_(lead_ids[start : start + 500]), _owed_clause())
+            .where(Decision.lead_id.in_(wanted[start : start + 500]), _owed_clause())
             .values(write_state="superseded")
         )
 

@@ -103,6 +103,8 @@ def parse_datetime(value: Any) -> datetime | None:
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is UTC:  # the wire's `+0000`: already what we keep
+        return parsed
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -146,7 +148,8 @@ def _zone(name: str) -> ZoneInfo:
 
 def month_in(moment: datetime, time_zone: str) -> str:
     """`YYYY-MM` of `moment` on the org's calendar (its default time zone)."""
-    return moment.astimezone(_zone(time_zone)).strftime("%Y-%m")
+    local = moment.astimezone(_zone(time_zone))
+    return f"{local.year:04d}-{local.month:02d}"  # strftime is several times slower
 
 
 def _float(value: Any) -> float | None:
