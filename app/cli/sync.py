@@ -56,8 +56,11 @@ def summary(run: SyncRun) -> dict[str, Any]:
         fields[f"pulled_{sobject}"] = number
     for sobject, number in sorted((counts.pop("deleted", None) or {}).items()):
         fields[f"deleted_{sobject}"] = number
-    counts.pop("held_by_field", None)
+    for field, number in sorted((counts.pop("held_by_field", None) or {}).items()):
+        fields[f"held_missing_{field}"] = number
+    usage = counts.pop("api_usage", None) or {}
     fields |= counts
+    fields |= {"api_used": usage.get("used"), "api_max": usage.get("max")}
     if run.finished_at is not None:
         fields["seconds"] = round((run.finished_at - run.started_at).total_seconds(), 1)
     fields["message"] = run.message

@@ -95,3 +95,33 @@ class TestDisplay:
     def test_shows_nothing_when_not_on_a_terminal(self) -> None:
         with progress_display(Output(stream=io.StringIO())) as progress:
             assert progress is None
+
+
+def test_the_summary_flattens_held_fields_and_api_usage() -> None:
+    from datetime import UTC, datetime
+
+    from app.cli.sync import summary
+    from app.store.models import SyncRun
+
+    started = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    run = SyncRun(
+        id=7,
+        state="partial",
+        full=False,
+        dry_run=False,
+        started_at=started,
+        finished_at=started.replace(second=30),
+        counts={
+            "pulled": {"Lead": 3},
+            "held": 2,
+            "held_by_field": {"Phone": 2, "Email": 1},
+            "api_usage": {"used": 18234, "max": 115000},
+        },
+        message="1 writes failed",
+    )
+    fields = summary(run)
+    assert (fields["held"], fields["held_missing_Phone"], fields["held_missing_Email"]) == (2, 2, 1)
+    assert (fields["api_used"], fields["api_max"]) == (18234, 115000)
+    assert fields["seconds"] == 30.0
+    assert "api_usage" not in fields
+    assert "held_by_field" not in fields
