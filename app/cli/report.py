@@ -85,6 +85,12 @@ def _print(report: WinLoss, output: Format) -> None:
     else:
         out = Output()
         out.rows("Win/loss", WIN_LOSS_COLUMNS, win_loss_rows(report))
-        out.line(f"difference_pp={report.difference_pp}  (all minus excluding_mql)")
         comparison = report.mql_vs_non_mql_pp
-        out.line(f"mql_vs_non_mql_pp={comparison.difference_pp}  p_value={comparison.p_value}")
+        out.record(
+            "Comparison (difference_pp: all minus excluding_mql, in percentage points)",
+            {
+                "difference_pp": report.difference_pp,
+                "mql_vs_non_mql_pp": comparison.difference_pp,
+                "p_value": comparison.p_value,
+            },
+        )
