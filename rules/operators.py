@@ -66,7 +66,7 @@ def compile_condition(
     if op == "ne":
         return _negate(compile_condition(field, "eq", value))
     if op == "not_in":
-        return _negate(compile_condition(field, "in", value))
+        return _in(field, value, negate=True)
     if op in _ORDER:
         return _compare(field, _ORDER[op], _bound(value))
     if op == "between":
@@ -76,7 +76,7 @@ def compile_condition(
     if op == "matches":
         return _matches(field, re.compile(value))
     if op == "exists":
-        return _negate(_missing(field))
+        return _exists(field)
     if op == "missing":
         return _missing(field)
     return _SIMPLE[op](field, value)
@@ -92,9 +92,19 @@ def _bound(value: Any) -> Bound:
 def _missing(field: str) -> Predicate:
     def missing(fields: Fields) -> bool:
         got = fields.get(field)
-        return got is None or (isinstance(got, str) and not got.strip())
+        return got is None or (isinstance(got, str) and (got == "" or got.isspace()))
 
     return missing
+
+
+def _exists(field: str) -> Predicate:
+    """`not missing`, written out: one call per lead instead of two."""
+
+    def exists(fields: Fields) -> bool:
+        got = fields.get(field)
+        return got is not None and (not isinstance(got, str) or (not got.isspace() and got != ""))
+
+    return exists
 
 
 def _negate(predicate: Predicate) -> Predicate:
@@ -123,12 +133,31 @@ def _eq(field: str, value: Any) -> Predicate:
     return equals
 
 
-def _in(field: str, values: list[Any]) -> Predicate:
+def _in(field: str, values: list[Any], negate: bool = False) -> Predicate:
+    """Membership; `negate` gives `not_in` as one predicate rather than a wrapper around two."""
     texts = frozenset(str(v).casefold() for v in values if isinstance(v, str))
     numbers = frozenset(
         float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)
     )
     flags = frozenset(v for v in values if isinstance(v, bool))
+    if not numbers and not flags:
+        return _in_texts(field, texts, negate)
+    member = _in_any(field, texts, numbers, flags)
+    return _negate(member) if negate else member
+
+
+def _in_texts(field: str, texts: frozenset[str], negate: bool) -> Predicate:
+    """A list of texts only (the usual case): a non-text value is never a member."""
+    if negate:
+        return lambda fields: (
+            not (isinstance(got := fields.get(field), str) and got.casefold() in texts)
+        )
+    return lambda fields: isinstance(got := fields.get(field), str) and got.casefold() in texts
+
+
+def _in_any(
+    field: str, texts: frozenset[str], numbers: frozenset[float], flags: frozenset[bool]
+) -> Predicate:
 
     def member(fields: Fields) -> bool:
         got = fields.get(field)
@@ -152,7 +181,10 @@ def _compare(field: str, cmp: Callable[[Any, Any], bool], bound: Bound) -> Predi
     read = as_datetime if isinstance(bound, datetime) else as_date
 
     def moment(fields: Fields) -> bool:
-        got = read(fields.get(field))
+        got = fields.get(field)
+        if got is None:
+            return False
+        got = read(got)
         return got is not None and cmp(got, bound)
 
     return moment
@@ -164,7 +196,10 @@ def _between(field: str, low: Bound, high: Bound) -> Predicate:
     read = as_datetime if isinstance(low, datetime) else as_date
 
     def moment(fields: Fields) -> bool:
-        got = read(fields.get(field))
+        got = fields.get(field)
+        if got is None:
+            return False
+        got = read(got)
         return got is not None and low <= got <= high  # type: ignore[operator]
 
     return moment
@@ -174,7 +209,11 @@ def _between_numbers(field: str, low: float, high: float) -> Predicate:
     def numeric(fields: Fields) -> bool:
         got = fields.get(field)
         kind = got.__class__
-        number = got if kind is int or kind is float else as_number(got)
+        if kind is int or kind is float:
+            return low <= got <= high  # type: ignore[operator]
+        if kind is not str:
+            return False
+        number = as_number(got)
         return number is not None and low <= number <= high
 
     return numeric
@@ -202,14 +241,18 @@ def _contains(field: str, targets: tuple[str, ...], multi_select: bool | None) -
     return contains
 
 
-def _affix(method: Callable[[str, tuple[str, ...]], bool]) -> Callable[[str, Any], Predicate]:
-    def build(field: str, value: Any) -> Predicate:
-        targets = _texts(value)
-        return lambda fields: (
-            isinstance(got := fields.get(field), str) and method(got.casefold(), targets)
-        )
+def _starts_with(field: str, value: Any) -> Predicate:
+    targets = _texts(value)
+    return lambda fields: (
+        isinstance(got := fields.get(field), str) and got.casefold().startswith(targets)
+    )
 
-    return build
+
+def _ends_with(field: str, value: Any) -> Predicate:
+    targets = _texts(value)
+    return lambda fields: (
+        isinstance(got := fields.get(field), str) and got.casefold().endswith(targets)
+    )
 
 
 def _matches(field: str, pattern: re.Pattern[str]) -> Predicate:
@@ -225,6 +268,6 @@ def _matches(field: str, pattern: re.Pattern[str]) -> Predicate:
 _SIMPLE: dict[str, Callable[[str, Any], Predicate]] = {
     "eq": _eq,
     "in": _in,
-    "starts_with": _affix(str.startswith),
-    "ends_with": _affix(str.endswith),
+    "starts_with": _starts_with,
+    "ends_with": _ends_with,
 }
