@@ -118,7 +118,7 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 def _eq(field: str, value: Any) -> Predicate:
     if isinstance(value, bool):
-        return lambda fields: as_bool(fields.get(field)) is value
+        return _eq_flag(field, value)
     if isinstance(value, date):
         bound = _bound(value)
         return _between(field, bound, bound)
@@ -131,6 +131,18 @@ def _eq(field: str, value: Any) -> Predicate:
         return isinstance(got, str) and got.casefold() == text
 
     return equals
+
+
+def _eq_flag(field: str, value: bool) -> Predicate:
+    """A checkbox arrives as a real boolean; only text ("true") needs reading."""
+
+    def flag(fields: Fields) -> bool:
+        got = fields.get(field)
+        if got is True or got is False:
+            return got is value
+        return as_bool(got) is value
+
+    return flag
 
 
 def _in(field: str, values: list[Any], negate: bool = False) -> Predicate:

@@ -11,6 +11,8 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
+_FLAGS = {"true": True, "false": False}
+
 
 def is_blank(value: Any) -> bool:
     """None, a missing field and an empty (or all-space) string are all blank."""
@@ -63,5 +65,5 @@ def as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return {"true": True, "false": False}.get(value.strip().casefold())
+        return _FLAGS.get(value.strip().casefold())
     return None
