@@ -20,7 +20,9 @@ STATUSES: list[tuple[str | None, int]] = [
     ("Disqualified", 5),
     ("Closed - Converted", 17),
 ]
-REACHED_MQL = frozenset({"Marketing Qualified", "Sales Qualified", "Closed - Converted"})
+IN_MQL = "Marketing Qualified"
+CONVERTED = "Closed - Converted"
+REACHED_MQL = frozenset({IN_MQL, "Sales Qualified", CONVERTED})
 
 
 @dataclass
@@ -30,6 +32,20 @@ class LeadDraw:
     columns: dict[str, list[Any]]
     created: list[int]
     mql_at: list[int | None]
+
+
+def _mql_time(rng: random.Random, created: int, status: str | None, now: int) -> int | None:
+    """When a lead became MQL, if it did.
+
+    Leads still in MQL became so recently (days, not months: sales works or rejects them), so
+    the SLA states spread over pending, met, breached and stale; about 60% of converted leads
+    went through MQL, the rest were sourced by sales, which is what the win/loss comparison needs.
+    """
+    if status not in REACHED_MQL or (status == CONVERTED and rng.random() >= 0.6):
+        return None
+    if status == IN_MQL:
+        return max(created, now - int(rng.expovariate(1 / (4 * DAY))) - 3600)
+    return min(created + int(rng.expovariate(1 / (9 * DAY))), now - 3600)
 
 
 def _pick(rng: random.Random, pairs: list[tuple[str | None, int]], n: int) -> list[str | None]:
@@ -100,10 +116,7 @@ def draw_leads(rng: random.Random, staff: Staff, n: int, now: int, span_days: in
     company_pool = pools.companies(max(50, min(5000, n // 4)))
     companies = rng.choices(company_pool, k=n)
     phones = [f"+1 {rng.randrange(200, 999)} 555 {i:04d}" for i in range(2000)]
-    mql_at: list[int | None] = [
-        min(c + int(rng.expovariate(1 / (9 * DAY))), now - 3600) if s in REACHED_MQL else None
-        for c, s in zip(created, statuses, strict=True)
-    ]
+    mql_at = [_mql_time(rng, c, s, now) for c, s in zip(created, statuses, strict=True)]
     modified = [
         max(c, m or c) + int(rng.random() * max(now - max(c, m or c), 1) * 0.3)
         for c, m in zip(created, mql_at, strict=True)

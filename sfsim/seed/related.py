@@ -71,7 +71,9 @@ def _opportunity(
     if close > day_of(now):
         stage = rng.choice(OPEN_STAGES)
     else:
-        stage = "Closed Won" if rng.random() < 0.4 else "Closed Lost"
+        # Leads that went through MQL win more often: the effect the win/loss report measures.
+        win_rate = 0.5 if draw.mql_at[i] is not None else 0.3
+        stage = "Closed Won" if rng.random() < win_rate else "Closed Lost"
     won, closed = stage == "Closed Won", stage.startswith("Closed")
     return {
         "Name": f"{draw.columns['Company'][i]} - New Business",
