@@ -23,6 +23,7 @@ from app.cli.serve import serve_command
 from app.cli.sync import sync_command
 from app.errors import ExitCode, HandoffError
 from app.settings import SettingsError
+from sf_client import SalesforceError
 
 log = logging.getLogger("handoff")
 
@@ -57,22 +58,9 @@ def _failure_message(exc: BaseException) -> tuple[str, ExitCode] | None:
         return str(exc), exc.exit_code
     if isinstance(exc, SettingsError):
         return str(exc), ExitCode.FAILURE
-    for translate in _TRANSLATORS:
-        found = translate(exc)
-        if found is not None:
-            return found
-    return None
-
-
-def _salesforce_failure(exc: BaseException) -> tuple[str, ExitCode] | None:
-    from sf_client.errors import SalesforceError
-
     if isinstance(exc, SalesforceError):
         return f"Salesforce: {exc}", ExitCode.FAILURE
     return None
-
-
-_TRANSLATORS = (_salesforce_failure,)
 
 
 def main(argv: list[str] | None = None) -> None:

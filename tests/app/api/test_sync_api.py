@@ -26,9 +26,6 @@ from tests.app.sync.fake_org import INSTANCE, MQL, T0, FakeOrg, lead, sf_time
 def org(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOrg]:
     monkeypatch.setenv("SF_INSTANCE_URL", INSTANCE)
     monkeypatch.setenv("SF_ACCESS_TOKEN", "tok-secret-for-tests")
-    # app.salesforce passes SSL_CERT_FILE to httpx as a string, which httpx 0.28 deprecates (an
-    # error under filterwarnings); reported to the lead. The fake org needs no CA anyway.
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     fake = FakeOrg()
     with respx.mock(assert_all_called=False) as router:
         fake.install(router)
