@@ -17,6 +17,7 @@ from fastapi import FastAPI
 
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
 from app.api.rules_state import RulesCache
+from app.api.status_cache import StatusCache
 from app.api.sync_runner import Connector, SyncRunner
 from app.metrics import build_registry
 from app.scheduler import build_scheduler
@@ -46,6 +47,7 @@ def _resources(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.rules = RulesCache(settings.rules)
+    app.state.status_cache = StatusCache()
     app.state.metrics = build_registry(sessions, app.state.rules)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
     scheduler = None
