@@ -49,11 +49,12 @@ def test_each_stored_decision_becomes_its_leads_head_for_its_mode(engine: Engine
         ids = {
             (d.lead_id, d.dry_run, d.decided_at): d.id for d in session.scalars(select(Decision))
         }
+        day1, day2 = "in-2026-12-01T00:00:00+00:00", "in-2026-12-02T00:00:00+00:00"
         assert heads(session) == {
-            (LEAD_A, False): (ids[(LEAD_A, False, T0 + timedelta(days=1))], "in-2026-12-02T00:00:00+00:00", False),
-            (LEAD_B, False): (ids[(LEAD_B, False, T0)], "in-2026-12-01T00:00:00+00:00", False),
-            (LEAD_A, True): (ids[(LEAD_A, True, T0)], "in-2026-12-01T00:00:00+00:00", False),
-        }  # fmt: skip
+            (LEAD_A, False): (ids[(LEAD_A, False, T0 + timedelta(days=1))], day2, False),
+            (LEAD_B, False): (ids[(LEAD_B, False, T0)], day1, False),
+            (LEAD_A, True): (ids[(LEAD_A, True, T0)], day1, False),
+        }
 
 
 def test_capping_a_run_marks_its_pending_decisions_and_their_heads(engine: Engine) -> None:
