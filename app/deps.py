@@ -3,8 +3,8 @@
 Everything comes from `app.state`, where `create_app`'s lifespan put it; nothing is built at
 import, so tests make an app with their own settings and database. The dependencies that never
 block are `async`, so FastAPI runs them on the event loop instead of sending each to a worker
-thread (a thread hop apiece, the larger part of a cached `/handoff/status`). Report routes only read, so
-the session is closed without a commit; the few routes that write commit themselves.
+thread (a thread hop apiece, the larger part of a cached `/handoff/status`). Report routes only
+read, so the session is closed without a commit; the few routes that write commit themselves.
 """
 
 from __future__ import annotations
