@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.handoff.mapping import LeadInput, lead_input, open_leads_query
-from app.store.models import Decision
+from app.store.models import DecisionHead, Lead
 
 # Read this many leads per round trip to the store while selecting.
 _BATCH = 2000
@@ -40,26 +39,6 @@ class LastDecision:
         )
 
 
-def latest_decisions(session: Session, *, dry_run: bool) -> dict[str, LastDecision]:
-    """The latest decision per lead among those of this mode (dry run or live)."""
-    newest = (
-        select(func.max(Decision.id))
-        .where(Decision.dry_run.is_(dry_run))
-        .group_by(Decision.lead_id)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(
-            Decision.lead_id,
-            Decision.input_fingerprint,
-            Decision.result_fingerprint,
-            Decision.rules_hash,
-            Decision.write_state,
-        ).where(Decision.id.in_(newest))
-    )
-    return {row.lead_id: LastDecision(*row[1:]) for row in rows}
-
-
 def leads_to_decide(
     session: Session,
     *,
@@ -67,12 +46,29 @@ def leads_to_decide(
     rules_hash: str,
     fingerprint: Callable[[LeadInput], str],
 ) -> Iterator[tuple[LeadInput, str]]:
-    """Each open lead that needs a decision, with its current input fingerprint."""
-    last = latest_decisions(session, dry_run=dry_run)
-    rows = session.execute(open_leads_query().execution_options(yield_per=_BATCH))
+    """Each open lead that needs a decision, with its current input fingerprint, in Id order.
+
+    One streamed query: the open leads joined to their latest decision of this mode in the
+    narrow `decision_heads`, read `_BATCH` rows at a time, so memory stays flat at any size.
+    """
+    head = aliased(DecisionHead)
+    query = (
+        open_leads_query()
+        .add_columns(head.input_fingerprint, head.result_fingerprint, head.rules_hash, head.capped)
+        .outerjoin(head, (head.lead_id == Lead.id) & (head.dry_run.is_(dry_run)))
+    )
+    rows = session.execute(query.execution_options(yield_per=_BATCH))
     for row in rows:
         lead = lead_input(row)
         current = fingerprint(lead)
-        previous = last.get(lead.id)
-        if previous is None or not previous.still_holds(current, rules_hash):
+        if row.input_fingerprint is None:
+            yield lead, current
+            continue
+        previous = LastDecision(
+            row.input_fingerprint,
+            row.result_fingerprint,
+            row.rules_hash,
+            "capped" if row.capped else "none",
+        )
+        if not previous.still_holds(current, rules_hash):
             yield lead, current
