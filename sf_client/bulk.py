@@ -87,9 +87,16 @@ def _integer(text: str) -> int | float:
         return float(text)
 
 
+def _datetime(text: str) -> str:
+    return text[:-1] + "+0000" if text.endswith("Z") else text
+
+
 def converter(sf_type: str | None) -> Convert | None:
     """How a non-empty CSV cell of a field of this Salesforce type becomes its JSON value
-    (None: kept as text, like dates, datetimes and Ids on the REST wire)."""
+    (None: kept as text, like dates and Ids on the REST wire). Datetimes come as
+    `2026-10-02T08:15:42.000Z` in Bulk results and `...+0000` over REST; REST's form is kept."""
+    if sf_type == "datetime":
+        return _datetime
     if sf_type == "boolean":
         return _boolean
     if sf_type in _NUMBER_TYPES:

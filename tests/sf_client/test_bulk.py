@@ -15,7 +15,10 @@ from tests.sf_client.conftest import ACCESS_TOKEN, BASE, JSON_TYPE, lead_id
 
 JOB_ID = "7505g00000ABCdeAAF"
 JOBS = BASE + "/jobs/query"
-SOQL = "SELECT Id, Status, IsConverted, AnnualRevenue, NumberOfEmployees, Owner.Type FROM Lead"
+SOQL = (
+    "SELECT Id, Status, IsConverted, AnnualRevenue, NumberOfEmployees, Owner.Type, CreatedDate "
+    "FROM Lead"
+)
 TYPES = {
     "Id": "id",
     "Status": "picklist",
@@ -23,6 +26,7 @@ TYPES = {
     "AnnualRevenue": "currency",
     "NumberOfEmployees": "int",
     "Owner.Type": "string",
+    "CreatedDate": "datetime",
 }
 
 
@@ -73,7 +77,9 @@ def csv_page(lines: list[str], locator: str, count: int) -> httpx.Response:
     )
 
 
-HEADER = '"Id","Status","IsConverted","AnnualRevenue","NumberOfEmployees","Owner.Type"'
+HEADER = (
+    '"Id","Status","IsConverted","AnnualRevenue","NumberOfEmployees","Owner.Type","CreatedDate"'
+)
 
 
 @pytest.fixture
@@ -101,15 +107,18 @@ def test_a_job_is_created_polled_with_backoff_read_by_locator_and_deleted(
         ]
     )
     first = csv_page(
-        [HEADER, f'"{lead_id(1)}","Open - Not Contacted","false","1200000","45","User"'],
+        [
+            HEADER,
+            f'"{lead_id(1)}","Open - Not Contacted","false","1200000","45","User",2026-10-02T08:15:42.000Z',
+        ],
         "MQ",
         1,
     )
     last = csv_page(
         [
             HEADER,
-            f'{lead_id(2)},"Working, Contacted",true,,,Queue',
-            f'{lead_id(3)},"Said ""no""",false,99.5,7,',
+            f'{lead_id(2)},"Working, Contacted",true,,,Queue,',
+            f'{lead_id(3)},"Said ""no""",false,99.5,7,,2026-10-02T08:15:42.000+0000',
         ],
         "null",
         2,
@@ -141,6 +150,7 @@ def test_a_job_is_created_polled_with_backoff_read_by_locator_and_deleted(
             "AnnualRevenue": 1200000.0,
             "NumberOfEmployees": 45,
             "Owner": {"Type": "User"},
+            "CreatedDate": "2026-10-02T08:15:42.000+0000",
         },
         {
             "Id": lead_id(2),
@@ -149,6 +159,7 @@ def test_a_job_is_created_polled_with_backoff_read_by_locator_and_deleted(
             "AnnualRevenue": None,
             "NumberOfEmployees": None,
             "Owner": {"Type": "Queue"},
+            "CreatedDate": None,
         },
         {
             "Id": lead_id(3),
@@ -157,6 +168,7 @@ def test_a_job_is_created_polled_with_backoff_read_by_locator_and_deleted(
             "AnnualRevenue": 99.5,
             "NumberOfEmployees": 7,
             "Owner": None,
+            "CreatedDate": "2026-10-02T08:15:42.000+0000",
         },
     ]
 
