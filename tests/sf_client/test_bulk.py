@@ -109,7 +109,8 @@ def test_a_job_is_created_polled_with_backoff_read_by_locator_and_deleted(
     first = csv_page(
         [
             HEADER,
-            f'"{lead_id(1)}","Open - Not Contacted","false","1200000","45","User",2026-10-02T08:15:42.000Z',
+            f'"{lead_id(1)}","Open - Not Contacted","false","1200000","45","User",'
+            "2026-10-02T08:15:42.000Z",
         ],
         "MQ",
         1,

@@ -242,7 +242,7 @@ class TestBulkPulls:
             leads = session.scalars(select(Lead)).all()
             assert {lead.is_converted for lead in leads} == {False}
             sizes = sorted((lead.fields["NumberOfEmployees"] for lead in leads), key=str)
-            assert sizes.count(250) == 150 and sizes.count(None) == 300
+            assert (sizes.count(250), sizes.count(None)) == (150, 300)
             assert leads[0].fields["CreatedDate"] == "2026-10-01T09:00:00.000+0000"
             assert first.counts["qualified"] == 150
 
