@@ -15,7 +15,7 @@ from app.api.errors import invalid
 from app.api.examples import documented
 from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from app.deps import SessionDep
-from app.store.models import Decision, Write
+from app.store.models import DecisionRecord, Write
 
 router = APIRouter(tags=["audit"], dependencies=ReadAccess)
 
@@ -92,7 +92,7 @@ AUDIT_EXAMPLE = {
 }
 
 
-def _entry(decision: Decision, writes: list[Write]) -> AuditEntry:
+def _entry(decision: DecisionRecord, writes: list[Write]) -> AuditEntry:
     skip = ("writes", "decision_id")
     fields = {name: getattr(decision, name) for name in AuditEntry.model_fields if name not in skip}
     fields["decision_id"] = decision.id
@@ -125,13 +125,13 @@ def get_audit(
 ) -> Page[AuditEntry]:
     """The lead's decisions, newest first, each with the rules version and hash, the scores,
     the explanation, what it planned to write and every write attempt with the org's answer."""
-    query = select(Decision).where(Decision.lead_id.in_(_id_forms(lead_id)))
+    query = select(DecisionRecord).where(DecisionRecord.lead_id.in_(_id_forms(lead_id)))
     if cursor is not None:
         (before,) = decode_cursor(cursor, 1)
         if not isinstance(before, int):
             raise invalid("cursor", "not a cursor returned by this API")
-        query = query.where(Decision.id < before)
-    decisions = list(session.scalars(query.order_by(Decision.id.desc()).limit(limit + 1)))
+        query = query.where(DecisionRecord.id < before)
+    decisions = list(session.scalars(query.order_by(DecisionRecord.id.desc()).limit(limit + 1)))
     page = decisions[:limit]
     writes: dict[int, list[Write]] = defaultdict(list)
     if page:

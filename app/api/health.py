@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.active_rules import ActiveRules
 from app.api.examples import documented
-from app.api.rules_state import ActiveRules
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.settings import Settings
 from app.store.migrate import schema_state

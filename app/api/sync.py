@@ -13,8 +13,8 @@ from app.api.auth import AdminAccess, ReadAccess
 from app.api.errors import invalid
 from app.api.examples import documented
 from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
-from app.api.sync_runner import SyncNotStarted, SyncRunner
 from app.deps import SessionDep
+from app.run.background import SyncNotStarted, SyncRunner
 from app.store.models import SyncRun
 
 router = APIRouter(prefix="/sync/runs", tags=["sync"])

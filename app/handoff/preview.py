@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.handoff.assign_state import load_positions, open_mql_counts
 from app.handoff.decide import decide_batch
-from app.handoff.facts import RunFacts, run_facts
 from app.handoff.mapping import LeadInput
+from app.handoff.run_facts import RunFacts, run_facts
 from app.store.models import Org
 from rules import Assignment, AssignmentState, RuleSet
 from rules import Decision as RulesDecision

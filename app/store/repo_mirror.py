@@ -134,3 +134,10 @@ def replace_users(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def replace_queues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         upsert(session, Queue, rows, newer_only=False)
+
+
+def set_lead_status_owner(
+    session: Session, lead_id: str, status: str | None, owner_id: str | None
+) -> None:
+    """Take a lead's Status and OwnerId as the org just showed them (no commit)."""
+    session.execute(update(Lead).where(Lead.id == lead_id).values(status=status, owner_id=owner_id))

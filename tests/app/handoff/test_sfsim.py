@@ -28,10 +28,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
 from app.store.db import make_sessionmaker
-from app.store.models import Decision, SyncLock
-from app.sync.run import SalesforceFactory, run_sync
+from app.store.models import DecisionRecord, SyncLock
 from sf_client import AccessTokenAuth, SalesforceClient
 from sfsim import FieldDef, LeadStatusDef, Org, Server, edit, serve
 
@@ -226,7 +226,9 @@ class TestLiveRuns:
         assert lead(sim.org, taken)["Status"] == "Nurturing"
         with sessions() as session:
             last = session.scalars(
-                select(Decision).where(Decision.lead_id == taken).order_by(Decision.id.desc())
+                select(DecisionRecord)
+                .where(DecisionRecord.lead_id == taken)
+                .order_by(DecisionRecord.id.desc())
             ).first()
         assert last is not None
         assert last.ineligible_reason == "taken out of MQL by a person"
