@@ -9,11 +9,11 @@ read and our write are decided again, with the values the org showed, in the sam
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from app.errors import HandoffError
-from app.handoff.assign_state import load_positions, open_mql_counts, save_positions
 from app.handoff.decide import decide_batch, decision_row
 from app.handoff.inputs import HandoffInputs
 from app.handoff.mapping import LeadInput, load_leads
@@ -22,7 +22,8 @@ from app.handoff.report import HandoffReport
 from app.handoff.run_facts import RunFacts, run_facts
 from app.handoff.select import leads_to_decide
 from app.handoff.write import OrgState, write_groups
-from app.store import repo_decisions, repo_mirror
+from app.store import repo_decisions
+from app.store.repo_assignment import load_positions, open_mql_counts, save_positions
 from app.store.states import WriteState
 from rules import AssignmentState
 
@@ -133,8 +134,14 @@ class HandoffStep:
             )
 
     def _redecide(self, session: Session, facts: RunFacts, changed: dict[str, OrgState]) -> None:
-        """Take the org's fresh Status and OwnerId into the store, then decide those leads again."""
-        for lead_id, fresh in changed.items():
-            repo_mirror.set_lead_status_owner(session, lead_id, fresh.status, fresh.owner_id)
-        leads = [(lead, facts.fingerprint(lead)) for lead in load_leads(session, changed)]
+        """Decide those leads again with the Status and OwnerId the org just showed.
+
+        The mirror is left as the pull stored it (its derived facts agree with it); the next
+        pull brings the person's change with its history, and derives the facts from that.
+        """
+        leads = []
+        for lead in load_leads(session, changed):
+            fresh = changed[lead.id]
+            seen = replace(lead, status=fresh.status, owner_id=fresh.owner_id)
+            leads.append((seen, facts.fingerprint(seen)))
         self.store_decisions(session, facts, leads)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.handoff.mapping import LeadInput, lead_input, open_leads_query
-from app.store import repo_decisions
+from app.handoff.mapping import LeadInput, lead_input
+from app.store import repo_decisions, repo_leads
 from app.store.states import WriteState
 
 # Read this many leads per round trip to the store while selecting.
@@ -55,7 +55,7 @@ def leads_to_decide(
 ) -> Iterator[tuple[LeadInput, str]]:
     """Each open lead that needs a decision, with its current input fingerprint."""
     last = latest_decisions(session, dry_run=dry_run)
-    rows = session.execute(open_leads_query().execution_options(yield_per=_BATCH))
+    rows = repo_leads.open_lead_rows(session, yield_per=_BATCH)
     for row in rows:
         lead = lead_input(row)
         current = fingerprint(lead)

@@ -26,11 +26,12 @@ from app.handoff.rules_file import load_rules
 from app.run.record import run_counts
 from app.run_guard import RunGuard
 from app.settings import Settings, SettingsError
-from app.store import repo_sync
+from app.store import repo_runs
 from app.store.models import SyncRun
 from app.sync import PullInputs, PullStep
 from app.sync.lock import sync_lock
 from app.sync.org import check_identity, read_org
+from app.sync.own_writes import fold_own_writes
 from app.sync.pull import Progress
 from rules import RuleSet
 from sf_client import Identity, RequestLimitExceeded, SalesforceClient, SalesforceError
@@ -107,8 +108,8 @@ def _open_record(
 ) -> SyncRun:
     """Close runs a dead process left open, then record this one as running."""
     with sessions() as session:
-        repo_sync.close_abandoned_runs(session, now=started)
-        record = repo_sync.start_run(
+        repo_runs.close_abandoned_runs(session, now=started)
+        record = repo_runs.start_run(
             session, started_at=started, trigger=trigger, full=full, dry_run=dry_run
         )
         session.commit()
@@ -152,7 +153,7 @@ class _Run:
                 "be retried by the next sync"
             )
             with self.sessions() as session:
-                lost = repo_sync.permanent_failures(session, self.record.id)
+                lost = repo_runs.permanent_failures(session, self.record.id)
             if lost:
                 note += "; not retried (fix in Salesforce): " + ", ".join(lost)
             return _Outcome("partial", "; ".join([note, *notes]))
@@ -173,6 +174,8 @@ class _Run:
             pulled = self.pull.run(started)
             self.handoff = HandoffStep(self._handoff_inputs(sf, ruleset, identity))
             self.handoff.run()
+            # Our writes reach the mirror and its facts now, so the reports are current.
+            fold_own_writes(self.pull.inputs, org, self.record.id)
         return pulled.notes
 
     def _pull_inputs(self, sf: SalesforceClient, ruleset: RuleSet) -> PullInputs:
@@ -221,7 +224,7 @@ class _Run:
             handed_off = self.handoff.report if self.handoff else None
             counts = run_counts(pulled, handed_off, self.sf.usage)
         with self.sessions() as session:
-            finished = repo_sync.finish_run(
+            finished = repo_runs.finish_run(
                 session,
                 self.record.id,
                 state=outcome.state,

@@ -149,9 +149,3 @@ def latest_per_lead(session: Session, *, dry_run: bool) -> Iterable[Any]:
             DecisionRecord.write_state,
         ).where(DecisionRecord.id.in_(newest))
     )
-
-
-def latest_for_lead(session: Session, lead_id: str) -> DecisionRecord | None:
-    """A lead's latest decision, dry run or live."""
-    query = select(DecisionRecord).where(DecisionRecord.lead_id == lead_id)
-    return session.scalars(query.order_by(DecisionRecord.id.desc()).limit(1)).first()

@@ -18,7 +18,14 @@ def insert_writes(session: Session, attempts: list[dict[str, Any]]) -> None:
         session.execute(insert(table), attempts)
 
 
-def writes_of_decision(session: Session, decision_id: int) -> list[Write]:
-    """The attempts to write one decision, oldest first."""
-    query = select(Write).where(Write.decision_id == decision_id).order_by(Write.id)
-    return list(session.scalars(query))
+def landed_values(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
+    """What this run's successful writes set, per lead (later writes over earlier ones)."""
+    query = (
+        select(Write.lead_id, Write.values)
+        .where(Write.run_id == run_id, Write.success.is_(True))
+        .order_by(Write.id)
+    )
+    landed: dict[str, dict[str, Any]] = {}
+    for lead_id, values in session.execute(query):
+        landed.setdefault(lead_id, {}).update(values or {})
+    return landed

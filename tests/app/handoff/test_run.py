@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.handoff import WriteCapExceeded
 from app.handoff.rules_file import RulesFileError
-from app.store import repo_sync
+from app.store import repo_runs
 from app.store.models import RoundRobin, User, Write
 from tests.app.handoff.conftest import (
     QUEUE,
@@ -174,7 +174,7 @@ class TestFailures:
         assert (first.failed_permanently, first.queued_for_retry) == (1, 0)
         with world.sessions() as session:
             [write] = session.scalars(select(Write).where(Write.lead_id == lead))
-            named = repo_sync.permanent_failures(session, world.run_id)
+            named = repo_runs.permanent_failures(session, world.run_id)
         assert write.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
         assert named == [f"{lead}: FIELD_CUSTOM_VALIDATION_EXCEPTION"]
         second = world.run()
