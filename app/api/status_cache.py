@@ -17,11 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from app.reports.models import HandoffStatus
-from app.store.models import SyncRun
 
 MAX_AGE = timedelta(minutes=1)
 _KEPT = 64
@@ -35,14 +31,6 @@ class CachedStatus:
     body: bytes
     computed_at: datetime
     sync_mark: tuple[Any, ...]
-
-
-def sync_mark(session: Session) -> tuple[Any, ...]:
-    """What changes whenever a sync starts or ends: the newest run's id and end time."""
-    row = session.execute(
-        select(SyncRun.id, SyncRun.finished_at).order_by(SyncRun.id.desc()).limit(1)
-    ).first()
-    return (None, None) if row is None else (row[0], row[1])
 
 
 class StatusCache:

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from app.handoff.mapping import LeadInput, lead_input, open_leads_query
-from app.store.models import DecisionHead, Lead
+from app.handoff.mapping import LeadInput, lead_input
+from app.store import repo_leads
+from app.store.states import WriteState
 
 # Read this many leads per round trip to the store while selecting.
 _BATCH = 2000
@@ -34,7 +35,7 @@ class LastDecision:
         """Whether this decision still answers for a lead whose input reads `current`."""
         return (
             self.rules_hash == rules_hash
-            and self.write_state != "capped"
+            and self.write_state != WriteState.CAPPED
             and current in (self.input_fingerprint, self.result_fingerprint)
         )
 
@@ -51,24 +52,16 @@ def leads_to_decide(
     One streamed query: the open leads joined to their latest decision of this mode in the
     narrow `decision_heads`, read `_BATCH` rows at a time, so memory stays flat at any size.
     """
-    head = aliased(DecisionHead)
-    query = (
-        open_leads_query()
-        .add_columns(head.input_fingerprint, head.result_fingerprint, head.rules_hash, head.capped)
-        .outerjoin(head, (head.lead_id == Lead.id) & (head.dry_run.is_(dry_run)))
-    )
-    rows = session.execute(query.execution_options(yield_per=_BATCH))
+    rows = repo_leads.open_lead_rows(session, yield_per=_BATCH, heads_of=dry_run)
     for row in rows:
         lead = lead_input(row)
         current = fingerprint(lead)
         if row.input_fingerprint is None:
             yield lead, current
             continue
+        state = WriteState.CAPPED if row.capped else WriteState.NONE
         previous = LastDecision(
-            row.input_fingerprint,
-            row.result_fingerprint,
-            row.rules_hash,
-            "capped" if row.capped else "none",
+            row.input_fingerprint, row.result_fingerprint, row.rules_hash, state
         )
         if not previous.still_holds(current, rules_hash):
             yield lead, current

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from app.errors import HandoffError
 from app.store import repo_sync
-from app.sync import bulk_pull, facts
-from app.sync.context import RunContext
+from app.sync import bulk_pull, fact_refresh
 from app.sync.deletes import check_deleted
+from app.sync.inputs import PullInputs
 from app.sync.mirror import LEAD_FIELDS, PageMark, fields_hash, page_mark
 from app.sync.mql_facts import FactRules
 from app.sync.objects import ObjectPull
 from app.sync.reconcile import reconcile
+from app.sync.report import PullReport
 from sf_client import BulkJobFailed, QueryPage
 from sf_client.errors import BadRequest, QueryTimeout
 from sf_client.soql import format_soql, soql_datetime
@@ -71,9 +72,15 @@ class _ObjectRun:
     """One object's pull within a run: its window, its pages, its counts."""
 
     def __init__(
-        self, ctx: RunContext, spec: ObjectPull, rules: FactRules, progress: Progress | None
+        self,
+        ctx: PullInputs,
+        spec: ObjectPull,
+        rules: FactRules,
+        report: PullReport,
+        progress: Progress | None,
     ) -> None:
         self.ctx, self.spec, self.rules, self.progress = ctx, spec, rules, progress
+        self.report = report
         self.hash = fields_hash(spec.fields)
         self.stored = 0
         # Every Id a full read returned, for the reconcile that follows it.
@@ -96,7 +103,7 @@ class _ObjectRun:
         if mark.fields_hash != self.hash:
             log.info("%s: the field list changed; reading it again in full", self.spec.sobject)
             return None
-        lookback = timedelta(seconds=self.ctx.settings.lookback_seconds)
+        lookback = timedelta(seconds=self.ctx.lookback_seconds)
         return min(mark.system_modstamp - lookback, run_start)
 
     def store_page(self, records: list[dict[str, Any]], *, advance: bool = True) -> PageMark | None:
@@ -108,16 +115,16 @@ class _ObjectRun:
         now = self.ctx.now()
         with self.ctx.sessions() as session:
             touched = self.spec.store(session, records)
-            facts.refresh_leads(session, touched.leads, self.rules, now)
-            facts.refresh_opportunities(session, touched.opportunities, self.rules)
+            fact_refresh.refresh_leads(session, touched.leads, self.rules, now)
+            fact_refresh.refresh_opportunities(session, touched.opportunities, self.rules)
             if advance:
                 self._save_mark(session, mark, now)
-            self.ctx.check_lock()
+            self.ctx.guard.check_lock()
             session.commit()
         self._count(records)
         if self.seen is not None:
             self.seen.update(str(r["Id"]) for r in records)
-        self.ctx.crash_point("after_pull_page")
+        self.ctx.guard.crash_point("after_pull_page")
         return mark
 
     def _save_mark(self, session: Session, mark: PageMark, now: datetime) -> None:
@@ -133,7 +140,7 @@ class _ObjectRun:
     def pull_full(self, end: datetime) -> None:
         """Read everything before `end`: the first page on REST, then the rest through a Bulk
         API 2.0 query job when the page says more than HANDOFF_BULK_THRESHOLD records remain."""
-        threshold = self.ctx.settings.bulk_threshold
+        threshold = self.ctx.bulk_threshold
         if threshold <= 0:
             self.pull(None, end)
             return
@@ -171,7 +178,7 @@ class _ObjectRun:
         )  # fmt: skip
         best = mark
         try:
-            for page in bulk_pull.pages_of(records, self.ctx.settings.pull_batch_size):
+            for page in bulk_pull.pages_of(records, self.ctx.batch_size):
                 self.store_page(page, advance=False)
                 best = bulk_pull.newest(best, page, spec.cursor)
         except BulkJobFailed as exc:
@@ -192,13 +199,10 @@ class _ObjectRun:
         return {name: f.type for name, f in self.ctx.sf.describe("Lead").fields.items()}
 
     def _count(self, records: list[dict[str, Any]]) -> None:
-        counts = self.ctx.counts
         name = self.spec.sobject
         self.stored += len(records)
-        counts.pulled[name] = counts.pulled.get(name, 0) + len(records)
         deleted = sum(1 for r in records if r.get("IsDeleted"))
-        if deleted:
-            counts.deleted[name] = counts.deleted.get(name, 0) + deleted
+        self.report.count_stored(name, len(records), deleted)
         if self.progress is not None:
             self.progress(name, self.stored)
 
@@ -227,7 +231,7 @@ class _ObjectRun:
         return self.ctx.sf.query_pages(
             build_soql(self.spec, lo, hi),
             include_deleted=self.spec.include_deleted,
-            batch_size=self.ctx.settings.pull_batch_size,
+            batch_size=self.ctx.batch_size,
         )
 
     def _pages(self, lo: datetime | None, hi: datetime) -> Iterator[list[dict[str, Any]]]:
@@ -292,15 +296,16 @@ def _refused(sobject: str, exc: BadRequest) -> HandoffError:
 
 
 def pull_object(
-    ctx: RunContext,
+    ctx: PullInputs,
     spec: ObjectPull,
     rules: FactRules,
+    report: PullReport,
     *,
     run_start: datetime,
     progress: Progress | None = None,
-) -> list[str]:
-    """Pull one object up to `run_start`, then its hard deletes; return notes for the run."""
-    job = _ObjectRun(ctx, spec, rules, progress)
+) -> None:
+    """Pull one object up to `run_start`, then its hard deletes, into the pull's `report`."""
+    job = _ObjectRun(ctx, spec, rules, report, progress)
     start = job.start(run_start)
     # A full read over stored rows remembers every Id it sees, to find the rows the org lost;
     # over an empty store (a first sync) there is nothing to find, and nothing is remembered.
@@ -311,7 +316,7 @@ def pull_object(
     else:
         job.pull(start, run_start)
     if job.seen is not None:
-        reconcile(ctx, spec, rules, job.seen)
+        report.count_deleted(spec.sobject, reconcile(ctx, spec, rules, job.seen))
     if progress is not None and job.stored == 0:
         progress(spec.sobject, 0)
-    return check_deleted(ctx, spec, rules, run_start=run_start)
+    check_deleted(ctx, spec, rules, report, run_start=run_start)

@@ -11,20 +11,27 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from app.store import repo_decisions
-from app.store.models import Base, Decision, DecisionHead, SyncRun, Write
+from app.store.models import Base, DecisionHead, SyncRun, Write
+from app.store.models import DecisionRecord as Decision
+from app.store.repo_decisions import DecisionRow
+from app.store.states import WriteState
 
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 LEAD_A, LEAD_B = "00Q000000000001EAA", "00Q000000000002EAA"
 
 
-def row(lead_id: str, when: datetime, **extra: Any) -> dict[str, Any]:
+def row(lead_id: str, when: datetime, **extra: Any) -> DecisionRow:
     values: dict[str, Any] = {
         "lead_id": lead_id, "decided_at": when, "rules_version": "1", "rules_hash": "h1",
-        "input_fingerprint": "in-" + when.isoformat(), "result_fingerprint": None,
-        "dry_run": False, "write_state": "none", "run_id": None,
+        "input_fingerprint": "in-" + when.isoformat(), "result_fingerprint": "out",
+        "dry_run": False, "write_state": WriteState.NONE, "run_id": None, "mql": False,
+        "held": False, "missing_fields": None, "fit": 0, "interest": 0, "matched": None,
+        "disqualified_by": None, "ineligible_reason": None, "route_index": None,
+        "explanation": "", "planned": None, "read_status": None, "read_owner_id": None,
     }  # fmt: skip
     values.update(extra)
-    return values
+    values["write_state"] = WriteState(values["write_state"])
+    return DecisionRow(**values)
 
 
 def heads(session: Session) -> dict[tuple[str, bool], tuple[int, str, bool]]:
