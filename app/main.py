@@ -22,6 +22,9 @@ from app.metrics import build_registry
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
+from app.ui import api_docs
+from app.ui import routes as ui_routes
+from app.ui.session import SessionSigner
 
 log = logging.getLogger("handoff.api")
 
@@ -29,6 +32,8 @@ DESCRIPTION = """\
 Handoff runs the marketing-to-sales lead handoff for a Salesforce org. These endpoints answer
 RevOps' questions (is every MQL touched within the SLA; do MQLs win more often than other leads)
 and let admins drive the service.
+
+The dashboard for people is at `/ui` (sign in there with an API key).
 
 Every endpoint except `/healthz`, `/readyz`, `/docs` and `/openapi.json` needs an API key from
 `HANDOFF_API_KEYS`, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reports answer
@@ -48,6 +53,7 @@ def _resources(
     app.state.rules = RulesCache(settings.rules)
     app.state.metrics = build_registry(sessions, app.state.rules)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
+    app.state.ui_sessions = SessionSigner(settings)
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
@@ -85,8 +91,12 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     for module in (health, handoff, reports, sync, rules, audit, metrics):
         app.include_router(module.router)
+    api_docs.install(app)
+    ui_routes.install(app)
     errors.install(app)
     return app

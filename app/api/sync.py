@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from app.api.auth import AdminAccess, ReadAccess
 from app.api.errors import invalid
@@ -15,6 +14,7 @@ from app.api.examples import documented
 from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from app.api.sync_runner import SyncNotStarted, SyncRunner
 from app.deps import SessionDep
+from app.store import repo_sync
 from app.store.models import SyncRun
 
 router = APIRouter(prefix="/sync/runs", tags=["sync"])
@@ -107,13 +107,12 @@ def list_runs(
     session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[RunView]:
     """Every recorded run, newest first, with its state and counts."""
-    query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)
+    before = None
     if cursor is not None:
         (before,) = decode_cursor(cursor, 1)
         if not isinstance(before, int):
             raise invalid("cursor", "not a cursor returned by this API")
-        query = query.where(SyncRun.id < before)
-    runs = list(session.scalars(query))
+    runs = repo_sync.recent_runs(session, limit=limit + 1, before=before)
     page = runs[:limit]
     next_cursor = encode_cursor(page[-1].id) if len(runs) > limit else None
     return Page[RunView](items=[RunView.model_validate(r) for r in page], next_cursor=next_cursor)

@@ -126,3 +126,11 @@ def permanent_failures(session: Session, run_id: int, *, limit: int = 5) -> list
     if len(rows) > limit:
         named.append("and more (see GET /audit or the writes of this run)")
     return named
+
+
+def recent_runs(session: Session, *, limit: int, before: int | None = None) -> list[SyncRun]:
+    """Up to `limit` runs, newest first, older than run `before` when given (for paging)."""
+    query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(SyncRun.id < before)
+    return list(session.scalars(query))
