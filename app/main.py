@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
 from app.api.rules_state import RulesCache
@@ -22,7 +23,6 @@ from app.metrics import build_registry
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
-from app.ui import api_docs
 from app.ui import routes as ui_routes
 from app.ui.session import SessionSigner
 
@@ -86,17 +86,20 @@ def create_app(
         with _resources(app, chosen, start_scheduler, connector):
             yield
 
-    app = FastAPI(
+    # `/docs` with Swagger UI's scripts and styles served from the fastapi-offline package, not
+    # from a CDN, so the docs work where nothing outside is reachable. ReDoc is left out: the
+    # SPEC names `/docs` only.
+    app = FastAPIOffline(
         title="Handoff",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url=None,
         redoc_url=None,
+        static_url="/docs/assets",
+        favicon_url="/ui/static/favicon.svg",
     )
     for module in (health, handoff, reports, sync, rules, audit, metrics):
         app.include_router(module.router)
-    api_docs.install(app)
     ui_routes.install(app)
     errors.install(app)
     return app

@@ -10,6 +10,7 @@ style. Elements are built with ElementTree, which escapes every label.
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ def line_chart(
     height, left, right, top, bottom = 260, 56, 16, 24, 40
     svg = _svg(title, height, chart_id)
     values = [v for s in series for v in s.values if v is not None]
-    ceiling = max(values, default=0.0) * 1.1 or 1.0
+    ceiling = _nice_ceiling(max(values, default=0.0))
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     steps = max(len(x_labels) - 1, 1)
 
@@ -180,6 +181,14 @@ def line_chart(
         ET.SubElement(svg, "rect", {**swatch, "class": f"bar series-{number}"})
         _text(svg, legend_x + 18, 16, line.name, "label", "start")
     return _markup(svg)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 4, 5 or 10 times a power of ten at or above `value`."""
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return float(next(step * power for step in (1, 2, 2.5, 4, 5, 10) if step * power >= value))
 
 
 def _polyline(group: ET.Element, points: list[str]) -> None:

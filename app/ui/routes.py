@@ -253,7 +253,7 @@ def lead_page(
         return _page(request, "lead.html", ui, "lead", trail=None, query="")
     if not _LEAD_ID.match(wanted):
         return _page(
-            request, "lead.html", ui, "lead", status.HTTP_422_UNPROCESSABLE_ENTITY,
+            request, "lead.html", ui, "lead", status.HTTP_422_UNPROCESSABLE_CONTENT,
             trail=None, query=wanted,
             error="A lead Id is 15 or 18 letters and digits, like 00Q5g00000AbCdEFGH.",
         )  # fmt: skip
