@@ -30,8 +30,9 @@ from sf_client.soql import format_soql, soql_datetime
 
 log = logging.getLogger(__name__)
 
-# Called after each stored page with the object's name and its records stored so far this run.
-Progress = Callable[[str, int], None]
+# Called after each stored page with the object's name, its records stored so far this run and
+# how many it expects in all (stored before this query plus the query's `totalSize`), or None.
+Progress = Callable[[str, int, int | None], None]
 
 T = TypeVar("T")
 _END = object()
@@ -72,6 +73,7 @@ class _ObjectRun:
         self.ctx, self.spec, self.rules, self.progress = ctx, spec, rules, progress
         self.hash = fields_hash(spec.fields)
         self.stored = 0
+        self.expected: int | None = None
         # Every Id a full read returned, for the reconcile that follows it.
         self.seen: set[str] | None = None
 
@@ -121,7 +123,7 @@ class _ObjectRun:
         if deleted:
             counts.deleted[name] = counts.deleted.get(name, 0) + deleted
         if self.progress is not None:
-            self.progress(name, self.stored)
+            self.progress(name, self.stored, self.expected)
 
     def pull(self, start: datetime | None, end: datetime) -> None:
         """Read [start, end) page by page; on QUERY_TIMEOUT halve the window and go on."""
@@ -151,8 +153,12 @@ class _ObjectRun:
             include_deleted=self.spec.include_deleted,
             batch_size=self.ctx.settings.pull_batch_size,
         )
+        stored_before = self.stored
         try:
             for page in prefetched(pages):
+                # Salesforce answers the query's full count on every page; the first one sets it.
+                if self.stored == stored_before:
+                    self.expected = stored_before + page.total_size
                 yield page.records
         except QueryTimeout:
             raise
@@ -224,5 +230,5 @@ def pull_object(
     if job.seen is not None:
         reconcile(ctx, spec, rules, job.seen)
     if progress is not None and job.stored == 0:
-        progress(spec.sobject, 0)
+        progress(spec.sobject, 0, 0)
     return check_deleted(ctx, spec, rules, run_start=run_start)
