@@ -20,11 +20,13 @@ from app.api import audit, errors, handoff, health, metrics, reports, rules, syn
 from app.api.rules_state import RulesCache
 from app.api.sync_runner import Connector, SyncRunner
 from app.metrics import build_registry
+from app.reports.funnel import funnel as funnel_report
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
 from app.ui import routes as ui_routes
 from app.ui.session import SessionSigner
+from app.ui.snapshots import Snapshot
 
 log = logging.getLogger("handoff.api")
 
@@ -54,6 +56,7 @@ def _resources(
     app.state.metrics = build_registry(sessions, app.state.rules)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
     app.state.ui_sessions = SessionSigner(settings)
+    app.state.ui_funnel = Snapshot(funnel_report, sessions)
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
@@ -65,6 +68,7 @@ def _resources(
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         app.state.sync_runner.wait()
+        app.state.ui_funnel.wait()
         engine.dispose()
 
 

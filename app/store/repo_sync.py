@@ -134,3 +134,10 @@ def recent_runs(session: Session, *, limit: int, before: int | None = None) -> l
     if before is not None:
         query = query.where(SyncRun.id < before)
     return list(session.scalars(query))
+
+
+def last_finished_run_id(session: Session) -> int | None:
+    """The newest run that finished (any outcome): what the store holds changes with it."""
+    return session.scalar(
+        select(SyncRun.id).where(SyncRun.finished_at.is_not(None)).order_by(SyncRun.id.desc())
+    )

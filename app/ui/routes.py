@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from app.api.auth import role_of
 from app.api.formats import csv_response
@@ -25,8 +26,8 @@ from app.api.sync_runner import SyncNotStarted, SyncRunner
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.reports import csv_rows
 from app.reports.first_touch_weekly import first_touch_by_week
-from app.reports.funnel import funnel
 from app.reports.handoff import handoff_status
+from app.reports.models import Funnel
 from app.reports.mql_aging import mql_aging
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
@@ -39,6 +40,7 @@ from app.ui.session import (
     UiSession,
     csrf_matches,
 )
+from app.ui.snapshots import Kept, Snapshot
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -186,9 +188,15 @@ def win_loss_page(request: Request, ui: UiSessionDep, session: SessionDep) -> Re
     return _page(request, "win_loss.html", ui, "win-loss", **views.win_loss_page(session))
 
 
+def _funnel(request: Request, session: Session) -> Kept[Funnel]:
+    snapshot: Snapshot[Funnel] = request.app.state.ui_funnel
+    return snapshot.get(session)
+
+
 @router.get("/funnel")
 def funnel_page(request: Request, ui: UiSessionDep, session: SessionDep) -> Response:
-    return _page(request, "funnel.html", ui, "funnel", **views.funnel_page(session))
+    context = views.funnel_page(_funnel(request, session))
+    return _page(request, "funnel.html", ui, "funnel", **context)
 
 
 @router.get("/rules")
@@ -266,7 +274,12 @@ CsvName = Literal["status", "aging", "first-touch", "win-loss", "funnel", "rules
 
 @router.get("/csv/{name}.csv")
 def csv_download(
-    name: CsvName, ui: UiSessionDep, session: SessionDep, active: RulesDep, now: NowDep
+    request: Request,
+    name: CsvName,
+    ui: UiSessionDep,
+    session: SessionDep,
+    active: RulesDep,
+    now: NowDep,
 ) -> Response:
     """The numbers of a page's charts and tables as CSV, the API's columns where it has them."""
     del ui  # signed in is all this needs
@@ -280,7 +293,7 @@ def csv_download(
             first_touch_by_week(session, as_of=now)
         ),
         "win-loss": lambda: csv_rows.win_loss_csv(win_loss(session, group_by="quarter")),
-        "funnel": lambda: csv_rows.funnel_csv(funnel(session)),
+        "funnel": lambda: csv_rows.funnel_csv(_funnel(request, session).value),
         "rules": lambda: csv_rows.rules_csv(
             rules_report(session, rules_hash=active.content_hash, rules_version=active.version)
         ),

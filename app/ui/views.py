@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 
 from app.reports.audit_trail import AuditEntry, lead_audit
 from app.reports.first_touch_weekly import first_touch_by_week
-from app.reports.funnel import funnel
 from app.reports.handoff import handoff_status
 from app.reports.leads import open_mqls
-from app.reports.models import SLA_STATES, SlaSettings, WinLoss, WinLossGroup
+from app.reports.models import SLA_STATES, Funnel, SlaSettings, WinLoss, WinLossGroup
 from app.reports.mql_aging import mql_aging
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
@@ -26,6 +25,7 @@ from app.store import repo_sync
 from app.store.models import SyncRun
 from app.ui import words
 from app.ui.charts import Bar, RateBar, Series, bar_chart, interval_chart, line_chart
+from app.ui.snapshots import Kept
 
 STATUS_WINDOW = timedelta(days=30)
 BREACHED_SHOWN = 10
@@ -136,9 +136,9 @@ def win_loss_page(session: Session) -> dict[str, Any]:
     }
 
 
-def funnel_page(session: Session) -> dict[str, Any]:
-    """Lead to won, by month the lead was created."""
-    report = funnel(session)
+def funnel_page(kept: Kept[Funnel]) -> dict[str, Any]:
+    """Lead to won, by month the lead was created (figures kept from sync to sync)."""
+    report = kept.value
     total = report.total
     stages = [
         Bar("leads", total.leads),
@@ -150,6 +150,7 @@ def funnel_page(session: Session) -> dict[str, Any]:
     months = [m.month or "unknown" for m in report.months]
     return {
         "report": report,
+        "kept": kept,
         "stages_chart": bar_chart(
             "Leads at each stage, all months", stages, "chart-stages", words.count
         ),
