@@ -102,6 +102,39 @@ def bar_chart(title: str, bars: Sequence[Bar], chart_id: str, fmt: Formatter) ->
     return _markup(svg)
 
 
+@dataclass(frozen=True)
+class StackedBar:
+    label: str
+    parts: Sequence[float]
+
+
+def stacked_chart(
+    title: str, bars: Sequence[StackedBar], names: Sequence[str], chart_id: str, fmt: Formatter
+) -> Markup:
+    """Horizontal bars split into parts (one colour per name), the total at the end of each."""
+    legend = 22
+    height = legend + TOP * 2 + ROW_HEIGHT * max(len(bars), 1)
+    svg = _svg(title, height, chart_id)
+    for number, name in enumerate(names):
+        swatch = {"x": str(LABEL_WIDTH + number * 100), "y": "4", "width": "12", "height": "12"}
+        ET.SubElement(svg, "rect", {**swatch, "class": f"bar series-{number}"})
+        _text(svg, LABEL_WIDTH + number * 100 + 16, 14, name, "label", "start")
+    top = max((sum(bar.parts) for bar in bars), default=0.0) or 1.0
+    span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    for row, bar in enumerate(bars):
+        y = legend + TOP + row * ROW_HEIGHT
+        _text(svg, LABEL_WIDTH - 8, y + ROW_HEIGHT * 0.65, bar.label, "label", "end")
+        x = float(LABEL_WIDTH)
+        for number, part in enumerate(bar.parts):
+            width = max(part, 0.0) / top * span
+            attrs = {"x": f"{x:.1f}", "y": f"{y + 4:.1f}", "width": f"{width:.1f}"}
+            attrs |= {"height": str(ROW_HEIGHT - 8), "class": f"bar series-{number}"}
+            ET.SubElement(svg, "rect", attrs)
+            x += width
+        _text(svg, x + 6, y + ROW_HEIGHT * 0.65, fmt(sum(bar.parts)), "value", "start")
+    return _markup(svg)
+
+
 def _percent_axis(svg: ET.Element, y: float) -> None:
     span = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):

@@ -24,7 +24,16 @@ from app.reports.winloss import win_loss
 from app.store import repo_sync
 from app.store.models import SyncRun
 from app.ui import words
-from app.ui.charts import Bar, RateBar, Series, bar_chart, interval_chart, line_chart
+from app.ui.charts import (
+    Bar,
+    RateBar,
+    Series,
+    StackedBar,
+    bar_chart,
+    interval_chart,
+    line_chart,
+    stacked_chart,
+)
 from app.ui.snapshots import Kept
 
 STATUS_WINDOW = timedelta(days=30)
@@ -67,14 +76,19 @@ def sla_page(session: Session, now: datetime, sla: SlaSettings) -> dict[str, Any
     weekly = first_touch_by_week(session, as_of=now)
     busiest = sorted(status.by_owner, key=lambda o: -o.mql_open)[:OWNERS_CHARTED]
     owner_bars = [
-        Bar(_owner_label(o.owner_name, o.owner_id), o.breached, 3) for o in busiest if o.mql_open
+        StackedBar(
+            _owner_label(o.owner_name, o.owner_id), [getattr(o, state) for state in SLA_STATES]
+        )
+        for o in busiest
+        if o.mql_open
     ]
     weeks = [w.week_start.isoformat() for w in weekly.weeks]
     return {
         "status": status,
-        "owners_chart": bar_chart(
-            f"Breached open MQLs of the {OWNERS_CHARTED} owners with the most open MQLs",
+        "owners_chart": stacked_chart(
+            f"Open MQLs by SLA state, the {OWNERS_CHARTED} owners with the most",
             owner_bars,
+            SLA_STATES,
             "chart-owners",
             words.count,
         ),

@@ -178,31 +178,30 @@ def test_an_admin_starts_a_dry_run_from_the_sync_page(context: Any, stack: Stack
     watched.assert_clean()
 
 
+def _assert_sync_refused(page: Any, stack: Stack, token: str | None, why: str) -> None:
+    """A sync form posted with `token` is refused with a page saying `why`; no run starts."""
+    before = len(_runs(stack))
+    answer = page.request.post(
+        "/ui/sync", form={"csrf_token": token or "", "mode": "dry-run"}, max_redirects=0
+    )
+    assert answer.status == 403
+    assert why in answer.text()
+    assert len(_runs(stack)) == before
+
+
 def test_a_read_key_cannot_start_a_sync(context: Any, stack: Stack) -> None:
     page, _ = _page(context, stack)
     _sign_in(page, READ_KEY, "/ui/sync")
     assert page.get_by_role("button", name="Start").count() == 0
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    before = len(_runs(stack))
-    answer = page.request.post(
-        "/ui/sync", form={"csrf_token": token, "mode": "dry-run"}, max_redirects=0
-    )
-    assert answer.status == 403
-    assert "needs an admin key" in answer.text()
-    assert len(_runs(stack)) == before
+    _assert_sync_refused(page, stack, token, "needs an admin key")
 
 
 def test_a_forged_csrf_token_is_refused(context: Any, stack: Stack) -> None:
     page, _ = _page(context, stack)
     _sign_in(page, ADMIN_KEY, "/ui/sync")
-    before = len(_runs(stack))
     for token in ("forged-token", ""):
-        answer = page.request.post(
-            "/ui/sync", form={"csrf_token": token, "mode": "dry-run"}, max_redirects=0
-        )
-        assert answer.status == 403
-        assert "security token did not match" in answer.text()
-    assert len(_runs(stack)) == before
+        _assert_sync_refused(page, stack, token, "security token did not match")
 
 
 def test_sign_out_ends_the_session(context: Any, stack: Stack) -> None:

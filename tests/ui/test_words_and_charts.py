@@ -8,7 +8,16 @@ import pytest
 
 from app.reports.models import Comparison, RateInterval, Segment
 from app.ui import words
-from app.ui.charts import Bar, RateBar, Series, bar_chart, interval_chart, line_chart
+from app.ui.charts import (
+    Bar,
+    RateBar,
+    Series,
+    StackedBar,
+    bar_chart,
+    interval_chart,
+    line_chart,
+    stacked_chart,
+)
 
 
 def _segment(won: int, closed: int) -> Segment:
@@ -66,6 +75,7 @@ def test_charts_are_valid_svg_that_escape_labels() -> None:
             "t", [RateBar(hostile, 0.5, 0.4, 0.6), RateBar("none", None, None, None)], "c2"
         ),
         line_chart("t", ["w1", "w2", "w3"], [Series(hostile, [1.0, None, 3.0])], "c3", str),
+        stacked_chart("t", [StackedBar(hostile, [1, 2, 0, 4])], ["a", "b", "c", "d"], "c4", str),
     ]
     for svg in charts:
         assert "<script>" not in svg
