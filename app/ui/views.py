@@ -204,7 +204,12 @@ def rules_page(
 def sync_page(session: Session) -> dict[str, Any]:
     """The recent runs, newest first, those that failed or left writes to retry marked."""
     runs = repo_sync.recent_runs(session, limit=RUNS_SHOWN)
-    return {"runs": runs, "failures": [r for r in runs if r.state in ("failed", "partial")]}
+    failures = [
+        (run, repo_sync.permanent_failures(session, run.id))
+        for run in runs
+        if run.state in ("failed", "partial")
+    ]
+    return {"runs": runs, "failures": failures}
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from starlette.testclient import TestClient
 from app.api.rules import RULES_YAML_EXAMPLE
 from app.main import create_app
 from app.settings import Settings
-from app.store.db import make_engine
+from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
 from app.ui.session import COOKIE_NAME, SessionSigner
+from tests.app.api import builders as b
 
 READ_KEY = "ui-read-key-0123456789abcdef"
 ADMIN_KEY = "ui-admin-key-0123456789abcdef"
@@ -162,3 +163,34 @@ def test_docs_assets_come_from_the_service(client: TestClient) -> None:
     assert "https://" not in page.split("<body>")[0]
     assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/redoc").status_code == 404
+
+
+def test_the_sync_page_says_why_runs_failed_and_which_writes_need_a_person(
+    client: TestClient, settings: Settings
+) -> None:
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        failed = b.sync_run(session, state="failed", message="the org's daily API limit is used up")
+        partial = b.sync_run(session, state="partial", message="1 writes failed")
+        lead = b.lead(session)
+        refused = b.decision(session, lead.id, run_id=partial.id)
+        b.write(
+            session, refused, success=False, run_id=partial.id,
+            error_code="FIELD_CUSTOM_VALIDATION_EXCEPTION", retryable=False,
+        )  # fmt: skip
+        b.sync_run(
+            session, counts={"pulled": {"Lead": 5}, "api_usage": {"used": 1234, "max": 100000}}
+        )
+        session.commit()
+        lead_id = lead.id
+    engine.dispose()
+    _sign_in(client, READ_KEY)
+    page = client.get("/ui/sync").text
+    assert f"Run {failed.id} failed" in page
+    assert "the org&#39;s daily API limit is used up" in page
+    assert f"{lead_id}: FIELD_CUSTOM_VALIDATION_EXCEPTION" in page
+    assert "Starting a sync needs an admin key" in page
+    overview = client.get("/ui").text
+    assert "1,234 of 100,000" in overview
+    trail = client.get("/ui/lead", params={"id": lead_id}).text
+    assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in trail
