@@ -16,11 +16,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
-from app.api.rules_state import RulesCache
-from app.api.sync_runner import Connector, SyncRunner
 from app.metrics import build_registry
 from app.reports.funnel import funnel as funnel_report
+from app.run.background import Connector, SyncRunner
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker

@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from app.api.auth import ReadAccess
 from app.api.errors import invalid
 from app.api.examples import documented
 from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from app.deps import SessionDep
-from app.reports.audit_trail import AuditEntry, lead_audit
+from app.store import repo_audit
+from app.store.models import DecisionRecord, Write
+from rules.ids import to18
 
 router = APIRouter(tags=["audit"], dependencies=ReadAccess)
+
+
+class WriteEntry(BaseModel):
+    id: int
+    run_id: int | None
+    attempted_at: datetime
+    values: dict[str, Any]
+    success: bool
+    error_code: str | None
+    message: str | None
+    retryable: bool
+
+
+class AuditEntry(BaseModel):
+    """One decision, with what the rules said and every attempt to write it."""
+
+    decision_id: int
+    lead_id: str
+    run_id: int | None
+    decided_at: datetime
+    rules_version: str
+    rules_hash: str
+    dry_run: bool
+    mql: bool
+    held: bool
+    missing_fields: dict[str, Any] | None
+    fit: int
+    interest: int
+    disqualified_by: str | None
+    ineligible_reason: str | None
+    explanation: str | None
+    planned: dict[str, Any] | None
+    write_state: str
+    writes: list[WriteEntry]
 
 
 AUDIT_EXAMPLE = {
@@ -54,6 +92,16 @@ AUDIT_EXAMPLE = {
 }
 
 
+def _entry(decision: DecisionRecord, writes: list[Write]) -> AuditEntry:
+    skip = ("writes", "decision_id")
+    fields = {name: getattr(decision, name) for name in AuditEntry.model_fields if name not in skip}
+    fields["decision_id"] = decision.id
+    return AuditEntry(
+        **fields,
+        writes=[WriteEntry.model_validate(w, from_attributes=True) for w in writes],
+    )
+
+
 @router.get(
     "/audit",
     response_model=Page[AuditEntry],
@@ -82,6 +130,16 @@ def get_audit(
         (before,) = decode_cursor(cursor, 1)
         if not isinstance(before, int):
             raise invalid("cursor", "not a cursor returned by this API")
-    page = lead_audit(session, lead_id, limit=limit, before=before)
-    next_cursor = encode_cursor(page.entries[-1].decision_id) if page.more else None
-    return Page[AuditEntry](items=page.entries, next_cursor=next_cursor)
+    found = repo_audit.lead_audit(session, lead_id_forms(lead_id), before=before, limit=limit + 1)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1].decision.id) if len(found) > limit else None
+    return Page[AuditEntry](
+        items=[_entry(r.decision, r.writes) for r in page], next_cursor=next_cursor
+    )
+
+
+def lead_id_forms(lead_id: str) -> list[str]:
+    """The Id as given, and its 18 character form when given 15 characters (the store's form)."""
+    if len(lead_id) != 15:
+        return [lead_id]
+    return [lead_id, to18(lead_id)]

@@ -28,12 +28,12 @@ from app.cli.output import Output
 from app.cli.sync_summary import RunStory, render
 from app.errors import ExitCode, HandoffError
 from app.reports.run_routes import owners_by_route
+from app.run import run_sync
 from app.salesforce import connect
 from app.settings import load_salesforce_settings, load_settings
-from app.store import repo_sync
+from app.store import repo_runs
 from app.store.models import SyncRun
 from app.sync import pull
-from app.sync.run import run_sync
 
 
 @contextmanager
@@ -115,7 +115,7 @@ def sync_command(
                     fields=summary(run),
                     counts=dict(run.counts or {}),
                     routes=owners_by_route(session, run.id),
-                    permanent_failures=repo_sync.permanent_failures(session, run.id),
+                    permanent_failures=repo_runs.permanent_failures(session, run.id),
                 )
             for line in render(story):
                 out.line(line)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.reports.names import user_names
-from app.store.models import Decision
+from app.store.models import DecisionRecord
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,8 @@ class RouteOutcome:
 
 def owners_by_route(session: Session, run_id: int) -> list[RouteOutcome]:
     rows = session.execute(
-        select(Decision.route_index, Decision.planned).where(
-            Decision.run_id == run_id, Decision.route_index.is_not(None)
+        select(DecisionRecord.route_index, DecisionRecord.planned).where(
+            DecisionRecord.run_id == run_id, DecisionRecord.route_index.is_not(None)
         )
     )
     by_route: dict[int, Counter[str]] = defaultdict(Counter)

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from app.api.auth import role_of
 from app.api.formats import csv_response
-from app.api.sync_runner import SyncNotStarted, SyncRunner
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.reports import csv_rows
 from app.reports.first_touch_weekly import first_touch_by_week
@@ -31,6 +30,7 @@ from app.reports.models import Funnel
 from app.reports.mql_aging import mql_aging
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
+from app.run.background import SyncNotStarted, SyncRunner
 from app.ui import views, words
 from app.ui.session import (
     COOKIE_NAME,

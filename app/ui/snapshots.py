@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.store import repo_sync
+from app.store import repo_runs
 
 log = logging.getLogger("handoff.ui")
 
@@ -45,7 +45,8 @@ class Snapshot(Generic[T]):
         self._refresh: threading.Thread | None = None
 
     def get(self, session: Session) -> Kept[T]:
-        newest = repo_sync.last_finished_run_id(session)
+        last = repo_runs.last_finished_run(session)
+        newest = last.id if last is not None else None
         with self._lock:
             kept = self._kept
             if kept is not None and kept.as_of_run == newest:

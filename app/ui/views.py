@@ -13,16 +13,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.reports.audit_trail import AuditEntry, lead_audit
+from app.api.audit import lead_id_forms
 from app.reports.first_touch_weekly import first_touch_by_week
 from app.reports.handoff import handoff_status
 from app.reports.leads import open_mqls
-from app.reports.models import SLA_STATES, Funnel, SlaSettings, WinLoss, WinLossGroup
+from app.reports.models import Funnel, SlaSettings, SlaState, WinLoss, WinLossGroup
 from app.reports.mql_aging import mql_aging
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
-from app.store import repo_sync
+from app.store import repo_audit, repo_runs
 from app.store.models import SyncRun
+from app.store.repo_audit import AuditRecord
 from app.ui import words
 from app.ui.charts import (
     Bar,
@@ -37,6 +38,10 @@ from app.ui.charts import (
 from app.ui.snapshots import Kept
 
 STATUS_WINDOW = timedelta(days=30)
+# The order and colours of the states in the charts: from forgotten to late.
+SLA_STATES = tuple(
+    s.value for s in (SlaState.STALE, SlaState.PENDING, SlaState.MET, SlaState.BREACHED)
+)
 BREACHED_SHOWN = 10
 RUNS_SHOWN = 50
 OWNERS_CHARTED = 15
@@ -52,7 +57,7 @@ def overview(session: Session, now: datetime, sla: SlaSettings) -> dict[str, Any
     status = handoff_status(session, as_of=now, since=now - STATUS_WINDOW, sla=sla)
     states = [Bar(state, getattr(status, state), n) for n, state in enumerate(SLA_STATES)]
     breached = open_mqls(session, as_of=now, sla=sla, state="breached", limit=BREACHED_SHOWN)
-    runs = repo_sync.recent_runs(session, limit=5)
+    runs = repo_runs.runs_page(session, before=None, limit=5)
     last = _last_finished(runs)
     usage = (last.counts or {}).get("api_usage") if last else None
     return {
@@ -203,9 +208,9 @@ def rules_page(
 
 def sync_page(session: Session) -> dict[str, Any]:
     """The recent runs, newest first, those that failed or left writes to retry marked."""
-    runs = repo_sync.recent_runs(session, limit=RUNS_SHOWN)
+    runs = repo_runs.runs_page(session, before=None, limit=RUNS_SHOWN)
     failures = [
-        (run, repo_sync.permanent_failures(session, run.id))
+        (run, repo_runs.permanent_failures(session, run.id))
         for run in runs
         if run.state in ("failed", "partial")
     ]
@@ -215,10 +220,11 @@ def sync_page(session: Session) -> dict[str, Any]:
 @dataclass(frozen=True)
 class LeadTrail:
     lead_id: str
-    entries: list[AuditEntry]
+    records: list[AuditRecord]
     more: bool
 
 
 def lead_page(session: Session, lead_id: str) -> LeadTrail:
-    page = lead_audit(session, lead_id, limit=AUDIT_SHOWN)
-    return LeadTrail(lead_id, page.entries, page.more)
+    """The lead's newest decisions with their writes, as `GET /audit` reads them."""
+    found = repo_audit.lead_audit(session, lead_id_forms(lead_id), limit=AUDIT_SHOWN + 1)
+    return LeadTrail(lead_id, found[:AUDIT_SHOWN], more=len(found) > AUDIT_SHOWN)

@@ -16,13 +16,13 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from app.demo_api import RunningApi, demo_app, loopback_socket, start_api
-from app.demo_org import org_placeholders, render_rules, sample_rules, sim_connection, simulated_org
-from app.demo_settings import demo_salesforce_settings, demo_settings
+from app.demo.api import RunningApi, demo_app, loopback_socket, start_api
+from app.demo.org import org_placeholders, render_rules, sample_rules, sim_connection, simulated_org
+from app.demo.settings import demo_salesforce_settings, demo_settings
+from app.run import run_sync
 from app.settings import ApiKey, Role
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
-from app.sync.run import run_sync
 
 READ_KEY = "ui-read-key-0123456789abcdef"
 ADMIN_KEY = "ui-admin-key-0123456789abcdef"
