@@ -104,6 +104,12 @@ class Settings(BaseSettings):
         400, ge=1, description="superseded decisions older than this many days are pruned"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    secret_key: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="signs the dashboard's session cookies; without it a random key is made "
+        "at start, so sign-ins do not survive a restart",
+    )
 
     @field_validator("go_live_after", mode="before")
     @classmethod

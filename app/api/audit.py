@@ -130,7 +130,7 @@ def get_audit(
         (before,) = decode_cursor(cursor, 1)
         if not isinstance(before, int):
             raise invalid("cursor", "not a cursor returned by this API")
-    found = repo_audit.lead_audit(session, _id_forms(lead_id), before=before, limit=limit + 1)
+    found = repo_audit.lead_audit(session, lead_id_forms(lead_id), before=before, limit=limit + 1)
     page = found[:limit]
     next_cursor = encode_cursor(page[-1].decision.id) if len(found) > limit else None
     return Page[AuditEntry](
@@ -138,7 +138,7 @@ def get_audit(
     )
 
 
-def _id_forms(lead_id: str) -> list[str]:
+def lead_id_forms(lead_id: str) -> list[str]:
     """The Id as given, and its 18 character form when given 15 characters (the store's form)."""
     if len(lead_id) != 15:
         return [lead_id]

@@ -35,8 +35,9 @@ from sf_client.soql import format_soql, soql_datetime
 
 log = logging.getLogger(__name__)
 
-# Called after each stored page with the object's name and its records stored so far this run.
-Progress = Callable[[str, int], None]
+# Called after each stored page with the object's name, its records stored so far this run and
+# how many it expects in all (stored before this query plus the query's `totalSize`), or None.
+Progress = Callable[[str, int, int | None], None]
 
 T = TypeVar("T")
 _END = object()
@@ -83,6 +84,7 @@ class _ObjectRun:
         self.report = report
         self.hash = fields_hash(spec.fields)
         self.stored = 0
+        self.expected: int | None = None
         # Every Id a full read returned, for the reconcile that follows it.
         self.seen: set[str] | None = None
 
@@ -154,6 +156,7 @@ class _ObjectRun:
             raise _refused(self.spec.sobject, exc) from None
         if first is None:
             return
+        self.expected = self.stored + first.total_size
         mark = self.store_page(first.records)
         if first.done:
             return
@@ -161,7 +164,7 @@ class _ObjectRun:
             return
         resume = mark.stamp if mark else None
         try:
-            for records in self._records(pages):
+            for records in self._records(pages, counted=len(first.records)):
                 stored = self.store_page(records)
                 resume = stored.stamp if stored else resume
         except QueryTimeout:
@@ -204,7 +207,7 @@ class _ObjectRun:
         deleted = sum(1 for r in records if r.get("IsDeleted"))
         self.report.count_stored(name, len(records), deleted)
         if self.progress is not None:
-            self.progress(name, self.stored)
+            self.progress(name, self.stored, self.expected)
 
     def pull(self, start: datetime | None, end: datetime) -> None:
         """Read [start, end) page by page; on QUERY_TIMEOUT halve the window and go on."""
@@ -237,9 +240,16 @@ class _ObjectRun:
     def _pages(self, lo: datetime | None, hi: datetime) -> Iterator[list[dict[str, Any]]]:
         return self._records(self._query(lo, hi))
 
-    def _records(self, pages: Iterator[QueryPage]) -> Iterator[list[dict[str, Any]]]:
+    def _records(
+        self, pages: Iterator[QueryPage], *, counted: int = 0
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The records of one query's pages; `counted` of them were already stored (a first page
+        read apart), so the progress total stays the query's own count."""
+        base = self.stored - counted
         try:
             for page in prefetched(pages):
+                # Salesforce answers the query's full count on every page.
+                self.expected = base + page.total_size
                 yield page.records
         except QueryTimeout:
             raise
@@ -318,5 +328,5 @@ def pull_object(
     if job.seen is not None:
         report.count_deleted(spec.sobject, reconcile(ctx, spec, rules, job.seen))
     if progress is not None and job.stored == 0:
-        progress(spec.sobject, 0)
+        progress(spec.sobject, 0, 0)
     check_deleted(ctx, spec, rules, report, run_start=run_start)
