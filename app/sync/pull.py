@@ -150,7 +150,7 @@ class _ObjectRun:
         try:
             first = next(pages, None)
         except QueryTimeout:
-            self.pull(None, end)
+            self.pull(None, end, width=_halved(end - EARLIEST, self.spec.sobject))
             return
         except BadRequest as exc:
             raise _refused(self.spec.sobject, exc) from None
@@ -209,9 +209,12 @@ class _ObjectRun:
         if self.progress is not None:
             self.progress(name, self.stored, self.expected)
 
-    def pull(self, start: datetime | None, end: datetime) -> None:
-        """Read [start, end) page by page; on QUERY_TIMEOUT halve the window and go on."""
-        lo, width = start, None
+    def pull(
+        self, start: datetime | None, end: datetime, *, width: timedelta | None = None
+    ) -> None:
+        """Read [start, end) page by page, `width` at a time when given; on QUERY_TIMEOUT halve
+        the window and go on."""
+        lo = start
         while True:
             hi = end if width is None else min(end, (lo or EARLIEST) + width)
             resume = lo
