@@ -30,6 +30,7 @@ class _Cursor:
     render: RowRenderer
     endpoint: str
     batch: int
+    session: str | None = None
 
 
 def batch_size_from(header: str | None) -> int | None:
@@ -41,6 +42,11 @@ def batch_size_from(header: str | None) -> int | None:
     return None
 
 
+def invalid_locator() -> SfError:
+    """The answer for a cursor that expired, was closed, or belongs to another session."""
+    return SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+
+
 class QueryEngine:
     """Runs statements and keeps their cursors. The caller holds the org lock."""
 
@@ -49,8 +55,8 @@ class QueryEngine:
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self._issued = 0
 
-    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int | None = None
-            ) -> dict[str, Any]:  # fmt: skip
+    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int | None = None,
+            session: str | None = None) -> dict[str, Any]:  # fmt: skip
         """The first page of a query (or the count for `SELECT COUNT()`)."""
         query = parse(soql)
         table = self._db.table(query.sobject)
@@ -78,7 +84,7 @@ class QueryEngine:
             return {"totalSize": len(rows), "done": True, "records": []}
         endpoint = "queryAll" if include_deleted else "query"
         cursor = _Cursor(array("q", rows), row_renderer(self._db, table, selected, version),
-                         endpoint, batch or DEFAULT_BATCH)  # fmt: skip
+                         endpoint, batch or DEFAULT_BATCH, session)  # fmt: skip
         locator = ids.make_id("0r8", self._issued)
         self._issued += 1
         self._cursors[locator] = cursor
@@ -86,13 +92,17 @@ class QueryEngine:
             self._cursors.popitem(last=False)
         return self._page(locator, cursor, 0, cursor.batch, version)
 
-    def more(self, token: str, *, version: str, batch: int | None = None) -> dict[str, Any]:
+    def more(self, token: str, *, version: str, batch: int | None = None,
+             session: str | None = None) -> dict[str, Any]:  # fmt: skip
         """The page at a `nextRecordsUrl` locator (`0r8...-2000`); the query's batch size
-        unless the request asks for another."""
+        unless the request asks for another. A locator opened by another session (before a
+        re-authentication) is refused, as Salesforce does."""
         locator, _, offset = token.partition("-")
         cursor = self._cursors.get(locator)
         if cursor is None or not offset.isdigit() or int(offset) > len(cursor.rows):
-            raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+            raise invalid_locator()
+        if cursor.session is not None and session is not None and cursor.session != session:
+            raise invalid_locator()
         return self._page(locator, cursor, int(offset), batch or cursor.batch, version)
 
     def _page(self, locator: str, cursor: _Cursor, offset: int, batch: int, version: str
