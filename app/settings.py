@@ -67,6 +67,21 @@ def _org_id(value: str | None) -> str | None:
     return value
 
 
+SECRET_KEY_MIN_LENGTH = 32
+
+
+def _secret_key(value: SecretStr | None) -> SecretStr | None:
+    """At least 32 characters (for example `openssl rand -base64 32`); never echoed."""
+    if value is None or value.get_secret_value() == "":
+        return None
+    if len(value.get_secret_value()) < SECRET_KEY_MIN_LENGTH:
+        raise ValueError(
+            f"must be at least {SECRET_KEY_MIN_LENGTH} characters "
+            "(for example the output of `openssl rand -base64 32`)"
+        )
+    return value
+
+
 class Settings(BaseSettings):
     """The service's own settings (`HANDOFF_*`)."""
 
@@ -95,6 +110,18 @@ class Settings(BaseSettings):
         description="records per query page asked of Salesforce (it may send fewer)",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Encrypts what the store keeps secret (the rotated Salesforce refresh token).
+    secret_key: Annotated[SecretStr | None, AfterValidator(_secret_key)] = None
+    api_budget_percent: float = Field(
+        50,
+        gt=0,
+        le=100,
+        description="share of the org's daily API allocation Handoff's own requests may use",
+    )
+    duplicate_rule_allow_save: bool = Field(
+        True,
+        description="send Sforce-Duplicate-Rule-Header: allowSave=true with every write",
+    )
 
     @field_validator("go_live_after", mode="before")
     @classmethod

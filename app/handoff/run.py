@@ -22,7 +22,7 @@ from app.handoff.mapping import LeadInput, load_leads
 from app.handoff.org_check import check_rules_against_org
 from app.handoff.select import leads_to_decide
 from app.handoff.write import OWED, OrgState, write_groups
-from app.store.models import Decision, Lead
+from app.store.models import Decision, Lead, Write
 from app.sync.context import RunContext
 from rules import AssignmentState
 
@@ -42,6 +42,8 @@ def decide_and_write(ctx: RunContext) -> None:
     describe = ctx.sf.describe("Lead")
     with ctx.sessions() as session:
         check_rules_against_org(session, ctx.ruleset, describe, str(ctx.settings.rules))
+        if not ctx.dry_run:
+            reopen_changed_refusals(session)
         facts = run_facts(
             session,
             ctx.ruleset,
@@ -120,6 +122,48 @@ def write_owed(ctx: RunContext, facts: RunFacts) -> None:
             )
             or 0
         )
+
+
+def reopen_changed_refusals(session: Session) -> int:
+    """Owe again the refused writes whose lead changed in the org since the refusal.
+
+    A validation rule, a flow or a lock refuses a write for the lead's data as it was; once a
+    person changes the lead (its SystemModstamp moves past the one stored with the refusal),
+    the same decision is tried again. Only a lead's latest live decision is reopened, and a
+    lead the rules decide again this run supersedes it as usual.
+    """
+    latest = (
+        select(func.max(Decision.id))
+        .where(Decision.dry_run.is_(False))
+        .group_by(Decision.lead_id)
+        .scalar_subquery()
+    )
+    refused_at = (
+        select(Write.decision_id, func.max(Write.lead_modstamp).label("stamp"))
+        .where(Write.lead_modstamp.is_not(None))
+        .group_by(Write.decision_id)
+        .subquery()
+    )
+    changed = (
+        select(Decision.id)
+        .join(refused_at, refused_at.c.decision_id == Decision.id)
+        .join(Lead, Lead.id == Decision.lead_id)
+        .where(
+            Decision.write_state == "failed",
+            Decision.id.in_(latest),
+            Lead.system_modstamp > refused_at.c.stamp,
+            Lead.is_deleted.is_(False),
+            Lead.is_converted.is_(False),
+        )
+    )
+    ids = list(session.scalars(changed))
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(Decision)
+            .where(Decision.id.in_(ids[start : start + 500]))
+            .values(write_state="retrying")
+        )
+    return len(ids)
 
 
 def _redecide(

@@ -17,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from app.handoff.plan import write_kind
-from app.store.models import Decision, Write
+from app.store.models import Decision, Lead, Write
 from app.sync.context import RunContext
-from sf_client import SalesforceError
+from sf_client import ApiBudgetSpent, QueryTimeout, SalesforceError
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +54,28 @@ class OrgState:
     is_converted: bool
 
 
+# The re-read splits its Ids in halves on QUERY_TIMEOUT down to this many per query.
+MIN_REREAD_IDS = 25
+
+
 def read_org_state(ctx: RunContext, lead_ids: Sequence[str]) -> dict[str, OrgState]:
-    """Status and OwnerId of `lead_ids` in one query (split only by the URL cap)."""
-    return {
-        record["Id"]: OrgState(record["Status"], record["OwnerId"], bool(record["IsConverted"]))
-        for record in ctx.sf.query_in(PRECHECK_SOQL, list(lead_ids))
-    }
+    """Status and OwnerId of `lead_ids` in one query (split by the URL cap).
+
+    A busy org may time the query out (QUERY_TIMEOUT); then the Ids are asked for in two
+    halves, and so on down to `MIN_REREAD_IDS`, as the pull narrows its window.
+    """
+    try:
+        return {
+            record["Id"]: OrgState(record["Status"], record["OwnerId"], bool(record["IsConverted"]))
+            for record in ctx.sf.query_in(PRECHECK_SOQL, list(lead_ids))
+        }
+    except QueryTimeout:
+        if len(lead_ids) <= MIN_REREAD_IDS:
+            raise
+        half = len(lead_ids) // 2
+        log.info("re-reading %d leads timed out; asking in halves", len(lead_ids))
+        ctx.counts.retried["QUERY_TIMEOUT"] = ctx.counts.retried.get("QUERY_TIMEOUT", 0) + 1
+        return read_org_state(ctx, lead_ids[:half]) | read_org_state(ctx, lead_ids[half:])
 
 
 def write_groups(
@@ -150,6 +166,11 @@ def _send(
     records = [{"Id": d.lead_id, **(d.planned or {})} for d in decisions]
     try:
         results = ctx.sf.update_many("Lead", records)
+    except ApiBudgetSpent:
+        # Nothing was sent: the group stays owed as it is, without a failed attempt.
+        _store_attempts(session, earlier)
+        session.commit()
+        raise
     except SalesforceError as exc:
         # A run-ending error (daily limit, refused session): keep the group owed, then stop.
         code = _code(exc.error_code)
@@ -157,6 +178,15 @@ def _send(
         _store_attempts(session, [*earlier, *failed])
         session.commit()
         raise
+    refused = [
+        d.lead_id
+        for d, r in zip(decisions, results, strict=True)
+        if not r.success and r.error_code not in RETRYABLE_CODES
+    ]
+    stamps: dict[str, Any] = {}
+    if refused:
+        query = select(Lead.id, Lead.system_modstamp).where(Lead.id.in_(refused))
+        stamps = {lead_id: stamp for lead_id, stamp in session.execute(query)}
     attempts = []
     for decision, result in zip(decisions, results, strict=True):
         if result.success:
@@ -164,7 +194,12 @@ def _send(
         else:
             retryable = result.error_code in RETRYABLE_CODES
             code = _code(result.error_code)
-            attempts.append(_record(ctx, decision, code, result.message, retryable=retryable))
+            fields = _fields(code, result.fields, decision.planned or {})
+            attempt = _record(
+                ctx, decision, code, result.message, retryable=retryable, fields=fields
+            )
+            attempt["lead_modstamp"] = stamps.get(decision.lead_id)
+            attempts.append(attempt)
     return attempts
 
 
@@ -174,6 +209,19 @@ def _store_attempts(session: Session, attempts: list[dict[str, Any]]) -> None:
     if attempts:
         table: Table = Write.__table__  # type: ignore[assignment]
         session.execute(insert(table), attempts)
+
+
+def _fields(code: str, named: Sequence[str], planned: dict[str, Any]) -> list[str]:
+    """The fields to name with a refusal: Salesforce's, else OwnerId for a bad owner.
+
+    INVALID_CROSS_REFERENCE_KEY on a Lead update points at a lookup we wrote; the only one we
+    write is OwnerId, so that is the field, even when Salesforce leaves `fields` empty.
+    """
+    if named:
+        return list(named)
+    if code == "INVALID_CROSS_REFERENCE_KEY" and "OwnerId" in planned:
+        return ["OwnerId"]
+    return []
 
 
 def _code(error_code: str | None) -> str:
@@ -187,6 +235,7 @@ def _record(
     message: str | None,
     *,
     retryable: bool = False,
+    fields: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Move the decision on and count it; return the attempt (a `writes` row) to keep."""
     success = error_code is None
@@ -201,6 +250,8 @@ def _record(
         "error_code": error_code,
         "message": message,
         "retryable": retryable,
+        "fields": list(fields) or None,
+        "lead_modstamp": None,
     }
     counts = ctx.counts
     if success:
@@ -214,7 +265,10 @@ def _record(
         return attempt
     decision.write_state = "failed"
     counts.failed_permanently += 1
-    log.warning("lead %s was not written: %s: %s", decision.lead_id, error_code, message)
+    code = error_code or "UNAVAILABLE"
+    counts.failed_by_code[code] = counts.failed_by_code.get(code, 0) + 1
+    where = f" on {', '.join(fields)}" if fields else ""
+    log.warning("lead %s was not written: %s%s: %s", decision.lead_id, code, where, message)
     return attempt
 
 

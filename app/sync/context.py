@@ -51,9 +51,20 @@ class RunCounts:
     failed: int = 0
     failed_permanently: int = 0
     queued_for_retry: int = 0
+    # Writes the org refused for good this run, by Salesforce's error code.
+    failed_by_code: dict[str, int] = field(default_factory=dict)
     api_calls: int = 0
-    # The org's daily API usage after the run (`used` of `max`), from Sforce-Limit-Info.
-    api_usage: dict[str, int | None] = field(default_factory=dict)
+    # The org's daily API usage after the run (`used` of `max`), from Sforce-Limit-Info, and
+    # Handoff's own (`own_used`: per-app usage when the header carries it, else our count)
+    # against its budget (`budget_percent` of `max`).
+    api_usage: dict[str, float | None] = field(default_factory=dict)
+    # Pushback the retries absorbed: requests sent again by reason (`503`, `connection`...),
+    # rows sent again after UNABLE_TO_LOCK_ROW, new access tokens taken mid-run, and queries
+    # started again from their watermark after INVALID_QUERY_LOCATOR.
+    retried: dict[str, int] = field(default_factory=dict)
+    rows_retried: int = 0
+    reauthentications: int = 0
+    cursor_restarts: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

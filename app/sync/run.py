@@ -26,13 +26,19 @@ from app.handoff.rules_file import load_rules
 from app.settings import Settings, SettingsError
 from app.store import repo_sync
 from app.store.models import SyncRun
-from app.sync.context import RunContext
+from app.sync.context import RunContext, RunCounts
 from app.sync.lock import sync_lock
 from app.sync.org import check_identity, read_org
 from app.sync.pull import Progress
 from app.sync.pull_all import pull_everything
 from rules import RuleSet
-from sf_client import RequestLimitExceeded, SalesforceClient, SalesforceError
+from sf_client import (
+    ApiBudgetSpent,
+    ApiUsage,
+    RequestLimitExceeded,
+    SalesforceClient,
+    SalesforceError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,14 @@ LIMIT_MESSAGE = (
     "requests over a rolling 24 hours, so the next sync can go on once usage falls, usually "
     "within a few hours; nothing was lost, the pull resumes where it stopped. To avoid this, "
     "raise HANDOFF_SYNC_INTERVAL or ask Salesforce for a larger allocation"
+)
+
+
+BUDGET_MESSAGE = (
+    "stopped before Handoff's own API usage passed HANDOFF_API_BUDGET_PERCENT={percent:g}% of "
+    "the org's daily allocation ({detail}). Nothing was lost: watermarks keep what was stored "
+    "and unwritten decisions stay owed; the next sync goes on once usage over the rolling 24 "
+    "hours falls. Raise HANDOFF_API_BUDGET_PERCENT or HANDOFF_SYNC_INTERVAL to change this"
 )
 
 
@@ -96,6 +110,24 @@ def run_sync(
         return run.finish(outcome)
 
 
+def record_usage(counts: RunCounts, usage: ApiUsage, budget_percent: float) -> None:
+    """The run's API figures and the pushback its retries absorbed, into its counts."""
+    counts.api_calls = usage.calls
+    per_app = usage.per_app
+    counts.api_usage = {
+        "used": usage.used,
+        "max": usage.max,
+        "own_used": usage.own_used,
+        "budget_percent": budget_percent,
+        "per_app_used": per_app.used if per_app else None,
+        "per_app_max": per_app.max if per_app else None,
+    }
+    pushback = usage.pushback()
+    counts.retried = pushback["retried"]
+    counts.rows_retried = pushback["rows_retried"]
+    counts.reauthentications = pushback["reauthentications"]
+
+
 def _armed_crash_point(trigger: str) -> str | None:
     """The test crash point for this run: armed only for `handoff sync` (see CRASH_POINTS)."""
     return os.environ.get("HANDOFF_CRASH_AT") if trigger == "cli" else None
@@ -136,6 +168,10 @@ class _Run:
             notes = self._steps(sf_factory)
         except RequestLimitExceeded:
             return _Outcome("failed", LIMIT_MESSAGE, "api_limit")
+        except ApiBudgetSpent as exc:
+            percent = self.settings.api_budget_percent
+            message = BUDGET_MESSAGE.format(percent=percent, detail=exc.message)
+            return _Outcome("partial", message, "api_budget")
         except (HandoffError, SettingsError) as exc:
             return _Outcome("failed", str(exc), type(exc).__name__)
         except SalesforceError as exc:
@@ -193,9 +229,7 @@ class _Run:
         """Close the run record with its outcome and figures."""
         counts: dict[str, Any] = {}
         if self.ctx is not None:
-            usage = self.ctx.sf.usage
-            self.ctx.counts.api_calls = usage.calls
-            self.ctx.counts.api_usage = {"used": usage.used, "max": usage.max}
+            record_usage(self.ctx.counts, self.ctx.sf.usage, self.settings.api_budget_percent)
             counts = self.ctx.counts.as_json()
         with self.sessions() as session:
             finished = repo_sync.finish_run(
