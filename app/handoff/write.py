@@ -186,7 +186,7 @@ def _send(
     stamps: dict[str, Any] = {}
     if refused:
         query = select(Lead.id, Lead.system_modstamp).where(Lead.id.in_(refused))
-        stamps = {lead_id: stamp for lead_id, stamp in session.execute(query)}
+        stamps = {row.id: row.system_modstamp for row in session.execute(query)}
     attempts = []
     for decision, result in zip(decisions, results, strict=True):
         if result.success:
