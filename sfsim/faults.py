@@ -24,6 +24,8 @@ class Faults:
     - `absolute_next_urls`: `nextRecordsUrl` comes back as an absolute URL.
     - `expire_cursors`: the next K queryMore calls answer INVALID_QUERY_LOCATOR (an idle
       cursor's 15 minutes passed, or the user opened more than 10).
+    - `in_list_timeout_over`: a query whose IN list names more than N Ids answers
+      QUERY_TIMEOUT (a busy org times out wide selective queries).
     """
 
     latency_ms: int = 0
@@ -39,6 +41,7 @@ class Faults:
     short_ids: bool = False
     absolute_next_urls: bool = False
     expire_cursors: int = 0
+    in_list_timeout_over: int | None = None
     _drawn: set[str] = field(default_factory=set, repr=False)
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
@@ -66,6 +69,14 @@ class Faults:
         self.query_timeouts -= 1
         return True
 
+    def times_out(self, soql: str) -> bool:
+        """True if this query should time out: one of the next K, or an IN list too wide."""
+        if self.in_list_timeout_over is not None:
+            quoted_ids = soql.count("'") // 2
+            if quoted_ids > self.in_list_timeout_over:
+                return True
+        return self.take_query_timeout()
+
     def take_cursor_expiry(self) -> bool:
         """True (and one fewer left) if this queryMore finds its cursor gone."""
         if self.expire_cursors <= 0:
@@ -88,7 +99,7 @@ class Faults:
     def reset(self) -> None:
         """Switch every fault off (usage is kept)."""
         self.latency_ms = self.unavailable = self.query_timeouts = self.expire_cursors = 0
-        self.expire_after = self.per_app_max = None
+        self.expire_after = self.per_app_max = self.in_list_timeout_over = None
         self.rotate_refresh = self.short_ids = self.absolute_next_urls = False
         self.lock_share = 0.0
         self._drawn.clear()

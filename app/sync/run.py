@@ -123,7 +123,8 @@ def record_usage(counts: RunCounts, usage: ApiUsage, budget_percent: float) -> N
         "per_app_max": per_app.max if per_app else None,
     }
     pushback = usage.pushback()
-    counts.retried = pushback["retried"]
+    for reason, number in pushback["retried"].items():  # beside what the steps counted
+        counts.retried[reason] = counts.retried.get(reason, 0) + number
     counts.rows_retried = pushback["rows_retried"]
     counts.reauthentications = pushback["reauthentications"]
 

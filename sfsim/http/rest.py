@@ -68,7 +68,7 @@ def _query(org: Org, call: Call, *, include_deleted: bool) -> Reply:
     soql = call.query.get("q")
     if not soql:
         raise SfError(400, "MALFORMED_QUERY", "A query string has to be specified")
-    if org.faults.take_query_timeout():
+    if org.faults.times_out(soql):
         raise SfError(400, "QUERY_TIMEOUT", "Your query request was running for too long.")
     batch = batch_size_from(call.headers.get("sforce-query-options"))
     return _paged(org, call, org.queries.run(soql, include_deleted=include_deleted,
