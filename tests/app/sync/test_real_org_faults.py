@@ -108,10 +108,10 @@ def env(
     return values
 
 
-def handoff_sync(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+def handoff_sync(capsys: pytest.CaptureFixture[str], *options: str) -> tuple[int, str]:
     """Run `handoff sync` in this process; its exit status and output."""
     with pytest.raises(SystemExit) as done:
-        main(["sync"])
+        main(["sync", *options])
     captured = capsys.readouterr()
     return int(done.value.code or 0), captured.out + captured.err
 
@@ -165,8 +165,9 @@ class TestRefreshTokenRotation:
             assert code == ExitCode.OK, out
         assert server.org.auth.family_alive(seed)
         [(ciphertext,)] = _store(sessions, select(StoredSecret.ciphertext))
-        assert seed not in ciphertext and "5Aep" not in ciphertext
-        assert seed not in out
+        assert seed not in ciphertext
+        assert "5Aep" not in ciphertext
+        assert "5Aep" not in out  # no refresh token, old or rotated, in any output
 
         with sessions() as session:  # lose the stored chain: the next run presents the seed
             session.query(StoredSecret).delete()
@@ -176,7 +177,13 @@ class TestRefreshTokenRotation:
         assert code == ExitCode.FAILURE
         assert not server.org.auth.family_alive(seed)
         assert _last_run(sessions).message == "Salesforce: invalid_grant: " + TOKEN_REVOKED
-        assert seed not in out
+        assert "5Aep" not in out
+
+
+def _first_query_more(server: Server) -> int:
+    """How many API calls came before the first queryMore in the org's request log."""
+    calls = [e for e in server.org.log.entries() if e.path.startswith("/services/data/")]
+    return next(i for i, e in enumerate(calls) if "/0r8" in e.path)
 
 
 class TestIdsAndCursors:
@@ -213,13 +220,18 @@ class TestIdsAndCursors:
         assert _leads(sessions) == LEADS
         assert _last_run(sessions).counts["cursor_restarts"] == 1
 
-        with server.org.lock:  # every session ends after the first page of the full read
-            server.org.faults.expire_after = 1
-        code, out = handoff_sync(capsys)
+        with server.org.lock:
+            server.org.log.clear()
+        code, out = handoff_sync(capsys, "--full")
         assert code == ExitCode.OK, out
-        with sessions() as session:
-            counts = _last_run(sessions).counts
-        assert counts["reauthentications"] >= 1
+        with server.org.lock:  # the session ends just before the next full read's queryMore
+            server.org.faults.expire_after = _first_query_more(server)
+        code, out = handoff_sync(capsys, "--full")
+        assert code == ExitCode.OK, out
+        counts = _last_run(sessions).counts
+        assert counts["reauthentications"] == 1
+        assert counts["cursor_restarts"] == 1  # the old session's locator was refused
+        assert _leads(sessions) == LEADS
 
 
 class TestWritesTheOrgRefuses:
