@@ -54,6 +54,7 @@ class StoredRefreshTokenAuth:
 
     def __init__(self, sf: SalesforceSettings, store: RefreshTokenStore) -> None:
         seed = _secret(sf.refresh_token)
+        self._store, self._seed = store, seed
         self._inner = RefreshTokenAuth(
             store.current(seed),
             str(sf.consumer_key),
@@ -71,6 +72,10 @@ class StoredRefreshTokenAuth:
             raise AuthenticationError(
                 TOKEN_REVOKED, status=exc.status, error_code=exc.error_code
             ) from None
+
+    def flush(self) -> None:
+        """Store a rotated token that had to wait for the database (see `RefreshTokenStore`)."""
+        self._store.flush(self._seed)
 
     def __repr__(self) -> str:
         return "StoredRefreshTokenAuth(" + repr(self._inner) + ")"
@@ -161,12 +166,16 @@ def connect(
     counts the API calls of earlier runs.
     """
     auth = authenticator(sf, settings, sessions)
-    with http_client(sf, settings) as http:
-        yield SalesforceClient(
-            http,
-            auth,
-            api_version=sf.api_version,
-            write_concurrency=settings.write_concurrency,
-            allow_duplicate_save=settings.duplicate_rule_allow_save,
-            usage=ApiUsage(api_budget(settings, sessions)),
-        )
+    try:
+        with http_client(sf, settings) as http:
+            yield SalesforceClient(
+                http,
+                auth,
+                api_version=sf.api_version,
+                write_concurrency=settings.write_concurrency,
+                allow_duplicate_save=settings.duplicate_rule_allow_save,
+                usage=ApiUsage(api_budget(settings, sessions)),
+            )
+    finally:
+        if isinstance(auth, StoredRefreshTokenAuth):
+            auth.flush()

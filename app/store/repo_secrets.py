@@ -6,6 +6,11 @@ with a key derived from `HANDOFF_SECRET_KEY`, Fernet: AES-128-CBC with HMAC-SHA2
 access token is used, and every run, in any process, starts from the newest one. Nothing is ever
 stored in plain text: without a key the store refuses.
 
+A rotation can happen mid-run (a session expired), while the run's own transaction holds
+SQLite's single write lock; the new token is then kept in memory (this process uses it for every
+run) and stored as soon as the run lets go of the database (`flush`, when the connection to the
+org closes). Nothing waits on the lock held by its own thread.
+
 The row remembers a keyed digest of the token it grew from (`SF_REFRESH_TOKEN`): when a person
 authorises the app again and sets a new `SF_REFRESH_TOKEN`, the digest differs and the new seed
 wins over the stored chain.
@@ -16,17 +21,27 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import threading
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import HandoffError
+from app.store.db import SQLITE_BUSY_TIMEOUT_MS
 from app.store.models import StoredSecret
 
+log = logging.getLogger(__name__)
+
 REFRESH_TOKEN = "salesforce_refresh_token"
+# While a run holds SQLite's write lock, a mid-run save waits this long, then defers to `flush`.
+_SAVE_WAIT_MS = 2000
 _KDF_INFO = b"handoff stored secrets v1"
 
 NO_KEY = (
@@ -34,6 +49,11 @@ NO_KEY = (
     "every use, and the newest one must be kept (encrypted) in the store or the next run "
     "would send a dead token and get the whole token family revoked. Set HANDOFF_SECRET_KEY "
     "to 32 or more random characters (for example `openssl rand -base64 32`) and keep it"
+)
+NOT_STORED = (
+    "Salesforce rotated the refresh token and the new one could not be stored ({error}); this "
+    "process keeps using it, but a restart would present the old one and Salesforce would "
+    "revoke the token family. Check the database, then let a sync finish before restarting"
 )
 WRONG_KEY = (
     "the stored Salesforce refresh token cannot be decrypted with this HANDOFF_SECRET_KEY "
@@ -53,6 +73,10 @@ def _fernet(secret_key: str) -> Fernet:
 class RefreshTokenStore:
     """Where the newest refresh token lives; safe to use from several runs in turn."""
 
+    # Rotated tokens not yet stored, by seed digest: shared by every run of this process.
+    _unsaved: ClassVar[dict[str, str]] = {}
+    _unsaved_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def __init__(self, sessions: sessionmaker[Session], secret_key: str | None) -> None:
         if not secret_key:
             raise HandoffError(NO_KEY)
@@ -68,6 +92,10 @@ class RefreshTokenStore:
 
     def current(self, seed: str) -> str:
         """The newest token grown from `seed`, or `seed` itself when none is stored yet."""
+        with self._unsaved_lock:
+            unsaved = self._unsaved.get(self._digest(seed))
+        if unsaved is not None:
+            return unsaved
         with self._sessions() as session:
             row = session.get(StoredSecret, REFRESH_TOKEN)
             if row is None or not hmac.compare_digest(row.seed_digest, self._digest(seed)):
@@ -78,14 +106,57 @@ class RefreshTokenStore:
                 raise HandoffError(WRONG_KEY) from None
 
     def save(self, seed: str, token: str) -> None:
-        """Keep `token` (encrypted) as the newest of `seed`'s chain; committed at once."""
+        """Keep `token` as the newest of `seed`'s chain: in memory at once, stored if it can be.
+
+        When the database is busy (this run's own transaction holds SQLite's lock), storing
+        waits for `flush`.
+        """
+        digest = self._digest(seed)
+        with self._unsaved_lock:
+            self._unsaved[digest] = token
+        try:
+            self._write(digest, token, wait_ms=_SAVE_WAIT_MS)
+        except OperationalError:
+            log.warning(
+                "the rotated refresh token is kept in memory until the database is free "
+                "(the run holds it); it is stored when the run's connection to the org closes"
+            )
+
+    def flush(self, seed: str) -> None:
+        """Store a rotated token `save` could not store yet; raise when it still cannot."""
+        digest = self._digest(seed)
+        with self._unsaved_lock:
+            token = self._unsaved.get(digest)
+        if token is None:
+            return
+        try:
+            self._write(digest, token, wait_ms=None)
+        except OperationalError as error:
+            raise HandoffError(NOT_STORED.format(error=type(error).__name__)) from None
+
+    def _write(self, digest: str, token: str, *, wait_ms: int | None) -> None:
+        """Replace the stored row in one write transaction (no read first, so SQLite takes the
+        write lock at once instead of failing to upgrade a read)."""
         ciphertext = self._fernet.encrypt(token.encode()).decode()
+        row = {
+            "name": REFRESH_TOKEN,
+            "seed_digest": digest,
+            "ciphertext": ciphertext,
+            "updated_at": datetime.now(UTC),
+        }
         with self._sessions() as session:
-            row = session.get(StoredSecret, REFRESH_TOKEN)
-            if row is None:
-                row = StoredSecret(name=REFRESH_TOKEN)
-                session.add(row)
-            row.seed_digest = self._digest(seed)
-            row.ciphertext = ciphertext
-            row.updated_at = datetime.now(UTC)
-            session.commit()
+            sqlite = session.get_bind().dialect.name == "sqlite"
+            if sqlite and wait_ms is not None:
+                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                session.execute(delete(StoredSecret).where(StoredSecret.name == REFRESH_TOKEN))
+                session.execute(insert(StoredSecret).values(**row))
+                session.commit()
+            finally:
+                if sqlite and wait_ms is not None:
+                    session.connection().exec_driver_sql(
+                        f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}"
+                    )
+        with self._unsaved_lock:
+            if self._unsaved.get(digest) == token:
+                del self._unsaved[digest]
