@@ -10,18 +10,17 @@ would fail.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from app.store.db import make_engine
 from app.store.models import StoredSecret, SyncRun
 from sfsim.org import Org
 from sfsim.server import Server, serve
-from tests.e2e.processes import child, clean_env, free_port, wait_until_answers
-from tests.e2e.stack import HANDOFF, START_TIMEOUT, Service
+from tests.app.sync.conftest import rules_text
+from tests.e2e.stack import service_process
 
 pytestmark = pytest.mark.slow
 
@@ -58,16 +57,15 @@ def _succeeded(runs: list[SyncRun]) -> int:
     return sum(run.state == "succeeded" for run in runs)
 
 
-@contextmanager
-def _serve(server: Server, seed: str, database_url: str, cwd: Path) -> Iterator[Service]:
-    port = free_port()
-    env = clean_env(
-        HANDOFF_DATABASE_URL=database_url,
-        HANDOFF_RULES=str(cwd / "rules.yaml"),
-        HANDOFF_SYNC_INTERVAL="1",
+def _serve(server: Server, seed: str, database_url: str, cwd: Path) -> Any:
+    """`handoff serve` in the refresh-token mode, syncing every second."""
+    return service_process(
+        None,
+        database_url,
+        cwd / "rules.yaml",
+        cwd,
+        interval=1,
         HANDOFF_SECRET_KEY=SECRET_KEY,
-        HANDOFF_HOST="127.0.0.1",
-        HANDOFF_PORT=str(port),
         HANDOFF_PULL_BATCH_SIZE="200",
         HANDOFF_LOG_LEVEL="INFO",
         SF_REFRESH_TOKEN=seed,
@@ -75,22 +73,18 @@ def _serve(server: Server, seed: str, database_url: str, cwd: Path) -> Iterator[
         SF_DOMAIN=server.base_url,
         SF_CA_BUNDLE=str(server.ca_file),
     )
-    store = make_engine(database_url)
-    try:
-        with child([HANDOFF, "serve"], env, cwd) as process:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_answers(f"{base}/healthz", START_TIMEOUT)
-            yield Service(process, base, store)
-            process.stop()
-    finally:
-        store.dispose()
 
 
 def test_three_scheduled_syncs_and_a_restart_keep_the_token_family_alive(
     rotating_org: Server, database_url: str, tmp_path: Path
 ) -> None:
     server = rotating_org
-    rules = RULES.format(rep=server.org.integration_user_id)
+    rules = rules_text(
+        server.org.integration_user_id,
+        mql="Working - Contacted",
+        eligible='"Open - Not Contacted"',
+        accepted='"Closed - Converted"',
+    )
     (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
     with server.org.lock:
         seed = server.org.auth.issue_refresh(server.org.integration_user_id)
@@ -98,11 +92,12 @@ def test_three_scheduled_syncs_and_a_restart_keep_the_token_family_alive(
 
     with _serve(server, seed, database_url, tmp_path) as service:
         service.wait_for_run(lambda runs: _succeeded(runs) >= 3, timeout=90)
+        first_runs = _succeeded(service.finished_runs())
     output = service.process.output
-    first_runs = _succeeded(service.finished_runs())
     with _serve(server, seed, database_url, tmp_path) as service:  # a restart
         service.wait_for_run(lambda runs: _succeeded(runs) >= first_runs + 2, timeout=90)
         runs = service.finished_runs()
+        ciphertext = service.read(lambda s: s.scalars(select(StoredSecret.ciphertext)).one())
     output += service.process.output
 
     assert server.org.auth.family_alive(seed)
@@ -111,6 +106,5 @@ def test_three_scheduled_syncs_and_a_restart_keep_the_token_family_alive(
     assert all(e.status == 200 for e in refreshes)
     assert len(refreshes) >= len(runs) + 1  # one per run, one more for the expired session
     assert sum(int(r.counts.get("reauthentications") or 0) for r in runs) == 1
-    ciphertext = service.read(lambda s: s.scalars(select(StoredSecret.ciphertext)).one())
     assert "5Aep" not in ciphertext
     assert "5Aep" not in output  # no refresh token in the service's log

@@ -26,30 +26,12 @@ from sfsim.org import LeadStatusDef
 from sfsim.org import Org as SimOrg
 from sfsim.server import Server, serve
 from sfsim.write_rules import WriteRule
+from tests.app.sync.conftest import rules_text
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 MQL = "Marketing Qualified"
 LEADS, QUALIFYING = 450, 30
 SECRET_KEY = "k" * 40
-
-
-def _rules(rep: str) -> str:
-    return f"""\
-version: 1
-statuses:
-  mql: "{MQL}"
-  eligible_from: ["Open - Not Contacted"]
-  accepted: ["Working - Contacted"]
-  rejected: ["Closed - Not Converted"]
-fit:
-  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
-interest:
-  - {{field: Country, op: eq, value: "US", points: 30}}
-thresholds: {{fit: 40, interest: 25}}
-assignment:
-  routes:
-    - pool: ["{rep}"]
-"""
 
 
 @pytest.fixture
@@ -82,7 +64,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
                 "Status": "Open - Not Contacted",
             },
         )
-    (tmp_path / "rules.yaml").write_text(_rules(rep), encoding="utf-8")
+    rules = rules_text(
+        rep, mql=MQL, eligible='"Open - Not Contacted"', accepted='"Working - Contacted"'
+    )
+    (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
     with serve(org, tls=True) as running:
         yield running
 

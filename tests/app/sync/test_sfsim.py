@@ -24,29 +24,16 @@ from app.sync.run import SalesforceFactory, run_sync
 from sf_client import AccessTokenAuth, SalesforceClient
 from sfsim.org import LeadStatusDef, Org
 from sfsim.server import Server, serve
-from tests.app.sync.conftest import Clock
+from tests.app.sync.conftest import Clock, rules_text
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 MQL = "Marketing Qualified"
 
 
 def _rules(rep: str) -> str:
-    return f"""\
-version: 1
-statuses:
-  mql: "{MQL}"
-  eligible_from: ["Open - Not Contacted"]
-  accepted: ["Working - Contacted"]
-  rejected: ["Closed - Not Converted"]
-fit:
-  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
-interest:
-  - {{field: Country, op: eq, value: "US", points: 30}}
-thresholds: {{fit: 40, interest: 25}}
-assignment:
-  routes:
-    - pool: ["{rep}"]
-"""
+    return rules_text(
+        rep, mql=MQL, eligible='"Open - Not Contacted"', accepted='"Working - Contacted"'
+    )
 
 
 @pytest.fixture
