@@ -14,14 +14,20 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
+from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
-from app.api.rules_state import RulesCache
-from app.api.sync_runner import Connector, SyncRunner
+from app.api.status_cache import StatusCache
 from app.metrics import build_registry
+from app.reports.funnel import funnel as funnel_report
+from app.run.background import Connector, SyncRunner
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
+from app.ui import routes as ui_routes
+from app.ui.session import SessionSigner
+from app.ui.snapshots import Snapshot
 
 log = logging.getLogger("handoff.api")
 
@@ -29,6 +35,8 @@ DESCRIPTION = """\
 Handoff runs the marketing-to-sales lead handoff for a Salesforce org. These endpoints answer
 RevOps' questions (is every MQL touched within the SLA; do MQLs win more often than other leads)
 and let admins drive the service.
+
+The dashboard for people is at `/ui` (sign in there with an API key).
 
 Every endpoint except `/healthz`, `/readyz`, `/docs` and `/openapi.json` needs an API key from
 `HANDOFF_API_KEYS`, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reports answer
@@ -46,8 +54,11 @@ def _resources(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.rules = RulesCache(settings.rules)
+    app.state.status_cache = StatusCache()
     app.state.metrics = build_registry(sessions, app.state.rules)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
+    app.state.ui_sessions = SessionSigner(settings)
+    app.state.ui_funnel = Snapshot(funnel_report, sessions)
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
@@ -59,6 +70,7 @@ def _resources(
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         app.state.sync_runner.wait()
+        app.state.ui_funnel.wait()
         engine.dispose()
 
 
@@ -80,13 +92,20 @@ def create_app(
         with _resources(app, chosen, start_scheduler, connector):
             yield
 
-    app = FastAPI(
+    # `/docs` with Swagger UI's scripts and styles served from the fastapi-offline package, not
+    # from a CDN, so the docs work where nothing outside is reachable. ReDoc is left out: the
+    # SPEC names `/docs` only.
+    app = FastAPIOffline(
         title="Handoff",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        redoc_url=None,
+        static_url="/docs/assets",
+        favicon_url="/ui/static/favicon.svg",
     )
     for module in (health, handoff, reports, sync, rules, audit, metrics):
         app.include_router(module.router)
+    ui_routes.install(app)
     errors.install(app)
     return app

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import HandoffError
 from app.settings import AuthMode, SalesforceSettings, Settings
-from app.store import repo_sync
+from app.store import repo_runs
 from app.store.repo_secrets import RefreshTokenStore
 from sf_client import (
     AccessTokenAuth,
@@ -152,7 +152,7 @@ def api_budget(settings: Settings, sessions: sessionmaker[Session] | None) -> Ap
     earlier = 0
     if sessions is not None:
         with sessions() as session:
-            earlier = repo_sync.api_calls_since(session, datetime.now(UTC) - timedelta(days=1))
+            earlier = repo_runs.api_calls_since(session, datetime.now(UTC) - timedelta(days=1))
     return ApiBudget(percent=settings.api_budget_percent, earlier_calls=earlier)
 
 

@@ -67,21 +67,6 @@ def _org_id(value: str | None) -> str | None:
     return value
 
 
-SECRET_KEY_MIN_LENGTH = 32
-
-
-def _secret_key(value: SecretStr | None) -> SecretStr | None:
-    """At least 32 characters (for example `openssl rand -base64 32`); never echoed."""
-    if value is None or value.get_secret_value() == "":
-        return None
-    if len(value.get_secret_value()) < SECRET_KEY_MIN_LENGTH:
-        raise ValueError(
-            f"must be at least {SECRET_KEY_MIN_LENGTH} characters "
-            "(for example the output of `openssl rand -base64 32`)"
-        )
-    return value
-
-
 class Settings(BaseSettings):
     """The service's own settings (`HANDOFF_*`)."""
 
@@ -109,9 +94,23 @@ class Settings(BaseSettings):
         le=2000,
         description="records per query page asked of Salesforce (it may send fewer)",
     )
+    bulk_threshold: int = Field(
+        2000,
+        ge=0,
+        description="full pulls of an object with more records than this use a Bulk API 2.0 "
+        "query job (Salesforce's guidance: about 2,000); 0 turns Bulk off",
+    )
+    audit_days: int = Field(
+        400, ge=1, description="superseded decisions older than this many days are pruned"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Encrypts what the store keeps secret (the rotated Salesforce refresh token).
-    secret_key: Annotated[SecretStr | None, AfterValidator(_secret_key)] = None
+    secret_key: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="signs the dashboard's session cookies and encrypts the rotated Salesforce "
+        "refresh token in the store; without it a random key is made at start for cookies "
+        "(sign-ins do not survive a restart) and the refresh-token mode refuses to run",
+    )
     api_budget_percent: float = Field(
         50,
         gt=0,

@@ -11,6 +11,7 @@ from sf_client.auth import (
     Token,
     login_url,
 )
+from sf_client.bulk import BULK_THRESHOLD, BulkJob, BulkJobFailed, BulkPolling
 from sf_client.client import SalesforceClient
 from sf_client.errors import (
     ApiBudgetSpent,
@@ -49,6 +50,7 @@ from sf_client.tokens import id18
 from sf_client.usage import ApiBudget, ApiUsage, PerAppUsage
 
 __all__ = [
+    "BULK_THRESHOLD",
     "AccessTokenAuth",
     "ApiBudget",
     "ApiBudgetSpent",
@@ -57,6 +59,9 @@ __all__ = [
     "AuthenticationError",
     "Authenticator",
     "BadRequest",
+    "BulkJob",
+    "BulkJobFailed",
+    "BulkPolling",
     "ClientCredentialsAuth",
     "ConcurrentRequestLimit",
     "DeletedRecords",

@@ -26,6 +26,8 @@ class Faults:
       cursor's 15 minutes passed, or the user opened more than 10).
     - `in_list_timeout_over`: a query whose IN list names more than N Ids answers
       QUERY_TIMEOUT (a busy org times out wide selective queries).
+    - `bulk_polls`: state reads a Bulk query job answers InProgress before it completes.
+    - `bulk_failures`: the next K Bulk query jobs end Failed instead of completing.
     """
 
     latency_ms: int = 0
@@ -42,6 +44,8 @@ class Faults:
     absolute_next_urls: bool = False
     expire_cursors: int = 0
     in_list_timeout_over: int | None = None
+    bulk_polls: int = 1
+    bulk_failures: int = 0
     _drawn: set[str] = field(default_factory=set, repr=False)
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
@@ -84,6 +88,13 @@ class Faults:
         self.expire_cursors -= 1
         return True
 
+    def take_bulk_failure(self) -> bool:
+        """True (and one fewer left) if this Bulk query job should fail."""
+        if self.bulk_failures <= 0:
+            return False
+        self.bulk_failures -= 1
+        return True
+
     def lock_fails(self, record_id: str) -> bool:
         """True on the first write of a record drawn into the lock share; each record is drawn
         once, so a retry of the failed records goes through."""
@@ -98,7 +109,9 @@ class Faults:
 
     def reset(self) -> None:
         """Switch every fault off (usage is kept)."""
-        self.latency_ms = self.unavailable = self.query_timeouts = self.expire_cursors = 0
+        self.latency_ms = self.unavailable = self.query_timeouts = self.bulk_failures = 0
+        self.expire_cursors = 0
+        self.bulk_polls = 1
         self.expire_after = self.per_app_max = self.in_list_timeout_over = None
         self.rotate_refresh = self.short_ids = self.absolute_next_urls = False
         self.lock_share = 0.0

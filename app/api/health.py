@@ -12,16 +12,16 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.active_rules import ActiveRules
 from app.api.examples import documented
-from app.api.rules_state import ActiveRules
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.settings import Settings
+from app.store import repo_runs
+from app.store.db import ping
 from app.store.migrate import schema_state
-from app.store.models import SyncRun
 
 router = APIRouter(tags=["health"])
 
@@ -61,9 +61,7 @@ def healthz() -> Health:
 
 
 def _last_sync(session: Session, now: datetime) -> LastSync | None:
-    run = session.scalars(
-        select(SyncRun).where(SyncRun.state != "running").order_by(SyncRun.id.desc()).limit(1)
-    ).first()
+    run = repo_runs.last_finished_run(session)
     if run is None:
         return None
     age = (now - run.finished_at).total_seconds() if run.finished_at else None
@@ -71,13 +69,8 @@ def _last_sync(session: Session, now: datetime) -> LastSync | None:
 
 
 def _usage_warnings(session: Session) -> list[str]:
-    counts = session.scalars(
-        select(SyncRun.counts)
-        .where(SyncRun.finished_at.is_not(None))
-        .order_by(SyncRun.id.desc())
-        .limit(1)
-    ).first()
-    return api_warnings(counts or {})
+    run = repo_runs.last_finished_run(session)
+    return api_warnings(run.counts or {}) if run is not None else []
 
 
 def _sync_reasons(settings: Settings, last: LastSync | None) -> list[str]:
@@ -149,7 +142,7 @@ def readyz(
     last = None
     database = schema_current = False
     try:
-        session.execute(text("SELECT 1"))
+        ping(session)
         database = True
         schema_current = schema_state(session.get_bind()).up_to_date  # type: ignore[arg-type]
         if not schema_current:

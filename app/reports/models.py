@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 GroupBy = Literal["quarter", "month", "lead_source", "owner"]
-SlaState = Literal["stale", "pending", "met", "breached"]
-SLA_STATES: tuple[SlaState, ...] = ("stale", "pending", "met", "breached")
+
+
+class SlaState(StrEnum):
+    """Where an open MQL stands against the SLA (SPEC, Definitions), most urgent first.
+
+    Not a write state: `SlaState.PENDING` is an MQL nobody touched yet inside the SLA, where
+    `app.store.states.WriteState.PENDING` is a decision not yet written to the org.
+    """
+
+    BREACHED = "breached"
+    PENDING = "pending"
+    STALE = "stale"
+    MET = "met"
+    # No known MQL time: kept out of the SLA figures.
+    MQL_AT_UNKNOWN = "mql_at_unknown"
 
 
 class Report(BaseModel):
@@ -119,7 +133,7 @@ class OpenMql(Report):
     mql_at: datetime | None
     first_touch_at: datetime | None
     hours_to_first_touch: float | None
-    sla: SlaState | Literal["mql_at_unknown"]
+    sla: SlaState
     fit: int | None
     interest: int | None
 
@@ -160,3 +174,33 @@ class RulesReport(Report):
     leads_decided: int
     rules: list[RuleRow]
     held_by_missing_field: dict[str, int]
+
+
+class AgingBucket(Report):
+    """Open MQLs whose MQL time is between `from_hours` and `to_hours` ago (None: unbounded)."""
+
+    label: str
+    from_hours: float | None
+    to_hours: float | None
+    mql_open: int
+
+
+class MqlAging(Report):
+    as_of: datetime
+    buckets: list[AgingBucket]
+
+
+class FirstTouchWeek(Report):
+    """MQLs whose MQL time falls in the week starting `week_start` (Monday, UTC)."""
+
+    week_start: date
+    mqls: int
+    touched: int
+    median_hours_to_first_touch: float | None
+    p90_hours_to_first_touch: float | None
+
+
+class FirstTouchByWeek(Report):
+    as_of: datetime
+    weeks: list[FirstTouchWeek]
+    methods: dict[str, str]

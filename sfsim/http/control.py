@@ -24,9 +24,9 @@ from sfsim.values import parse_datetime
 from sfsim.write_rules import WriteRule
 
 FAULT_FIELDS = ("latency_ms", "unavailable", "expire_after", "lock_share", "query_timeouts",
-                "api_max", "api_used", "per_app_max", "per_app_used", "rotate_refresh",
-                "short_ids", "absolute_next_urls", "expire_cursors",
-                "in_list_timeout_over")  # fmt: skip
+                "api_max", "api_used", "bulk_polls", "bulk_failures", "per_app_max",
+                "per_app_used", "rotate_refresh", "short_ids", "absolute_next_urls",
+                "expire_cursors", "in_list_timeout_over")  # fmt: skip
 
 
 def _json(body: Any, status: int = 200) -> Response:

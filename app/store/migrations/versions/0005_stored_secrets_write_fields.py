@@ -7,7 +7,7 @@ and `writes.lead_modstamp` the lead's SystemModstamp then, so the write is tried
 lead changes in the org.
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 import app.store.types
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
