@@ -107,8 +107,19 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None,
         min_length=32,
-        description="signs the dashboard's session cookies; without it a random key is made "
-        "at start, so sign-ins do not survive a restart",
+        description="signs the dashboard's session cookies and encrypts the rotated Salesforce "
+        "refresh token in the store; without it a random key is made at start for cookies "
+        "(sign-ins do not survive a restart) and the refresh-token mode refuses to run",
+    )
+    api_budget_percent: float = Field(
+        50,
+        gt=0,
+        le=100,
+        description="share of the org's daily API allocation Handoff's own requests may use",
+    )
+    duplicate_rule_allow_save: bool = Field(
+        True,
+        description="send Sforce-Duplicate-Rule-Header: allowSave=true with every write",
     )
 
     @field_validator("go_live_after", mode="before")

@@ -28,6 +28,8 @@ class WriteEntry(BaseModel):
     success: bool
     error_code: str | None
     message: str | None
+    # The fields Salesforce named with a refusal (a validation rule's field, OwnerId...).
+    fields: list[str] | None = None
     retryable: bool
 
 
@@ -83,6 +85,7 @@ AUDIT_EXAMPLE = {
                     "success": True,
                     "error_code": None,
                     "message": None,
+                    "fields": None,
                     "retryable": False,
                 }
             ],

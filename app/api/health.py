@@ -40,9 +40,14 @@ class LastSync(BaseModel):
     age_seconds: float | None
 
 
+# Past this share of the org's daily allocation (or of Handoff's budget), /readyz warns.
+API_WARN_SHARE = 0.8
+
+
 class Readiness(BaseModel):
     ready: bool
     reasons: list[str]
+    warnings: list[str] = []
     database: bool
     schema_current: bool
     rules_valid: bool
@@ -63,6 +68,11 @@ def _last_sync(session: Session, now: datetime) -> LastSync | None:
     return LastSync(id=run.id, state=run.state, finished_at=run.finished_at, age_seconds=age)
 
 
+def _usage_warnings(session: Session) -> list[str]:
+    run = repo_runs.last_finished_run(session)
+    return api_warnings(run.counts or {}) if run is not None else []
+
+
 def _sync_reasons(settings: Settings, last: LastSync | None) -> list[str]:
     if last is None:
         return []
@@ -76,6 +86,27 @@ def _sync_reasons(settings: Settings, last: LastSync | None) -> list[str]:
     return reasons
 
 
+def api_warnings(counts: dict[str, Any]) -> list[str]:
+    """Warnings (not reasons: the service still works) when API usage passes 80%."""
+    api = counts.get("api_usage") or {}
+    used, maximum, own, budget = (api.get(k) for k in ("used", "max", "own_used", "budget_percent"))
+    warnings = []
+    if isinstance(maximum, int | float) and maximum > 0:
+        if isinstance(used, int | float) and used / maximum > API_WARN_SHARE:
+            warnings.append(
+                f"the org has used {used / maximum:.0%} of its daily API allocation "
+                f"({used:,} of {maximum:,})"
+            )
+        if isinstance(own, int | float) and isinstance(budget, int | float) and budget > 0:
+            allowed = maximum * budget / 100
+            if own / allowed > API_WARN_SHARE:
+                warnings.append(
+                    f"Handoff has used {own / allowed:.0%} of its API budget ({own:,} of "
+                    f"{int(allowed):,} requests, HANDOFF_API_BUDGET_PERCENT={budget:g})"
+                )
+    return warnings
+
+
 def _rules_reasons(active: ActiveRules) -> list[str]:
     return active.problems[:5]
 
@@ -83,6 +114,7 @@ def _rules_reasons(active: ActiveRules) -> list[str]:
 READY_EXAMPLE: dict[str, Any] = {
     "ready": True,
     "reasons": [],
+    "warnings": [],
     "database": True,
     "schema_current": True,
     "rules_valid": True,
@@ -102,8 +134,11 @@ def readyz(
     session: SessionDep, settings: SettingsDep, active: RulesDep, now: NowDep
 ) -> JSONResponse:
     """Ready when the database answers, its schema is current, the rules file is valid, and the
-    last sync neither failed nor is overdue (three intervals). 503 with `reasons` otherwise."""
+    last sync neither failed nor is overdue (three intervals). 503 with `reasons` otherwise.
+    `warnings` (still 200) says when the org's API usage, or Handoff's share of its budget,
+    passed 80% as of the newest run."""
     reasons: list[str] = []
+    warnings: list[str] = []
     last = None
     database = schema_current = False
     try:
@@ -114,12 +149,14 @@ def readyz(
             reasons.append("the database schema is behind: run `handoff db upgrade`")
         else:
             last = _last_sync(session, now)
+            warnings = _usage_warnings(session)
     except SQLAlchemyError as error:
         reasons.append(f"the database is unreachable ({type(error).__name__})")
     reasons += _rules_reasons(active) + _sync_reasons(settings, last)
     body = Readiness(
         ready=not reasons,
         reasons=reasons,
+        warnings=warnings,
         database=database,
         schema_current=schema_current,
         rules_valid=active.valid,
