@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from rules.patterns import Pattern, compile_pattern
 from rules.values import as_bool, as_date, as_datetime, as_number
 
 Fields = Mapping[str, Any]
@@ -74,7 +74,7 @@ def compile_condition(
     if op == "contains":
         return _contains(field, _texts(value), multi_select)
     if op == "matches":
-        return _matches(field, re.compile(value))
+        return _matches(field, compile_pattern(value))
     if op == "exists":
         return _exists(field)
     if op == "missing":
@@ -267,7 +267,7 @@ def _ends_with(field: str, value: Any) -> Predicate:
     )
 
 
-def _matches(field: str, pattern: re.Pattern[str]) -> Predicate:
+def _matches(field: str, pattern: Pattern) -> Predicate:
     search = pattern.search
 
     def matches(fields: Fields) -> bool:
