@@ -16,6 +16,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
+from app.api.examples import KEYED, UNAVAILABLE
+from app.api.key_attempts import KeyAttempts
+from app.api.request_guard import RequestGuard
 from app.api.rules_state import RulesCache
 from app.api.sync_runner import Connector, SyncRunner
 from app.metrics import build_registry
@@ -47,6 +50,7 @@ def _resources(
     app.state.sessions = sessions
     app.state.rules = RulesCache(settings.rules)
     app.state.metrics = build_registry(sessions, app.state.rules)
+    app.state.metrics.register(app.state.key_attempts)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
     scheduler = None
     if start_scheduler:
@@ -86,7 +90,10 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    for module in (health, handoff, reports, sync, rules, audit, metrics):
-        app.include_router(module.router)
+    app.state.key_attempts = KeyAttempts()
+    app.include_router(health.router, responses=UNAVAILABLE)
+    for module in (handoff, reports, sync, rules, audit, metrics):
+        app.include_router(module.router, responses=KEYED)
     errors.install(app)
+    app.add_middleware(RequestGuard)
     return app

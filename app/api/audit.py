@@ -11,9 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from app.api.auth import ReadAccess
-from app.api.errors import invalid
 from app.api.examples import documented
-from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
 from app.deps import SessionDep
 from app.store.models import Decision, Write
 
@@ -127,9 +126,7 @@ def get_audit(
     the explanation, what it planned to write and every write attempt with the org's answer."""
     query = select(Decision).where(Decision.lead_id.in_(_id_forms(lead_id)))
     if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int):
-            raise invalid("cursor", "not a cursor returned by this API")
+        before = decode_id_cursor(cursor)
         query = query.where(Decision.id < before)
     decisions = list(session.scalars(query.order_by(Decision.id.desc()).limit(limit + 1)))
     page = decisions[:limit]

@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Request, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 from sqlalchemy import select
 
 from app.api.auth import AdminAccess, ReadAccess
-from app.api.errors import invalid
 from app.api.examples import documented
-from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
 from app.api.sync_runner import SyncNotStarted, SyncRunner
 from app.deps import SessionDep
 from app.store.models import SyncRun
@@ -23,8 +22,8 @@ router = APIRouter(prefix="/sync/runs", tags=["sync"])
 class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    full: bool = False
-    dry_run: bool = False
+    full: StrictBool = False
+    dry_run: StrictBool = False
 
 
 class SyncStarted(BaseModel):
@@ -109,9 +108,7 @@ def list_runs(
     """Every recorded run, newest first, with its state and counts."""
     query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)
     if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int):
-            raise invalid("cursor", "not a cursor returned by this API")
+        before = decode_id_cursor(cursor)
         query = query.where(SyncRun.id < before)
     runs = list(session.scalars(query))
     page = runs[:limit]

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import HandoffError, SyncLocked
@@ -83,7 +84,11 @@ class SyncRunner:
             raise SyncNotStarted("the sync did not start in time; see the service log")
         if signal.run_id is not None:
             return signal.run_id
-        raise SyncNotStarted(str(signal.error))
+        if isinstance(signal.error, DBAPIError):
+            raise signal.error  # the API answers 503 and logs what it is
+        if isinstance(signal.error, HandoffError):
+            raise SyncNotStarted(str(signal.error))
+        raise SyncNotStarted("the sync could not start; see the service log")
 
     def scheduled_job(self) -> None:
         """The scheduler's job: one run in its thread (`app.scheduler` logs how it ended)."""
