@@ -9,9 +9,23 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _HANDLER_NAME = "handoff-stderr"
+
+
+class _StderrHandler(logging.StreamHandler[Any]):
+    """Writes to whatever `sys.stderr` is at the time of the record, as `logging.lastResort` does
+    (a test harness or a daemon may replace it after logging is configured)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
 
 
 def configure_logging(level: str) -> None:
@@ -19,7 +33,7 @@ def configure_logging(level: str) -> None:
     logger = logging.getLogger("handoff")
     logger.setLevel(level)
     if not any(handler.get_name() == _HANDLER_NAME for handler in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.set_name(_HANDLER_NAME)
         handler.setFormatter(logging.Formatter(FORMAT))
         logger.addHandler(handler)
