@@ -48,12 +48,12 @@ class SyncLocked(HandoffError):
     exit_code = ExitCode.LOCKED
 
 
+class SyncStopped(HandoffError):
+    """The service is shutting down (SIGTERM): the run stopped at a safe point, to be resumed."""
+
+
 class SyncLockLost(HandoffError):
     """The run's lock lapsed while it ran (SQLite lease not renewed); it stops to stay alone."""
-
-
-class EnvironmentProblem(HandoffError):
-    """Something outside Handoff stops it (database, disk, a setting); the message says the fix."""
 
 
 def environment_problem(exc: BaseException) -> str | None:

@@ -60,9 +60,12 @@ def _resources(
     try:
         yield
     finally:
+        # SIGTERM: `handoff serve` gave requests in flight the first half of
+        # HANDOFF_SHUTDOWN_SECONDS; running syncs get the second to reach a safe point.
+        app.state.sync_runner.stop.set()
         if scheduler is not None:
-            scheduler.shutdown(wait=True)
-        app.state.sync_runner.wait()
+            scheduler.shutdown(wait=False)
+        app.state.sync_runner.shutdown(settings.shutdown_seconds / 2)
         engine.dispose()
 
 

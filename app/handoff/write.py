@@ -93,6 +93,7 @@ def write_group(
 ) -> dict[str, OrgState]:
     """Write `decisions` that the org `state` (just re-read) allows; commit the outcomes."""
     ctx.crash_point("before_write_chunk")
+    ctx.check_lock()  # a chunk boundary: stop here when the lock is lost or the service stops
     to_send: list[Decision] = []
     changed: dict[str, OrgState] = {}
     attempts: list[dict[str, Any]] = []

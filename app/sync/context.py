@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import SyncLockLost
+from app.errors import SyncLockLost, SyncStopped
 from app.settings import Settings
 from rules import RuleSet
 from sf_client import Identity, SalesforceClient
@@ -59,6 +59,12 @@ class RunCounts:
         return asdict(self)
 
 
+STOPPED_MESSAGE = (
+    "stopped at a safe point because the service is shutting down (SIGTERM); "
+    "the next sync goes on from there"
+)
+
+
 @dataclass
 class RunContext:
     """Everything one run needs; built by `app.sync.run.run_sync`."""
@@ -76,11 +82,16 @@ class RunContext:
     # Set when the sync lock was lost mid-run (its lease could not be renewed): another sync may
     # have started, so steps stop before their next commit or write (`check_lock`).
     lock_lost: threading.Event = field(default_factory=threading.Event)
+    # Set when the service is shutting down (SIGTERM): steps stop at the same safe points.
+    stop: threading.Event = field(default_factory=threading.Event)
     # The crash point armed for this run (tests only; see CRASH_POINTS).
     crash_at: str | None = None
 
     def check_lock(self) -> None:
-        """Stop the run if its lock was lost; call before committing a page or writing."""
+        """Stop the run if its lock was lost or the service is stopping; call before committing
+        a page or writing, so what was committed is whole and the next sync goes on from it."""
+        if self.stop.is_set():
+            raise SyncStopped(STOPPED_MESSAGE)
         if self.lock_lost.is_set():
             raise SyncLockLost(
                 "the sync lock was lost mid-run (its lease could not be renewed in time, "

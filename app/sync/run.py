@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import HandoffError
+from app.errors import HandoffError, SyncStopped
 from app.handoff import decide_and_write
 from app.handoff.rules_file import load_rules
 from app.settings import Settings, SettingsError
@@ -70,13 +70,15 @@ def run_sync(
     now: Callable[[], datetime] = _utcnow,
     progress: Progress | None = None,
     on_start: Callable[[SyncRun], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> SyncRun:
     """Run one sync under the lock and return its finished run record.
 
     Raises `SyncLocked` when another sync holds the lock (nothing is recorded then), and lets
     KeyboardInterrupt through after marking the run `interrupted`. `on_start` is called with the
     new run record once the lock is held, so `POST /sync/runs` can answer 202 with its id while
-    the run goes on in a thread.
+    the run goes on in a thread. Setting `stop` (at SIGTERM) ends the run at its next safe
+    point as `interrupted`.
     """
     bind = sessions.kw["bind"]
     assert isinstance(bind, Engine)
@@ -84,7 +86,7 @@ def run_sync(
         record = _open_record(sessions, now(), trigger, full, dry_run or not settings.live)
         if on_start is not None:
             on_start(record)
-        run = _Run(settings, sessions, record, now, progress, held.lost)
+        run = _Run(settings, sessions, record, now, progress, held.lost, stop or threading.Event())
         try:
             outcome = run.execute(sf_factory)
         except KeyboardInterrupt:
@@ -125,9 +127,10 @@ class _Run:
         now: Callable[[], datetime],
         progress: Progress | None,
         lock_lost: threading.Event,
+        stop: threading.Event,
     ) -> None:
         self.settings, self.sessions, self.record = settings, sessions, record
-        self.now, self.progress, self.lock_lost = now, progress, lock_lost
+        self.now, self.progress, self.lock_lost, self.stop = now, progress, lock_lost, stop
         self.ctx: RunContext | None = None
 
     def execute(self, sf_factory: SalesforceFactory) -> _Outcome:
@@ -136,6 +139,8 @@ class _Run:
             notes = self._steps(sf_factory)
         except RequestLimitExceeded:
             return _Outcome("failed", LIMIT_MESSAGE, "api_limit")
+        except SyncStopped as stopped:
+            return _Outcome("interrupted", str(stopped), "shutdown")
         except (HandoffError, SettingsError) as exc:
             return _Outcome("failed", str(exc), type(exc).__name__)
         except SalesforceError as exc:
@@ -171,6 +176,7 @@ class _Run:
                 full=self.record.full,
                 now=self.now,
                 lock_lost=self.lock_lost,
+                stop=self.stop,
                 crash_at=_armed_crash_point(self.record.trigger),
             )
             started = self.record.started_at
