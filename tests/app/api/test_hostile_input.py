@@ -310,3 +310,14 @@ class TestKeyAttempts:
             load_settings(api_keys=f"{READ_KEY}:read,{ADMIN_KEY}:admin,{READ_KEY}:admin")
         assert "entry 3 repeats the key of entry 1" in str(caught.value)
         assert READ_KEY not in str(caught.value)
+
+
+def test_validate_warns_of_nested_quantifiers(client: TestClient) -> None:
+    draft = RULES_YAML_EXAMPLE.replace(
+        "fit:\n", "fit:\n  - {field: Title, op: matches, value: '(a+)+$', points: 1}\n"
+    )
+    body = client.post("/rules/validate", content=draft, headers={**READ, **YAML}).json()
+    assert body["valid"] is True
+    (warning,) = body["warnings"]
+    assert (warning["line"], warning["place"]) == (8, "fit[0].value")
+    assert "nests quantifiers" in warning["message"]
