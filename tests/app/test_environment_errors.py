@@ -173,3 +173,26 @@ class TestApi:
         assert "SELECT" not in response.text
         assert "INSERT" not in response.text
         assert "database unavailable on POST /sync/runs" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "version: 1\nsla:\n  <<: {first_touch_hours: 24}\n",
+            "rules.yaml:3: merge keys (<<) are not allowed in rules files",
+        ),
+        ("fit: " + "[" * 1000 + "]" * 1000 + "\n", "rules.yaml:1: nested more than 16 levels"),
+        ("a: &x [1]\nb: *x\n", "rules.yaml:1: aliases are not allowed in rules files"),
+    ],
+    ids=["merge-key", "nested-1000", "alias"],
+)
+def test_rules_check_names_refused_yaml_with_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run_main(["rules", "check", str(path)], capsys)
+    assert code == 1
+    assert f"{tmp_path}/{expected}" in out + err
+    assert "bug" not in out + err
