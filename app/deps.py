@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from app.api.rules_state import ActiveRules, RulesCache
+from app.active_rules import ActiveRules, RulesCache
 from app.settings import Settings
 
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
 from app.api.examples import KEYED, UNAVAILABLE
 from app.api.key_attempts import KeyAttempts
 from app.api.request_guard import RequestGuard
-from app.api.rules_state import RulesCache
-from app.api.sync_runner import Connector, SyncRunner
 from app.metrics import build_registry
+from app.run.background import Connector, SyncRunner
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker

@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.rules_state import RulesCache
+from app.active_rules import RulesCache
 from app.reports.sla import URGENCY, open_mql, sla_state
 from app.store.models import SyncRun, Write
 

@@ -82,6 +82,15 @@ class Decision(NamedTuple):
         """One line of at most 255 characters, for the reason field and the audit trail."""
         return explain(self)
 
+    @property
+    def scores_qualify(self) -> bool:
+        """Not disqualified and at or above both thresholds (eligible or not)."""
+        return (
+            self.disqualified_by is None
+            and self.fit >= self.rules.fit_threshold
+            and self.interest >= self.rules.interest_threshold
+        )
+
 
 def decide(ruleset: RuleSet, lead: LeadFacts, context: DecisionContext) -> Decision:
     """Score, disqualify, check eligibility and handoff requirements for one lead."""

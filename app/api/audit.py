@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from app.api.auth import ReadAccess
 from app.api.examples import documented
 from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
 from app.deps import SessionDep
-from app.store.models import Decision, Write
+from app.store import repo_audit
+from app.store.models import DecisionRecord, Write
+from rules.ids import to18
 
 router = APIRouter(tags=["audit"], dependencies=ReadAccess)
 
@@ -91,7 +91,7 @@ AUDIT_EXAMPLE = {
 }
 
 
-def _entry(decision: Decision, writes: list[Write]) -> AuditEntry:
+def _entry(decision: DecisionRecord, writes: list[Write]) -> AuditEntry:
     skip = ("writes", "decision_id")
     fields = {name: getattr(decision, name) for name in AuditEntry.model_fields if name not in skip}
     fields["decision_id"] = decision.id
@@ -124,37 +124,19 @@ def get_audit(
 ) -> Page[AuditEntry]:
     """The lead's decisions, newest first, each with the rules version and hash, the scores,
     the explanation, what it planned to write and every write attempt with the org's answer."""
-    query = select(Decision).where(Decision.lead_id.in_(_id_forms(lead_id)))
+    before = None
     if cursor is not None:
         before = decode_id_cursor(cursor)
-        query = query.where(Decision.id < before)
-    decisions = list(session.scalars(query.order_by(Decision.id.desc()).limit(limit + 1)))
-    page = decisions[:limit]
-    writes: dict[int, list[Write]] = defaultdict(list)
-    if page:
-        rows = session.scalars(
-            select(Write)
-            .where(Write.decision_id.in_([d.id for d in page]))
-            .order_by(Write.id.desc())
-        )
-        for write in rows:
-            writes[write.decision_id].append(write)
-    next_cursor = encode_cursor(page[-1].id) if len(decisions) > limit else None
-    return Page[AuditEntry](items=[_entry(d, writes[d.id]) for d in page], next_cursor=next_cursor)
+    found = repo_audit.lead_audit(session, _id_forms(lead_id), before=before, limit=limit + 1)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1].decision.id) if len(found) > limit else None
+    return Page[AuditEntry](
+        items=[_entry(r.decision, r.writes) for r in page], next_cursor=next_cursor
+    )
 
 
 def _id_forms(lead_id: str) -> list[str]:
     """The Id as given, and its 18 character form when given 15 characters (the store's form)."""
     if len(lead_id) != 15:
         return [lead_id]
-    return [lead_id, lead_id + _checksum(lead_id)]
-
-
-def _checksum(short_id: str) -> str:
-    """Salesforce's case-safe suffix: one letter per 5 characters, from their upper-case bits."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-    suffix = ""
-    for start in range(0, 15, 5):
-        bits = sum(1 << i for i, c in enumerate(short_id[start : start + 5]) if c.isupper())
-        suffix += alphabet[bits]
-    return suffix
+    return [lead_id, to18(lead_id)]

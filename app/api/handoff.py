@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -25,7 +25,7 @@ from app.deps import NowDep, RulesDep, SessionDep
 from app.reports.csv_rows import status_csv
 from app.reports.handoff import handoff_status
 from app.reports.leads import LeadKey, open_mqls
-from app.reports.models import HandoffStatus, OpenMql
+from app.reports.models import HandoffStatus, OpenMql, SlaState
 
 router = APIRouter(prefix="/handoff", tags=["handoff"], dependencies=ReadAccess)
 
@@ -99,7 +99,7 @@ def get_leads(
     active: RulesDep,
     now: NowDep,
     sla: Annotated[
-        Literal["pending", "met", "breached", "stale", "mql_at_unknown"] | None,
+        SlaState | None,
         Query(description="only open MQLs in this SLA state", examples=["breached"]),
     ] = None,
     owner_id: Annotated[

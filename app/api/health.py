@@ -15,7 +15,6 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -24,8 +23,9 @@ from app.api.examples import documented
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.errors import environment_problem
 from app.settings import Settings
+from app.store import repo_runs
+from app.store.db import ping
 from app.store.migrate import schema_state
-from app.store.models import SyncRun
 
 log = logging.getLogger("handoff.api")
 router = APIRouter(tags=["health"])
@@ -69,9 +69,7 @@ def healthz() -> Health:
 
 
 def _last_sync(session: Session, now: datetime) -> LastSync | None:
-    run = session.scalars(
-        select(SyncRun).where(SyncRun.state != "running").order_by(SyncRun.id.desc()).limit(1)
-    ).first()
+    run = repo_runs.last_finished_run(session)
     if run is None:
         return None
     age = (now - run.finished_at).total_seconds() if run.finished_at else None
@@ -97,7 +95,7 @@ def _database_reasons(
     """(database answers, schema current, last run, reasons): the database counts as up only
     when it reads its own tables, so a corrupt SQLite file is down, not up and unreadable."""
     try:
-        session.execute(text("SELECT 1"))
+        ping(session)
         schema_current = schema_state(session.get_bind()).up_to_date  # type: ignore[arg-type]
         if not schema_current:
             return True, False, None, [("schema_behind", SCHEMA_BEHIND)]

@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Request, status
 from pydantic import BaseModel, ConfigDict, StrictBool
-from sqlalchemy import select
 
 from app.api.auth import AdminAccess, ReadAccess
 from app.api.examples import documented
 from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
-from app.api.sync_runner import SyncNotStarted, SyncRunner
 from app.deps import SessionDep
-from app.store.models import SyncRun
+from app.run.background import SyncNotStarted, SyncRunner
+from app.store import repo_runs
 
 router = APIRouter(prefix="/sync/runs", tags=["sync"])
 
@@ -106,11 +105,10 @@ def list_runs(
     session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[RunView]:
     """Every recorded run, newest first, with its state and counts."""
-    query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)
+    before = None
     if cursor is not None:
         before = decode_id_cursor(cursor)
-        query = query.where(SyncRun.id < before)
-    runs = list(session.scalars(query))
+    runs = repo_runs.runs_page(session, before=before, limit=limit + 1)
     page = runs[:limit]
     next_cursor = encode_cursor(page[-1].id) if len(runs) > limit else None
     return Page[RunView](items=[RunView.model_validate(r) for r in page], next_cursor=next_cursor)
@@ -129,7 +127,7 @@ def get_run(
 ) -> RunView:
     """The run's state (running, succeeded, partial, failed, interrupted), its counts (pulled,
     qualified, promoted, reassigned, skipped, failed, API calls) and its message."""
-    run = session.get(SyncRun, run_id)
+    run = repo_runs.get_run(session, run_id)
     if run is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no sync run {run_id}")
     return RunView.model_validate(run)

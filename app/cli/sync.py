@@ -18,11 +18,11 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from app.cli.context import open_store
 from app.cli.output import Output
 from app.errors import ExitCode, HandoffError
+from app.run import run_sync
 from app.salesforce import connect
 from app.settings import load_salesforce_settings, load_settings
 from app.store.models import SyncRun
 from app.sync import pull
-from app.sync.run import run_sync
 
 
 @contextmanager

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.handoff.rules_file import RulesFileError
-from app.store.models import Queue, User
+from app.store import repo_mirror
 from rules import LeadField, OrgFacts, RuleSet, check_against_org, format_issues, has_errors
 from sf_client import SObjectDescribe
 
@@ -33,18 +32,13 @@ def org_facts(session: Session, describe: SObjectDescribe) -> OrgFacts:
     }
     status = describe.fields.get("Status")
     statuses = {v.value: v.active for v in status.picklist_values} if status else {}
-    users = {user_id: bool(active) for user_id, active in session.execute(
-        select(User.id, User.is_active)
-    )}  # fmt: skip
-    queues = {queue_id: bool(takes) for queue_id, takes in session.execute(
-        select(Queue.id, Queue.takes_leads)
-    )}  # fmt: skip
+    known = repo_mirror.people(session)
     return OrgFacts(
         lead_fields=fields,
         lead_statuses=statuses,
-        users=users,
-        lead_queues=frozenset(q for q, takes in queues.items() if takes),
-        queues=frozenset(queues),
+        users=known.users,
+        lead_queues=frozenset(q for q, takes in known.queues.items() if takes),
+        queues=frozenset(known.queues),
     )
 
 

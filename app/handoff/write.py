@@ -17,12 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from app.handoff.plan import write_kind
-from app.store.models import Decision, Write
-from app.sync.context import RunContext
+from app.handoff.inputs import HandoffInputs
+from app.handoff.report import HandoffReport
+from app.store import repo_writes
+from app.store.models import DecisionRecord
+from app.store.states import WriteState
 from sf_client import SalesforceError
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,6 @@ RETRYABLE_CODES = frozenset(
     }
 )
 
-# Decision write states that still owe the org a write.
-OWED = ("pending", "retrying")
-
 
 @dataclass(frozen=True, slots=True)
 class OrgState:
@@ -54,7 +52,7 @@ class OrgState:
     is_converted: bool
 
 
-def read_org_state(ctx: RunContext, lead_ids: Sequence[str]) -> dict[str, OrgState]:
+def read_org_state(ctx: HandoffInputs, lead_ids: Sequence[str]) -> dict[str, OrgState]:
     """Status and OwnerId of `lead_ids` in one query (split only by the URL cap)."""
     return {
         record["Id"]: OrgState(record["Status"], record["OwnerId"], bool(record["IsConverted"]))
@@ -63,7 +61,10 @@ def read_org_state(ctx: RunContext, lead_ids: Sequence[str]) -> dict[str, OrgSta
 
 
 def write_groups(
-    ctx: RunContext, session: Session, groups: Sequence[Sequence[Decision]]
+    ctx: HandoffInputs,
+    report: HandoffReport,
+    session: Session,
+    groups: Sequence[Sequence[DecisionRecord]],
 ) -> dict[str, OrgState]:
     """Write `groups` in order; return the leads a person changed, with their fresh values.
 
@@ -81,20 +82,21 @@ def write_groups(
             if index + 1 < len(groups):
                 following = [d.lead_id for d in groups[index + 1]]
                 ahead = reader.submit(read_org_state, ctx, following)
-            changed |= write_group(ctx, session, group, state)
+            changed |= write_group(ctx, report, session, group, state)
     return changed
 
 
 def write_group(
-    ctx: RunContext,
+    ctx: HandoffInputs,
+    report: HandoffReport,
     session: Session,
-    decisions: Sequence[Decision],
+    decisions: Sequence[DecisionRecord],
     state: dict[str, OrgState],
 ) -> dict[str, OrgState]:
     """Write `decisions` that the org `state` (just re-read) allows; commit the outcomes."""
-    ctx.crash_point("before_write_chunk")
-    ctx.check_lock()  # a chunk boundary: stop here when the lock is lost or the service stops
-    to_send: list[Decision] = []
+    ctx.guard.crash_point("before_write_chunk")
+    ctx.guard.check_lock()  # a chunk boundary: stop here if the lock is lost or the service stops
+    to_send: list[DecisionRecord] = []
     changed: dict[str, OrgState] = {}
     attempts: list[dict[str, Any]] = []
     for decision in decisions:
@@ -104,23 +106,24 @@ def write_group(
             to_send.append(decision)
         elif verdict == "landed":
             note = "already in the org (an earlier attempt landed)"
-            attempts.append(_record(ctx, decision, None, note))
+            attempts.append(_record(ctx, report, decision, None, note))
         elif verdict == "changed" and fresh is not None:
-            decision.write_state = "skipped_changed"
-            ctx.counts.skipped_changed += 1
+            decision.write_state = WriteState.SKIPPED_CHANGED
+            report.count_skipped_changed()
             changed[decision.lead_id] = fresh
         else:
             code = "CANNOT_UPDATE_CONVERTED_LEAD" if fresh else "ENTITY_IS_DELETED"
-            attempts.append(_record(ctx, decision, code, "the lead is converted or deleted"))
+            gone = "the lead is converted or deleted"
+            attempts.append(_record(ctx, report, decision, code, gone))
     if to_send:
-        attempts += _send(ctx, session, to_send, attempts)
-    _store_attempts(session, attempts)
+        attempts += _send(ctx, report, session, to_send, attempts)
+    repo_writes.insert_writes(session, attempts)
     session.commit()
-    ctx.crash_point("after_write_chunk")
+    ctx.guard.crash_point("after_write_chunk")
     return changed
 
 
-def _verdict(decision: Decision, fresh: OrgState | None) -> str:
+def _verdict(decision: DecisionRecord, fresh: OrgState | None) -> str:
     """`send`, `landed` (our values are there), `changed` (by a person) or `gone`."""
     if fresh is None or fresh.is_converted:
         return "gone"
@@ -138,9 +141,10 @@ def _verdict(decision: Decision, fresh: OrgState | None) -> str:
 
 
 def _send(
-    ctx: RunContext,
+    ctx: HandoffInputs,
+    report: HandoffReport,
     session: Session,
-    decisions: Sequence[Decision],
+    decisions: Sequence[DecisionRecord],
     earlier: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """One `update_many` for the group (the client keeps several chunks in flight).
@@ -154,27 +158,20 @@ def _send(
     except SalesforceError as exc:
         # A run-ending error (daily limit, refused session): keep the group owed, then stop.
         code = _code(exc.error_code)
-        failed = [_record(ctx, d, code, str(exc), retryable=True) for d in decisions]
-        _store_attempts(session, [*earlier, *failed])
+        failed = [_record(ctx, report, d, code, str(exc), retryable=True) for d in decisions]
+        repo_writes.insert_writes(session, [*earlier, *failed])
         session.commit()
         raise
     attempts = []
     for decision, result in zip(decisions, results, strict=True):
         if result.success:
-            attempts.append(_record(ctx, decision, None, None))
+            attempts.append(_record(ctx, report, decision, None, None))
         else:
             retryable = result.error_code in RETRYABLE_CODES
             code = _code(result.error_code)
-            attempts.append(_record(ctx, decision, code, result.message, retryable=retryable))
+            attempt = _record(ctx, report, decision, code, result.message, retryable=retryable)
+            attempts.append(attempt)
     return attempts
-
-
-def _store_attempts(session: Session, attempts: list[dict[str, Any]]) -> None:
-    """Keep a group's attempts in one executemany: mapped `Write` objects, built and flushed
-    one by one, cost a first run's write phase about a second per 5,000 writes."""
-    if attempts:
-        table: Table = Write.__table__  # type: ignore[assignment]
-        session.execute(insert(table), attempts)
 
 
 def _code(error_code: str | None) -> str:
@@ -182,8 +179,9 @@ def _code(error_code: str | None) -> str:
 
 
 def _record(
-    ctx: RunContext,
-    decision: Decision,
+    ctx: HandoffInputs,
+    report: HandoffReport,
+    decision: DecisionRecord,
     error_code: str | None,
     message: str | None,
     *,
@@ -203,24 +201,14 @@ def _record(
         "message": message,
         "retryable": retryable,
     }
-    counts = ctx.counts
     if success:
-        decision.write_state = "written"
-        counts.written += 1
-        _count_kind(ctx, decision.planned or {})
+        decision.write_state = WriteState.WRITTEN
+        report.count_written(decision.planned or {})
         return attempt
-    counts.failed += 1
+    report.count_failed(permanently=not retryable)
     if retryable:
-        decision.write_state = "retrying"
+        decision.write_state = WriteState.RETRYING
         return attempt
-    decision.write_state = "failed"
-    counts.failed_permanently += 1
+    decision.write_state = WriteState.FAILED
     log.warning("lead %s was not written: %s: %s", decision.lead_id, error_code, message)
     return attempt
-
-
-def _count_kind(ctx: RunContext, planned: dict[str, Any]) -> None:
-    if write_kind(planned) == "promoted":
-        ctx.counts.promoted += 1
-    else:
-        ctx.counts.reassigned += 1

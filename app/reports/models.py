@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 GroupBy = Literal["quarter", "month", "lead_source", "owner"]
-SlaState = Literal["stale", "pending", "met", "breached"]
-SLA_STATES: tuple[SlaState, ...] = ("stale", "pending", "met", "breached")
+
+
+class SlaState(StrEnum):
+    """Where an open MQL stands against the SLA (SPEC, Definitions), most urgent first.
+
+    Not a write state: `SlaState.PENDING` is an MQL nobody touched yet inside the SLA, where
+    `app.store.states.WriteState.PENDING` is a decision not yet written to the org.
+    """
+
+    BREACHED = "breached"
+    PENDING = "pending"
+    STALE = "stale"
+    MET = "met"
+    # No known MQL time: kept out of the SLA figures.
+    MQL_AT_UNKNOWN = "mql_at_unknown"
 
 
 class Report(BaseModel):
@@ -115,7 +129,7 @@ class OpenMql(Report):
     mql_at: datetime | None
     first_touch_at: datetime | None
     hours_to_first_touch: float | None
-    sla: SlaState | Literal["mql_at_unknown"]
+    sla: SlaState
     fit: int | None
     interest: int | None
 

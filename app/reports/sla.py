@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, true
 from sqlalchemy.types import Integer
 
-from app.reports.models import SlaSettings
+from app.reports.models import SlaSettings, SlaState
 from app.store.models import Lead
 from app.store.types import UtcDateTime
 
-UNKNOWN = "mql_at_unknown"
+UNKNOWN = SlaState.MQL_AT_UNKNOWN.value
 # Most urgent first: late ones, then those about to be late, then the forgotten, then the fine.
-URGENCY = ("breached", "pending", "stale", "met", UNKNOWN)
+URGENCY = tuple(state.value for state in SlaState)
 
 
 def open_mql() -> ColumnElement[bool]:
@@ -43,18 +43,21 @@ def _conditions(as_of: datetime, sla: SlaSettings) -> list[tuple[ColumnElement[b
     touched_in_time = func.coalesce(Lead.hours_to_first_touch, sla.first_touch_hours + 1)
     return [
         (Lead.mql_at.is_(None), UNKNOWN),
-        (clock <= _at(stale_cutoff), "stale"),
-        (and_(Lead.first_touch_at.is_(None), Lead.mql_at > _at(due_cutoff)), "pending"),
+        (clock <= _at(stale_cutoff), SlaState.STALE.value),
+        (
+            and_(Lead.first_touch_at.is_(None), Lead.mql_at > _at(due_cutoff)),
+            SlaState.PENDING.value,
+        ),
         (
             and_(Lead.first_touch_at.is_not(None), touched_in_time <= sla.first_touch_hours),
-            "met",
+            SlaState.MET.value,
         ),
     ]
 
 
 def sla_state(as_of: datetime, sla: SlaSettings) -> ColumnElement[str]:
     """The state name of each open MQL as of `as_of`."""
-    return case(*_conditions(as_of, sla), else_="breached")
+    return case(*_conditions(as_of, sla), else_=SlaState.BREACHED.value)
 
 
 def urgency(as_of: datetime, sla: SlaSettings) -> ColumnElement[int]:
@@ -62,4 +65,4 @@ def urgency(as_of: datetime, sla: SlaSettings) -> ColumnElement[int]:
     ranked = [
         (cond, literal(URGENCY.index(name), Integer())) for cond, name in _conditions(as_of, sla)
     ]
-    return case(*ranked, else_=literal(URGENCY.index("breached"), Integer()))
+    return case(*ranked, else_=literal(URGENCY.index(SlaState.BREACHED), Integer()))

@@ -264,7 +264,7 @@ class MqlEpisode(Base):
     )
 
 
-class Decision(Base):
+class DecisionRecord(Base):
     """What the rules decided for a lead in a run, and the write it calls for.
 
     Stored before anything is written: a retry writes this decision again, it never draws a new

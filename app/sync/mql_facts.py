@@ -262,7 +262,7 @@ def hours_between(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds() / 3600, 4)
 
 
-def lead_facts(
+def lead_fact_columns(
     episodes: Sequence[Episode], touches: Sequence[datetime], created: datetime, time_zone: str
 ) -> dict[str, Any]:
     """The denormalised columns of `leads` for these episodes and qualifying touches."""

@@ -18,13 +18,14 @@ from typing import Any, TypeVar, cast
 
 from app.errors import HandoffError
 from app.store import repo_sync
-from app.sync import facts
-from app.sync.context import RunContext
+from app.sync import fact_refresh
 from app.sync.deletes import check_deleted
+from app.sync.inputs import PullInputs
 from app.sync.mirror import PageMark, fields_hash, page_mark
 from app.sync.mql_facts import FactRules
 from app.sync.objects import ObjectPull
 from app.sync.reconcile import reconcile
+from app.sync.report import PullReport
 from sf_client.errors import BadRequest, QueryTimeout
 from sf_client.soql import format_soql, soql_datetime
 
@@ -67,9 +68,15 @@ class _ObjectRun:
     """One object's pull within a run: its window, its pages, its counts."""
 
     def __init__(
-        self, ctx: RunContext, spec: ObjectPull, rules: FactRules, progress: Progress | None
+        self,
+        ctx: PullInputs,
+        spec: ObjectPull,
+        rules: FactRules,
+        report: PullReport,
+        progress: Progress | None,
     ) -> None:
         self.ctx, self.spec, self.rules, self.progress = ctx, spec, rules, progress
+        self.report = report
         self.hash = fields_hash(spec.fields)
         self.stored = 0
         # Every Id a full read returned, for the reconcile that follows it.
@@ -84,7 +91,7 @@ class _ObjectRun:
         if mark.fields_hash != self.hash:
             log.info("%s: the field list changed; reading it again in full", self.spec.sobject)
             return None
-        lookback = timedelta(seconds=self.ctx.settings.lookback_seconds)
+        lookback = timedelta(seconds=self.ctx.lookback_seconds)
         return min(mark.system_modstamp - lookback, run_start)
 
     def store_page(self, records: list[dict[str, Any]]) -> PageMark | None:
@@ -94,8 +101,8 @@ class _ObjectRun:
         now = self.ctx.now()
         with self.ctx.sessions() as session:
             touched = self.spec.store(session, records)
-            facts.refresh_leads(session, touched.leads, self.rules, now)
-            facts.refresh_opportunities(session, touched.opportunities, self.rules)
+            fact_refresh.refresh_leads(session, touched.leads, self.rules, now)
+            fact_refresh.refresh_opportunities(session, touched.opportunities, self.rules)
             repo_sync.save_watermark(
                 session,
                 self.spec.sobject,
@@ -104,22 +111,19 @@ class _ObjectRun:
                 last_id=mark.last_id,
                 fields_hash=self.hash,
             )
-            self.ctx.check_lock()
+            self.ctx.guard.check_lock()
             session.commit()
         self._count(records)
         if self.seen is not None:
             self.seen.update(str(r["Id"]) for r in records)
-        self.ctx.crash_point("after_pull_page")
+        self.ctx.guard.crash_point("after_pull_page")
         return mark
 
     def _count(self, records: list[dict[str, Any]]) -> None:
-        counts = self.ctx.counts
         name = self.spec.sobject
         self.stored += len(records)
-        counts.pulled[name] = counts.pulled.get(name, 0) + len(records)
         deleted = sum(1 for r in records if r.get("IsDeleted"))
-        if deleted:
-            counts.deleted[name] = counts.deleted.get(name, 0) + deleted
+        self.report.count_stored(name, len(records), deleted)
         if self.progress is not None:
             self.progress(name, self.stored)
 
@@ -149,7 +153,7 @@ class _ObjectRun:
         pages = self.ctx.sf.query_pages(
             soql,
             include_deleted=self.spec.include_deleted,
-            batch_size=self.ctx.settings.pull_batch_size,
+            batch_size=self.ctx.batch_size,
         )
         try:
             for page in prefetched(pages):
@@ -209,20 +213,21 @@ def _refused(sobject: str, exc: BadRequest) -> HandoffError:
 
 
 def pull_object(
-    ctx: RunContext,
+    ctx: PullInputs,
     spec: ObjectPull,
     rules: FactRules,
+    report: PullReport,
     *,
     run_start: datetime,
     progress: Progress | None = None,
-) -> list[str]:
-    """Pull one object up to `run_start`, then its hard deletes; return notes for the run."""
-    job = _ObjectRun(ctx, spec, rules, progress)
+) -> None:
+    """Pull one object up to `run_start`, then its hard deletes, into the pull's `report`."""
+    job = _ObjectRun(ctx, spec, rules, report, progress)
     start = job.start(run_start)
     job.seen = set() if start is None and spec.purge_model is not None else None
     job.pull(start, run_start)
     if job.seen is not None:
-        reconcile(ctx, spec, rules, job.seen)
+        report.count_deleted(spec.sobject, reconcile(ctx, spec, rules, job.seen))
     if progress is not None and job.stored == 0:
         progress(spec.sobject, 0)
-    return check_deleted(ctx, spec, rules, run_start=run_start)
+    check_deleted(ctx, spec, rules, report, run_start=run_start)

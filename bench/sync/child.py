@@ -19,9 +19,9 @@ from pathlib import Path
 
 import httpx
 
+from app.run import run_sync
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
-from app.sync.run import run_sync
 from bench.sync import scripts
 from sf_client import AccessTokenAuth, SalesforceClient
 

@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.demo_org import org_placeholders, render_rules, sample_rules
+from app.demo.org import org_placeholders, render_rules, sample_rules
 from app.store.db import make_engine
 from app.store.models import SyncRun
 from sf_client import AccessTokenAuth, SalesforceClient

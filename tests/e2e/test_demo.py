@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from app.demo import READY_LINE
+from app.demo.loop import READY_LINE
 from app.store.models import SyncRun, Write
 from tests.e2e.processes import Child, child, clean_env
 

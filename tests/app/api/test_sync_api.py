@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from app.api.sync_runner import SyncRunner
 from app.main import create_app
+from app.run.background import SyncRunner
 from app.store.db import make_engine
 from app.store.models import SyncRun
 from app.sync.lock import sync_lock

@@ -13,9 +13,9 @@ import respx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.run import SalesforceFactory
 from app.settings import Settings
 from app.store.db import make_sessionmaker
-from app.sync.run import SalesforceFactory
 from sf_client import AccessTokenAuth, SalesforceClient
 from tests.app.sync.fake_org import INSTANCE, REP, REP_2, FakeOrg
 

@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
 from app.store.models import Lead, MqlEpisode, SyncLock, SyncRun
-from app.sync.run import SalesforceFactory, run_sync
 from sf_client import AccessTokenAuth, SalesforceClient
 from sfsim.org import LeadStatusDef, Org
 from sfsim.server import Server, serve

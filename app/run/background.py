@@ -17,10 +17,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import HandoffError, SyncLocked
+from app.run import run_sync
 from app.salesforce import connect
 from app.settings import Settings, SettingsError, load_salesforce_settings
 from app.store.models import SyncRun
-from app.sync.run import run_sync
 from sf_client import SalesforceClient
 
 log = logging.getLogger("handoff.sync")

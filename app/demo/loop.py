@@ -1,7 +1,7 @@
 """`handoff demo`: the whole loop against a simulated org, from nothing to a served API.
 
 Steps: start `sfsim` (seeded, HTTPS on loopback); build settings from explicit values only (see
-`app.demo_settings`); write the sample rules into the demo folder with the org's Ids; migrate a
+`app.demo.settings`); write the sample rules into the demo folder with the org's Ids; migrate a
 fresh SQLite store; run one live sync; start the API with its scheduler; print the summary, an
 admin key and the addresses. Ctrl-C (or SIGTERM) stops the API, the scheduler and `sfsim`, in that
 order, and the command exits 0.
@@ -23,23 +23,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from app.demo_api import RunningApi, demo_app, loopback_socket, start_api
-from app.demo_org import (
+from app.demo.api import RunningApi, demo_app, loopback_socket, start_api
+from app.demo.org import (
     org_placeholders,
     render_rules,
     sample_rules,
     sim_connection,
     simulated_org,
 )
-from app.demo_settings import DB_FILE, demo_salesforce_settings, demo_settings, new_admin_key
-from app.demo_summary import render, summarise
+from app.demo.settings import DB_FILE, demo_salesforce_settings, demo_settings, new_admin_key
+from app.demo.summary import render, summarise
 from app.errors import HandoffError
 from app.handoff.rules_file import load_rules
+from app.run import run_sync
 from app.settings import SalesforceSettings, Settings
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
 from app.store.models import SyncRun
-from app.sync.run import run_sync
 
 Echo = Callable[[str], None]
 READY_LINE = "Handoff demo ready"

@@ -1,7 +1,7 @@
-"""What every step of a sync run shares: settings, store, org client, rules, clock and counts.
+"""What every step of a run checks before it commits or writes: the lock, and the crash points.
 
-The pull (`app.sync.pull`) and the handoff (`app.handoff`) are separate steps that meet only
-here, so each can be tested alone with a context built by the test.
+The run (`app.run`) owns the sync lock; the pull and the handoff only need to know whether it was
+lost, and where a test may kill the process. So they receive this guard, not the run itself.
 """
 
 from __future__ import annotations
@@ -9,17 +9,9 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy.orm import Session, sessionmaker
+from dataclasses import dataclass, field
 
 from app.errors import SyncLockLost, SyncStopped
-from app.settings import Settings
-from rules import RuleSet
-from sf_client import Identity, SalesforceClient
 
 # Named points where a test can make the process kill itself (SIGKILL, no clean-up), to prove a
 # run converges after a crash anywhere. Only `handoff sync` arms them, from HANDOFF_CRASH_AT, so a
@@ -33,59 +25,23 @@ CRASH_POINTS = (
 )
 
 
-@dataclass
-class RunCounts:
-    """The figures a run reports (stored as JSON on the run record)."""
-
-    pulled: dict[str, int] = field(default_factory=dict)
-    deleted: dict[str, int] = field(default_factory=dict)
-    decided: int = 0
-    qualified: int = 0
-    held: int = 0
-    held_by_field: dict[str, int] = field(default_factory=dict)
-    promoted: int = 0
-    reassigned: int = 0
-    writeback_only: int = 0
-    skipped_changed: int = 0
-    written: int = 0
-    failed: int = 0
-    failed_permanently: int = 0
-    queued_for_retry: int = 0
-    api_calls: int = 0
-    # The org's daily API usage after the run (`used` of `max`), from Sforce-Limit-Info.
-    api_usage: dict[str, int | None] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 STOPPED_MESSAGE = (
     "stopped at a safe point because the service is shutting down (SIGTERM); "
     "the next sync goes on from there"
 )
 
 
-@dataclass
-class RunContext:
-    """Everything one run needs; built by `app.sync.run.run_sync`."""
+@dataclass(frozen=True)
+class RunGuard:
+    """The lock's state and the armed crash point of one run."""
 
-    settings: Settings
-    sessions: sessionmaker[Session]
-    sf: SalesforceClient
-    ruleset: RuleSet
-    identity: Identity
-    run_id: int
-    dry_run: bool
-    full: bool
-    now: Callable[[], datetime]
-    counts: RunCounts = field(default_factory=RunCounts)
     # Set when the sync lock was lost mid-run (its lease could not be renewed): another sync may
     # have started, so steps stop before their next commit or write (`check_lock`).
     lock_lost: threading.Event = field(default_factory=threading.Event)
-    # Set when the service is shutting down (SIGTERM): steps stop at the same safe points.
-    stop: threading.Event = field(default_factory=threading.Event)
     # The crash point armed for this run (tests only; see CRASH_POINTS).
     crash_at: str | None = None
+    # Set when the service is shutting down (SIGTERM): steps stop at the same safe points.
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def check_lock(self) -> None:
         """Stop the run if its lock was lost or the service is stopping; call before committing

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import uvicorn
 from fastapi import FastAPI
 
-from app.api.sync_runner import START_TIMEOUT_SECONDS
-from app.demo_org import sim_connection
+from app.demo.org import sim_connection
 from app.errors import HandoffError
 from app.main import create_app
+from app.run.background import START_TIMEOUT_SECONDS
 from app.settings import SalesforceSettings, Settings
 
 log = logging.getLogger("handoff.sync")

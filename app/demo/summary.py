@@ -17,7 +17,7 @@ from app.reports.handoff import handoff_status
 from app.reports.models import HandoffStatus, Segment, SlaSettings, WinLoss
 from app.reports.names import user_names
 from app.reports.winloss import win_loss
-from app.store.models import Decision, SyncRun
+from app.store.models import DecisionRecord, SyncRun
 from rules import RuleSet
 
 ACCEPTANCE_WINDOW = timedelta(days=30)
@@ -41,8 +41,8 @@ class DemoSummary:
 
 def _routes(session: Session, run_id: int) -> list[RouteOutcome]:
     rows = session.execute(
-        select(Decision.route_index, Decision.planned).where(
-            Decision.run_id == run_id, Decision.route_index.is_not(None)
+        select(DecisionRecord.route_index, DecisionRecord.planned).where(
+            DecisionRecord.run_id == run_id, DecisionRecord.route_index.is_not(None)
         )
     )
     by_route: dict[int, Counter[str]] = defaultdict(Counter)

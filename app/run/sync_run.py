@@ -21,18 +21,20 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import HandoffError, SyncStopped
-from app.handoff import decide_and_write
+from app.handoff import HandoffInputs, HandoffStep
 from app.handoff.rules_file import load_rules
+from app.run.record import run_counts
+from app.run_guard import RunGuard
 from app.settings import Settings, SettingsError
-from app.store import repo_sync
+from app.store import repo_runs
 from app.store.models import SyncRun
-from app.sync.context import RunContext
+from app.sync import PullInputs, PullStep
 from app.sync.lock import sync_lock
 from app.sync.org import check_identity, read_org
+from app.sync.own_writes import fold_own_writes
 from app.sync.pull import Progress
-from app.sync.pull_all import pull_everything
 from rules import RuleSet
-from sf_client import RequestLimitExceeded, SalesforceClient, SalesforceError
+from sf_client import Identity, RequestLimitExceeded, SalesforceClient, SalesforceError
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +110,8 @@ def _open_record(
 ) -> SyncRun:
     """Close runs a dead process left open, then record this one as running."""
     with sessions() as session:
-        repo_sync.close_abandoned_runs(session, now=started)
-        record = repo_sync.start_run(
+        repo_runs.close_abandoned_runs(session, now=started)
+        record = repo_runs.start_run(
             session, started_at=started, trigger=trigger, full=full, dry_run=dry_run
         )
         session.commit()
@@ -130,8 +132,11 @@ class _Run:
         stop: threading.Event,
     ) -> None:
         self.settings, self.sessions, self.record = settings, sessions, record
-        self.now, self.progress, self.lock_lost, self.stop = now, progress, lock_lost, stop
-        self.ctx: RunContext | None = None
+        self.now, self.progress = now, progress
+        self.guard = RunGuard(lock_lost, _armed_crash_point(record.trigger), stop)
+        self.sf: SalesforceClient | None = None
+        self.pull: PullStep | None = None
+        self.handoff: HandoffStep | None = None
 
     def execute(self, sf_factory: SalesforceFactory) -> _Outcome:
         """The steps, with every failure a person can act on turned into words."""
@@ -145,15 +150,15 @@ class _Run:
             return _Outcome("failed", str(exc), type(exc).__name__)
         except SalesforceError as exc:
             return _Outcome("failed", f"Salesforce: {exc}", type(exc).__name__)
-        assert self.ctx is not None
-        counts = self.ctx.counts
+        assert self.handoff is not None
+        counts = self.handoff.report
         if counts.queued_for_retry or counts.failed:
             note = (
                 f"{counts.failed} writes failed; {counts.queued_for_retry} are queued and will "
                 "be retried by the next sync"
             )
             with self.sessions() as session:
-                lost = repo_sync.permanent_failures(session, self.record.id)
+                lost = repo_runs.permanent_failures(session, self.record.id)
             if lost:
                 note += "; not retried (fix in Salesforce): " + ", ".join(lost)
             return _Outcome("partial", "; ".join([note, *notes]))
@@ -165,27 +170,48 @@ class _Run:
         with sf_factory() as sf:
             identity = sf.identity()
             check_identity(identity, self.settings.org_id)
-            self.ctx = RunContext(
-                settings=self.settings,
-                sessions=self.sessions,
-                sf=sf,
-                ruleset=ruleset,
-                identity=identity,
-                run_id=self.record.id,
-                dry_run=self.record.dry_run,
-                full=self.record.full,
-                now=self.now,
-                lock_lost=self.lock_lost,
-                stop=self.stop,
-                crash_at=_armed_crash_point(self.record.trigger),
-            )
+            self.sf = sf
             started = self.record.started_at
             with self.sessions() as session:
                 org = read_org(session, sf, identity, now=started)
                 session.commit()
-            notes = pull_everything(self.ctx, org, run_start=started, progress=self.progress)
-            decide_and_write(self.ctx)
-        return notes
+            self.pull = PullStep(self._pull_inputs(sf, ruleset), org, self.progress)
+            pulled = self.pull.run(started)
+            self.handoff = HandoffStep(self._handoff_inputs(sf, ruleset, identity))
+            self.handoff.run()
+            # Our writes reach the mirror and its facts now, so the reports are current.
+            fold_own_writes(self.pull.inputs, org, self.record.id)
+        return pulled.notes
+
+    def _pull_inputs(self, sf: SalesforceClient, ruleset: RuleSet) -> PullInputs:
+        return PullInputs(
+            sessions=self.sessions,
+            sf=sf,
+            ruleset=ruleset,
+            now=self.now,
+            full=self.record.full,
+            lookback_seconds=self.settings.lookback_seconds,
+            batch_size=self.settings.pull_batch_size,
+            guard=self.guard,
+        )
+
+    def _handoff_inputs(
+        self, sf: SalesforceClient, ruleset: RuleSet, identity: Identity
+    ) -> HandoffInputs:
+        return HandoffInputs(
+            sessions=self.sessions,
+            sf=sf,
+            ruleset=ruleset,
+            rules_source=str(self.settings.rules),
+            integration_user_id=identity.user_id,
+            now=self.now,
+            run_id=self.record.id,
+            dry_run=self.record.dry_run,
+            go_live_after=self.settings.go_live_after,
+            max_writes_per_run=self.settings.max_writes_per_run,
+            write_concurrency=self.settings.write_concurrency,
+            guard=self.guard,
+        )
 
     def _note_rules(self, ruleset: RuleSet) -> None:
         with self.sessions() as session:
@@ -198,13 +224,12 @@ class _Run:
     def finish(self, outcome: _Outcome) -> SyncRun:
         """Close the run record with its outcome and figures."""
         counts: dict[str, Any] = {}
-        if self.ctx is not None:
-            usage = self.ctx.sf.usage
-            self.ctx.counts.api_calls = usage.calls
-            self.ctx.counts.api_usage = {"used": usage.used, "max": usage.max}
-            counts = self.ctx.counts.as_json()
+        if self.sf is not None:
+            pulled = self.pull.report if self.pull else None
+            handed_off = self.handoff.report if self.handoff else None
+            counts = run_counts(pulled, handed_off, self.sf.usage)
         with self.sessions() as session:
-            finished = repo_sync.finish_run(
+            finished = repo_runs.finish_run(
                 session,
                 self.record.id,
                 state=outcome.state,

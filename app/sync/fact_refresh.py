@@ -24,7 +24,7 @@ from app.sync.mql_facts import (
     StatusChange,
     close_period,
     derive_episodes,
-    lead_facts,
+    lead_fact_columns,
     mql_date_value,
     opportunity_origin,
 )
@@ -100,7 +100,7 @@ def refresh_leads(
             )
             derived = derive_episodes(evidence, rules, now)
             _store_episodes(lead.id, episodes.get(lead.id, []), derived, new_episodes)
-            facts = lead_facts(derived, evidence.touches, lead.created_date, rules.time_zone)
+            facts = lead_fact_columns(derived, evidence.touches, lead.created_date, rules.time_zone)
             if any(getattr(lead, name) != value for name, value in facts.items()):
                 updates.append({"lead_id": lead.id, **facts})
         session.flush()

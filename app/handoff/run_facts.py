@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.handoff.mapping import LeadInput, fingerprint
 from app.handoff.plan import Writeback
-from app.store.models import Queue, User
+from app.store import repo_mirror
 from rules import Roster, RuleSet
 from rules.ids import to18
 from sf_client import SObjectDescribe
@@ -43,13 +42,9 @@ class RunFacts:
 
 def roster(session: Session, integration_user_id: str | None) -> Roster:
     """Users with their active flag and the queues that take Leads, from the store."""
-    users = {to18(user_id): bool(active) for user_id, active in session.execute(
-        select(User.id, User.is_active)
-    )}  # fmt: skip
-    queues = frozenset(
-        to18(queue_id)
-        for queue_id in session.scalars(select(Queue.id).where(Queue.takes_leads.is_(True)))
-    )
+    known = repo_mirror.people(session)
+    users = {to18(user_id): active for user_id, active in known.users.items()}
+    queues = frozenset(to18(queue_id) for queue_id, takes in known.queues.items() if takes)
     return Roster(users=users, lead_queues=queues, integration_user_id=integration_user_id)
 
 

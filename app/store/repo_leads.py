@@ -1,0 +1,54 @@
+"""The mirrored leads a decision can still change, read in the columns a decision reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from app.store.models import Lead
+
+# Columns of `leads` that a decision reads; `fields` (the raw record) is by far the largest.
+LEAD_COLUMNS = (
+    Lead.id,
+    Lead.status,
+    Lead.owner_id,
+    Lead.created_date,
+    Lead.ever_mql,
+    Lead.taken_out_of_mql_by_person,
+    Lead.fields,
+)
+_IN_BATCH = 500
+
+
+def _open_leads() -> Select[Any]:
+    """Leads a decision can still change: in the org, not converted; in Id order."""
+    return (
+        select(*LEAD_COLUMNS)
+        .where(
+            Lead.is_deleted.is_(False),
+            Lead.purged.is_(False),
+            Lead.is_converted.is_(False),
+        )
+        .order_by(Lead.id)
+    )
+
+
+def open_lead_rows(session: Session, *, yield_per: int | None = None) -> Iterator[Any]:
+    """Every open lead (rows of `LEAD_COLUMNS`), streamed `yield_per` at a time when given."""
+    query = _open_leads()
+    if yield_per is not None:
+        query = query.execution_options(yield_per=yield_per)
+    yield from session.execute(query)
+
+
+def open_lead_rows_of(session: Session, ids: Iterable[str]) -> list[Any]:
+    """The open leads among `ids` (rows of `LEAD_COLUMNS`)."""
+    wanted = list(ids)
+    found: list[Any] = []
+    for start in range(0, len(wanted), _IN_BATCH):
+        chunk = wanted[start : start + _IN_BATCH]
+        found += session.execute(_open_leads().where(Lead.id.in_(chunk)))
+    return found
