@@ -21,24 +21,47 @@ import re._parser as _sre
 from typing import Any, Protocol
 
 import re2
+from re2 import _re2
 
 _OPTIONS = re2.Options()
 _OPTIONS.log_errors = False  # the problem goes to the admin as an Issue, not to stderr
+_OPTIONS.never_capture = True  # a predicate asks only whether there is a match
+_UNANCHORED = _re2.RE2.Anchor.UNANCHORED
 
 
 class Pattern(Protocol):
     """What a predicate needs of a compiled pattern."""
 
-    def search(self, text: str) -> Any: ...
+    def search(self, text: str) -> tuple[int, int] | None: ...
+
+
+class LinearPattern:
+    """A compiled RE2 program, searched through the binding itself.
+
+    google-re2's `re`-like wrapper decodes offsets and builds match objects on every call, which
+    costs ten times the search on a short field; a rule asks only whether the pattern occurs, so
+    the program's `Match` is called directly (about 5 µs a field against 50 µs, under load).
+    """
+
+    __slots__ = ("_program",)
+
+    def __init__(self, program: Any) -> None:
+        self._program = program
+
+    def search(self, text: str) -> tuple[int, int] | None:
+        """The byte span of the first match in `text`, or None."""
+        encoded = text.encode("utf-8", "surrogatepass")
+        span: tuple[int, int] = self._program.Match(_UNANCHORED, encoded, 0, len(encoded))[0]
+        return None if span[0] == -1 else span
 
 
 def compile_pattern(pattern: str) -> Pattern:
     """`pattern` compiled by RE2; raises `ValueError` saying why when RE2 cannot run it."""
     try:
-        compiled: Pattern = re2.compile(pattern, _OPTIONS)
+        compiled = re2.compile(pattern, _OPTIONS)
     except re2.error as exc:
         raise ValueError(_reason(exc, pattern)) from None
-    return compiled
+    return LinearPattern(compiled._regexp)
 
 
 def pattern_problem(pattern: str) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import HandoffError, SyncStopped
+from app.errors import HandoffError, SyncStopped, environment_problem
 from app.handoff import HandoffInputs, HandoffStep
 from app.handoff.rules_file import load_rules
 from app.run.record import run_counts
@@ -95,7 +95,9 @@ def run_sync(
             run.finish(_Outcome("interrupted", "stopped by Ctrl-C"))
             raise
         except Exception as exc:
-            run.finish(_Outcome("failed", f"internal error ({type(exc).__name__}); a bug", "bug"))
+            problem = environment_problem(exc)  # the database or the disk, not a bug
+            message = problem or f"internal error ({type(exc).__name__}); a bug"
+            run.finish(_Outcome("failed", message, "environment" if problem else "bug"))
             raise
         return run.finish(outcome)
 
