@@ -114,6 +114,7 @@ def write_group(
 ) -> dict[str, OrgState]:
     """Write `decisions` that the org `state` (just re-read) allows; commit the outcomes."""
     ctx.guard.crash_point("before_write_chunk")
+    ctx.guard.check_lock()  # a chunk boundary: stop here if the lock is lost or the service stops
     to_send: list[DecisionRecord] = []
     changed: dict[str, OrgState] = {}
     attempts: list[dict[str, Any]] = []
