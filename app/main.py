@@ -18,10 +18,10 @@ from fastapi_offline import FastAPIOffline
 
 from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
-from app.api.status_cache import StatusCache
 from app.api.examples import KEYED, UNAVAILABLE
 from app.api.key_attempts import KeyAttempts
 from app.api.request_guard import RequestGuard
+from app.api.status_cache import StatusCache
 from app.metrics import build_registry
 from app.reports.funnel import funnel as funnel_report
 from app.run.background import Connector, SyncRunner

@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from rules.scorer import Shape, shape_of, shaped
 from rules.patterns import Pattern, compile_pattern
+from rules.scorer import Shape, shape_of, shaped
 from rules.values import as_bool, as_date, as_datetime, as_number
 
 Fields = Mapping[str, Any]

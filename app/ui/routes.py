@@ -148,7 +148,9 @@ def sign_in(
             status.HTTP_429_TOO_MANY_REQUESTS: "Too many failed attempts; wait a little, retry.",
         }.get(refused.status_code)
         if message is None:
-            message = "Enter an API key." if not api_key else "That key is not a key of this service."
+            message = (
+                "Enter an API key." if not api_key else "That key is not a key of this service."
+            )
         return _page(
             request, "sign_in.html", None, "sign-in", refused.status_code,
             next=_safe_next(next_), error=message,

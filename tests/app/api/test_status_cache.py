@@ -91,7 +91,8 @@ def test_concurrent_misses_compute_once() -> None:
     calls: list[int] = []
     started = threading.Event()
     report = HandoffStatus.model_validate(
-        {"as_of": b.T0, "since": b.T0, "sla_hours": {"first_touch_hours": 1, "stale_days": 1},
+        {"as_of": b.T0, "since": b.T0, "sla_hours": 1, "sla_clock": "calendar",
+         "sla": {"first_touch_hours": 1, "stale_days": 1},
          "median_hours_to_first_touch": None, "p90_hours_to_first_touch": None,
          "acceptance_rate": None, "acceptance": {"accepted": 0, "converted": 0, "rejected": 0,
                                                  "other_exits": 0, "rate": None},
