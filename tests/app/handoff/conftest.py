@@ -7,7 +7,6 @@ pull, decide, write, and the next run's pull sees what the previous run wrote.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -134,21 +133,22 @@ class World:
             integration_user_id=INTEGRATION, now=lambda: NOW, run_id=run_id, dry_run=dry_run,
             go_live_after=go_live_after, max_writes_per_run=max_writes, write_concurrency=4,
         )  # fmt: skip
-        return HandoffStep(inputs).run()
+        # Each run meets the org through its own respx mock, with respx's checks on: a request
+        # the org does not serve, or a run that never reached it, fails the test.
+        with respx.mock() as router:
+            self.org.install(router)
+            return HandoffStep(inputs).run()
 
 
 @pytest.fixture
-def world(engine: Engine) -> Iterator[World]:
+def world(engine: Engine) -> World:
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         session.add(Org(org_id=ORG_ID, integration_user_id=INTEGRATION, updated_at=NOW))
         for user in (REP1, REP2, REP3, INTEGRATION):
             session.add(User(id=user, name=user, is_active=True, fields={}))
         session.add(Queue(id=QUEUE, name="Leads", takes_leads=True))
-    org = FakeOrg()
-    with respx.mock(assert_all_called=False) as router:
-        org.install(router)
-        yield World(engine, sessions, org)
+    return World(engine, sessions, FakeOrg())
 
 
 def decisions_of(world: World, lead: str) -> list[DecisionRecord]:

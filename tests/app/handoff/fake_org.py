@@ -73,9 +73,19 @@ class FakeOrg:
     usage: int = 1000
 
     def install(self, router: respx.MockRouter) -> None:
-        router.get(f"{BASE}/sobjects/Lead/describe").mock(side_effect=self._describe)
-        router.get(url__regex=rf"{re.escape(BASE)}/query/?").mock(side_effect=self._query)
-        router.patch(f"{BASE}/composite/sobjects").mock(side_effect=self._collections)
+        """One route for the org's host (so respx's unused-route check holds for any test that
+        reaches the org); requests the org does not serve are a test failure."""
+        router.route(host="acme.my.salesforce.com").mock(side_effect=self._handle)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "GET" and path.endswith("/sobjects/Lead/describe"):
+            return self._describe(request)
+        if request.method == "GET" and re.search(r"/query/?$", path):
+            return self._query(request)
+        if request.method == "PATCH" and path.endswith("/composite/sobjects"):
+            return self._collections(request)
+        raise AssertionError(f"the fake org does not serve {request.method} {request.url}")
 
     def writes(self) -> list[httpx.Request]:
         return [r for r in self.calls if r.method == "PATCH"]

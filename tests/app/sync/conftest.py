@@ -40,7 +40,7 @@ assignment:
 @pytest.fixture
 def org() -> Iterator[FakeOrg]:
     fake = FakeOrg()
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock() as router:
         fake.install(router)
         yield fake
 
