@@ -19,7 +19,7 @@ from app.store.db import make_engine
 from app.sync.lock import sync_lock
 from tests.app.api import builders as b
 from tests.app.api.conftest import ADMIN, READ
-from tests.app.sync.fake_org import INSTANCE, MQL, T0, FakeOrg, lead, sf_time
+from tests.fakes.org import INSTANCE, MQL, T0, FakeOrg, lead, sf_time
 
 
 @pytest.fixture
