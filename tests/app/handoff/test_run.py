@@ -175,7 +175,7 @@ class TestFailures:
             named = repo_runs.permanent_failures(session, world.run_id)
         assert write.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
         assert named == [f"{lead}: FIELD_CUSTOM_VALIDATION_EXCEPTION ({write.message})"]
-        assert first.counts.failed_by_code == {"FIELD_CUSTOM_VALIDATION_EXCEPTION": 1}
+        assert first.failed_by_code == {"FIELD_CUSTOM_VALIDATION_EXCEPTION": 1}
         second = world.run()
         assert second.written == 0
 
