@@ -140,16 +140,10 @@ class World:
 
         self.profile = self._on_org(step)
 
-    def run(
-        self,
-        *,
-        dry_run: bool = False,
-        max_writes: int = 2000,
-        go_live_after: datetime | None = None,
-    ) -> HandoffReport:
-        """One run: pull, the handoff step, then our landed writes folded back in."""
+    def run(self, **options: Any) -> HandoffReport:
+        """One run: pull, then `hand_off(**options)`."""
         self.pull()
-        return self.hand_off(dry_run=dry_run, max_writes=max_writes, go_live_after=go_live_after)
+        return self.hand_off(**options)
 
     def hand_off(
         self,
