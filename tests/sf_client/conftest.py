@@ -89,8 +89,8 @@ def html_503() -> httpx.Response:
 
 @pytest.fixture
 def sf() -> Iterator[respx.MockRouter]:
-    """The mocked org; any request without a route fails the test."""
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+    """The mocked org; a request without a route, or a route never called, fails the test."""
+    with respx.mock(assert_all_mocked=True) as router:
         yield router
 
 

@@ -25,15 +25,20 @@ from app.store.models import SyncRun
 from app.sync.lock import sync_lock
 from tests.app.api import builders as b
 from tests.app.api.conftest import ADMIN, READ
-from tests.app.sync.fake_org import INSTANCE, MQL, T0, FakeOrg, lead, sf_time
+from tests.fakes.org import INSTANCE, MQL, T0, FakeOrg, lead, sf_time
 
 
 @pytest.fixture
-def org(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOrg]:
+def configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Salesforce settings in the environment, as `handoff serve` reads them per run."""
     monkeypatch.setenv("SF_INSTANCE_URL", INSTANCE)
     monkeypatch.setenv("SF_ACCESS_TOKEN", "tok-secret-for-tests")
+
+
+@pytest.fixture
+def org(configured: None) -> Iterator[FakeOrg]:
     fake = FakeOrg()
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock() as router:
         fake.install(router)
         yield fake
 
@@ -93,12 +98,13 @@ class TestStartingARun:
         assert {r["rule"] for r in rules["rules"]} >= {"fit[0]", "interest[0]"}
 
     def test_409_while_another_sync_holds_the_lock(
-        self, client: TestClient, org: FakeOrg, store: Engine
+        self, client: TestClient, configured: None, store: Engine
     ) -> None:
-        with sync_lock(store, lease_seconds=60):
+        with respx.mock() as org, sync_lock(store, lease_seconds=60):  # no route: no request
             response = client.post("/sync/runs", headers=ADMIN)
         assert response.status_code == 409
         assert "already running" in response.json()["detail"]
+        assert org.calls.call_count == 0
 
     def test_409_when_salesforce_is_not_configured(
         self, client: TestClient, monkeypatch: pytest.MonkeyPatch

@@ -1,13 +1,15 @@
-"""A store and a fake org side by side, and a `run()` that pulls (by copying) then hands off.
+"""A store and a fake org side by side, and a `run()` that pulls then hands off, for real.
 
-The real pull is another step's; here `World.pull()` mirrors the fake org's leads into the store
-the way the pull stores them (typed columns plus the raw record), so each test drives whole runs:
-pull, decide, write, and the next run's pull sees what the previous run wrote.
+`World.run()` reads the org through the real pull (`app.sync`: mirror, facts) into the store,
+runs the handoff step on a client of its own (as each run builds one), and folds the writes that
+landed back in, as `run_sync` does; only the lock and the run record are left out, so a test
+sees the handoff's typed report and its errors. Each read is a full one, so a test may edit the
+fake org's records in place between runs, as a person would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,16 +23,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.handoff import HandoffInputs, HandoffReport, HandoffStep
 from app.handoff.rules_file import parse_rules_text
 from app.store.db import make_sessionmaker
-from app.store.models import DecisionRecord, Lead, Org, Queue, SyncRun, User
+from app.store.models import DecisionRecord, SyncRun
+from app.sync import PullInputs, PullStep
+from app.sync.org import OrgProfile, read_org
+from app.sync.own_writes import fold_own_writes
 from rules.ids import to18
 from sf_client import AccessTokenAuth, RetryPolicy, SalesforceClient
-from tests.app.handoff.fake_org import INSTANCE, FakeOrg
+from tests.fakes.org import INSTANCE, INTEGRATION_USER, QUEUE, REP, REP_2, FakeOrg
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-ORG_ID = to18("00D000000000001")
-INTEGRATION = to18("005000000000900")
-REP1, REP2, REP3 = (to18(f"00500000000000{n}") for n in (1, 2, 3))
-QUEUE = to18("00G000000000001")
+INTEGRATION = INTEGRATION_USER
+REP1, REP2 = REP, REP_2
+REP3 = to18("005000000000003")
 
 RULES = f"""\
 version: 7
@@ -81,39 +85,74 @@ class World:
     sessions: sessionmaker[Session]
     org: FakeOrg
     rules_text: str = RULES
-    taken_out: set[str] = field(default_factory=set)
-    # The client of the latest run, for its API usage.
+    # The handoff client of the latest run (its API usage), the run's id, and the requests the
+    # org received from the handoff step of that run.
     client: SalesforceClient | None = None
     run_id: int | None = None
+    handoff_requests: list[httpx.Request] = field(default_factory=list)
+    # The org as the latest pull read it.
+    profile: OrgProfile | None = None
 
     def add(self, n: int, **fields: Any) -> str:
-        self.org.leads[lead_id(n)] = {"Id": lead_id(n), **fields}
+        """A Lead as the API returns it (every field the pull selects present)."""
+        created = fields.get("CreatedDate", "2026-10-01T12:00:00.000+0000")
+        record = {
+            "Id": lead_id(n), "IsDeleted": False, "ConvertedDate": None,
+            "ConvertedOpportunityId": None, "MasterRecordId": None, "LastModifiedById": REP3,
+            "SystemModstamp": created, "CreatedDate": created, **fields,
+        }  # fmt: skip
+        self.org.add("Lead", **record)
         return lead_id(n)
 
-    def pull(self) -> None:
-        """Mirror the org's leads into the store, as the pull step stores them."""
-        with self.sessions.begin() as session:
-            for lead_id_, record in self.org.leads.items():
-                row = session.get(Lead, lead_id_) or Lead(id=lead_id_)
-                row.status, row.owner_id = record["Status"], record["OwnerId"]
-                row.is_converted = bool(record.get("IsConverted"))
-                row.created_date = datetime.fromisoformat(record["CreatedDate"])
-                row.system_modstamp = NOW
-                row.fields = dict(record)
-                row.ever_mql = bool(row.ever_mql) or record["Status"] == "Marketing Qualified"
-                row.taken_out_of_mql_by_person = lead_id_ in self.taken_out
-                row.is_open_mql = record["Status"] == "Marketing Qualified"
-                session.add(row)
+    def person_edits(self, lead: str, **fields: Any) -> None:
+        """A person changes a lead in the org (the next pull reads it)."""
+        self.org.leads[lead].update(fields, LastModifiedById=REP3)
 
-    def run(
+    def _client(self) -> SalesforceClient:
+        return SalesforceClient(
+            httpx.Client(),
+            AccessTokenAuth(INSTANCE, "00Dxx!secret-token"),
+            retry=RetryPolicy(max_attempts=2, lock_row_rounds=1),
+            sleep=lambda _seconds: None,
+        )
+
+    def _on_org(self, step: Callable[[SalesforceClient], Any]) -> Any:
+        """Run `step` against the org through its own respx mock, with respx's checks on: a
+        request the org does not serve, or a step that never reached it, fails the test."""
+        with respx.mock() as router:
+            self.org.install(router)
+            return step(self._client())
+
+    def _pull_inputs(self, sf: SalesforceClient) -> PullInputs:
+        ruleset = parse_rules_text(self.rules_text, "rules.yaml")
+        return PullInputs(sessions=self.sessions, sf=sf, ruleset=ruleset, now=lambda: NOW,
+                          full=True)  # fmt: skip
+
+    def pull(self) -> None:
+        """Read the org into the store through the real pull (mirror and facts)."""
+
+        def step(sf: SalesforceClient) -> OrgProfile:
+            with self.sessions() as session:
+                org = read_org(session, sf, sf.identity(), now=NOW)
+                session.commit()
+            PullStep(self._pull_inputs(sf), org).run(NOW)
+            return org
+
+        self.profile = self._on_org(step)
+
+    def run(self, **options: Any) -> HandoffReport:
+        """One run: pull, then `hand_off(**options)`."""
+        self.pull()
+        return self.hand_off(**options)
+
+    def hand_off(
         self,
         *,
         dry_run: bool = False,
         max_writes: int = 2000,
         go_live_after: datetime | None = None,
     ) -> HandoffReport:
-        """One run: pull, then the handoff step on a fresh client (as each run builds one)."""
-        self.pull()
+        """The handoff step on what the store holds, then our landed writes folded back in."""
         with self.sessions.begin() as session:
             run = SyncRun(
                 started_at=NOW, state="running", trigger="cli", dry_run=dry_run, counts={}
@@ -121,34 +160,35 @@ class World:
             session.add(run)
             session.flush()
             run_id = run.id
-        client = SalesforceClient(
-            httpx.Client(),
-            AccessTokenAuth(INSTANCE, "00Dxx!secret-token"),
-            retry=RetryPolicy(max_attempts=2, lock_row_rounds=1),
-            sleep=lambda _seconds: None,
-        )
-        self.client, self.run_id = client, run_id
-        inputs = HandoffInputs(
-            sessions=self.sessions, sf=client,
-            ruleset=parse_rules_text(self.rules_text, "rules.yaml"), rules_source="rules.yaml",
-            integration_user_id=INTEGRATION, now=lambda: NOW, run_id=run_id, dry_run=dry_run,
-            go_live_after=go_live_after, max_writes_per_run=max_writes, write_concurrency=4,
-        )  # fmt: skip
-        return HandoffStep(inputs).run()
+        self.run_id = run_id
+        before = len(self.org.requests)
+
+        def handoff(sf: SalesforceClient) -> HandoffReport:
+            self.client = sf
+            inputs = HandoffInputs(
+                sessions=self.sessions, sf=sf,
+                ruleset=parse_rules_text(self.rules_text, "rules.yaml"), rules_source="rules.yaml",
+                integration_user_id=INTEGRATION, now=lambda: NOW, run_id=run_id, dry_run=dry_run,
+                go_live_after=go_live_after, max_writes_per_run=max_writes, write_concurrency=4,
+            )  # fmt: skip
+            try:
+                return HandoffStep(inputs).run()
+            finally:
+                self.handoff_requests = self.org.requests[before:]
+
+        report: HandoffReport = self._on_org(handoff)
+        if not dry_run:  # the fold reads and writes the store only
+            assert self.client is not None
+            assert self.profile is not None
+            fold_own_writes(self._pull_inputs(self.client), self.profile, run_id)
+        return report
 
 
 @pytest.fixture
-def world(engine: Engine) -> Iterator[World]:
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        session.add(Org(org_id=ORG_ID, integration_user_id=INTEGRATION, updated_at=NOW))
-        for user in (REP1, REP2, REP3, INTEGRATION):
-            session.add(User(id=user, name=user, is_active=True, fields={}))
-        session.add(Queue(id=QUEUE, name="Leads", takes_leads=True))
+def world(engine: Engine) -> World:
     org = FakeOrg()
-    with respx.mock(assert_all_called=False) as router:
-        org.install(router)
-        yield World(engine, sessions, org)
+    org.add("User", Id=REP3, Name="Rep 3", IsActive=True, UserType="Standard")
+    return World(engine, make_sessionmaker(engine), org)
 
 
 def decisions_of(world: World, lead: str) -> list[DecisionRecord]:

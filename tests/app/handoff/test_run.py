@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from app.errors import HandoffError
 from app.handoff import WriteCapExceeded
 from app.handoff.rules_file import RulesFileError
 from app.store import repo_runs
-from app.store.models import RoundRobin, User, Write
+from app.store.models import RoundRobin, Write
 from tests.app.handoff.conftest import (
     QUEUE,
     REP1,
@@ -24,7 +25,7 @@ from tests.app.handoff.conftest import (
     decisions_of,
     qualifying,
 )
-from tests.app.handoff.fake_org import FakeOrg
+from tests.fakes.org import FakeOrg
 
 MQL = "Marketing Qualified"
 
@@ -82,17 +83,15 @@ class TestSecondRun:
         for n in range(1, 5):
             world.add(n, **qualifying())
         world.run()
-        calls = len(world.org.calls)
         report = world.run()
         assert report.decided == 0
-        new_calls = world.org.calls[calls:]
-        assert [r.url.path.rsplit("/", 1)[-1] for r in new_calls] == ["describe"]
+        sent = world.handoff_requests
+        assert [r.url.path.rsplit("/", 1)[-1] for r in sent] == ["describe"]
 
     def test_a_person_taking_a_lead_out_of_mql_is_never_undone(self, world: World):
         lead = world.add(1, **qualifying())
         world.run()
-        world.org.leads[lead]["Status"] = "Nurturing"
-        world.taken_out.add(lead)
+        world.person_edits(lead, Status="Nurturing")
         report = world.run()
         assert world.org.leads[lead]["Status"] == "Nurturing"
         assert report.written == 0
@@ -122,8 +121,7 @@ class TestPeopleAndPlaceholders:
 
     def test_an_mql_held_by_a_deactivated_user_gets_an_active_owner(self, world: World):
         lead = world.add(1, **qualifying(Status=MQL, OwnerId=REP3))
-        with world.sessions.begin() as session:
-            session.get(User, REP3).is_active = False
+        world.org.records["User"][REP3]["IsActive"] = False  # deactivated in the org
         world.run()
         assert world.org.leads[lead]["OwnerId"] in (REP1, REP2)
 
@@ -177,7 +175,7 @@ class TestFailures:
             named = repo_runs.permanent_failures(session, world.run_id)
         assert write.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
         assert named == [f"{lead}: FIELD_CUSTOM_VALIDATION_EXCEPTION ({write.message})"]
-        assert first.counts.failed_by_code == {"FIELD_CUSTOM_VALIDATION_EXCEPTION": 1}
+        assert first.failed_by_code == {"FIELD_CUSTOM_VALIDATION_EXCEPTION": 1}
         second = world.run()
         assert second.written == 0
 
@@ -219,9 +217,12 @@ class TestModesAndLimits:
 
     def test_rules_that_do_not_fit_the_org_fail_before_any_decision(self, world: World):
         world.add(1, **qualifying())
+        world.pull()
         world.rules_text = RULES.replace("field: Title", "field: Job_Title__c")
         with pytest.raises(RulesFileError, match=r"rules.yaml:\d+: fit\[1\]"):
-            world.run()
+            world.hand_off()
+        with pytest.raises(HandoffError, match="No such column 'Job_Title__c'"):
+            world.run()  # a whole run stops even earlier, at the pull
         assert decisions_of(world, world.org.leads.popitem()[0]) == []
 
     def test_api_calls_stay_within_the_economy_bound(self, world: World):
@@ -231,7 +232,7 @@ class TestModesAndLimits:
         report = world.run()
         assert report.written == written
         updates = len(world.org.writes())
-        checks = len(world.org.queries())
+        checks = len(world.org.prewrite_reads())
         assert updates == math.ceil(written / 200)
         assert checks == math.ceil(written / 600)  # one re-read per group of 3 chunks
         assert world.client is not None

@@ -12,7 +12,7 @@ from app.cli.main import main
 from app.cli.output import Output
 from app.cli.sync import progress_display
 from app.errors import ExitCode
-from tests.app.sync.fake_org import INSTANCE, FakeOrg, error, lead
+from tests.fakes.org import INSTANCE, FakeOrg, error, lead
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from app.settings import Settings
 from app.store.models import Lead, SyncLock, SyncRun, Watermark
 from sf_client import RefreshTokenAuth, SalesforceClient
 from tests.app.sync.conftest import Clock
-from tests.app.sync.fake_org import API, INTEGRATION_USER, ORG_ID, T0, FakeOrg, error, lead
+from tests.fakes.org import API, INTEGRATION_USER, ORG_ID, T0, FakeOrg, error, lead
 
 CLOCK_START = T0 + timedelta(hours=1)
 
@@ -234,13 +234,12 @@ class TestIdentity:
 class TestLockLost:
     def test_a_run_whose_lease_lapsed_stops_before_committing_another_page(
         self,
+        sqlite_only: None,
         org: FakeOrg,
         settings: Settings,
         sessions: sessionmaker[Session],
         sf_factory: SalesforceFactory,
     ) -> None:
-        if not settings.database_url.startswith("sqlite"):
-            pytest.skip("only the SQLite lease can lapse; PostgreSQL's lock lives with its session")
         _five_pages(org)
         short = settings.model_copy(update={"lock_lease_seconds": 10})
 

@@ -12,7 +12,7 @@ from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
 from app.store.models import DecisionRecord, Lead, MqlEpisode, Opportunity, Org, Write
 from tests.app.sync.conftest import Clock
-from tests.app.sync.fake_org import (
+from tests.fakes.org import (
     INTEGRATION_USER,
     MQL,
     REP,

@@ -11,7 +11,7 @@ from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
 from app.store.models import Lead, SyncRun, Watermark
 from tests.app.sync.conftest import Clock
-from tests.app.sync.fake_org import T0, FakeOrg, lead, sf_time
+from tests.fakes.org import T0, FakeOrg, lead, sf_time
 
 
 def _sync(

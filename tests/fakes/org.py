@@ -1,9 +1,15 @@
-"""A Salesforce org behind respx, just large enough for the pull and the handoff step.
+"""The one Salesforce fake of the app's tests: an org behind respx, for the pull and the handoff.
 
 It answers `query` and `queryAll` for the SOQL shapes the app sends (field lists, `AND`ed
 comparisons, `IN` lists, `ORDER BY`), pages with `nextRecordsUrl` by the `batchSize` asked,
-repeats `totalSize` on every page, and sends `Sforce-Limit-Info`; getDeleted, userinfo and the
-Lead describe too. Faults are queued as functions that may answer a request instead of the org.
+repeats `totalSize` on every page, and sends `Sforce-Limit-Info`; getDeleted, userinfo, the Lead
+describe and sObject Collections updates (with `statusCode` record errors) too, all in
+Salesforce's shapes, so a test checks the org state a run leaves rather than the calls it made.
+Faults: functions queued in `faults` that may answer a request instead of the org; 503 for the
+next K writes (`writes_unavailable`), or after they landed (`answers_lost`); records that fail
+once with a given code (`failing`); a person's change made just before the next pre-write
+re-read (`before_read`). Where a test needs a whole org that behaves (history, conversions,
+faults of every kind), it uses `sfsim` instead.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from typing import Any
 
 import httpx
 import respx
+
+from rules.ids import to18
 
 INSTANCE = "https://acme.my.salesforce.com"
 API = "/services/data/v66.0"
@@ -50,23 +58,22 @@ LEAD_FIELD_TYPES = {
     "IsDeleted": "boolean",
     "MasterRecordId": "reference",
     "NumberOfEmployees": "int",
+    "Title": "string",
     "Email": "email",
+    "Phone": "phone",
     "Country": "string",
+    "MQL_Date__c": "date",
+    "Lead_Score__c": "double",
+    "MQL_Reason__c": "string",
 }
+# The pre-write re-read of the handoff step (`app.handoff.write.PRECHECK_SOQL`).
+PRECHECK = "SELECT Id, Status, OwnerId, IsConverted FROM Lead WHERE Id IN"
 _SELECT = re.compile(
     r"^SELECT (?P<fields>.+?) FROM (?P<sobject>\w+)"
     r"(?: WHERE (?P<where>.+?))?(?: ORDER BY (?P<order>.+?))?$"
 )
 _CONDITION = re.compile(r"^(?P<field>\w+) (?P<op>>=|<=|!=|=|<|>|IN) (?P<value>.+)$")
 Fault = Callable[[httpx.Request], httpx.Response | None]
-
-
-def to18(id15: str) -> str:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-    suffix = ""
-    for chunk in (id15[0:5], id15[5:10], id15[10:15]):
-        suffix += alphabet[sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")]
-    return id15 + suffix
 
 
 def sf_time(moment: datetime) -> str:
@@ -125,6 +132,12 @@ class FakeOrg:
         self.faults: list[Fault] = []
         self.queries: list[str] = []
         self.calls = 0
+        # Every request the org answered, in order.
+        self.requests: list[httpx.Request] = []
+        self.writes_unavailable = 0  # the next K Collections calls answer 503, writing nothing
+        self.answers_lost = 0  # the next K Collections calls write, then answer 503
+        self.failing: dict[str, str] = {}  # lead Id -> statusCode, once
+        self.before_read: list[Callable[[FakeOrg], None]] = []
         self._locators: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._seed_org()
@@ -149,12 +162,31 @@ class FakeOrg:
         self.records[sobject][record["Id"]] = record
         return record
 
+    @property
+    def leads(self) -> dict[str, dict[str, Any]]:
+        """The org's Leads by Id (Salesforce field names); a test may edit them in place."""
+        return self.records["Lead"]
+
+    def writes(self) -> list[httpx.Request]:
+        """The Collections updates the org received."""
+        return [r for r in self.requests if r.method == "PATCH"]
+
+    def prewrite_reads(self) -> list[httpx.Request]:
+        """The handoff's re-reads of Status and OwnerId just before a write."""
+        return [
+            r for r in self.requests
+            if r.url.path.endswith("/query/") and r.url.params.get("q", "").startswith(PRECHECK)
+        ]  # fmt: skip
+
     def install(self, router: respx.Router) -> None:
+        """One route for the org's host, so respx's unused-route check holds for any test that
+        reaches the org; a request the org does not serve answers 404 as Salesforce does."""
         self.router = router
         router.route(host="acme.my.salesforce.com").mock(side_effect=self._handle)
 
     def _handle(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
+        self.requests.append(request)
         for fault in list(self.faults):
             try:
                 answer = fault(request)
@@ -181,6 +213,8 @@ class FakeOrg:
             return self._page(path.rsplit("/", 1)[1], self._batch_size(request))
         if path == API + "/sobjects/Lead/describe":
             return httpx.Response(200, json=self._describe())
+        if path == API + "/composite/sobjects" and request.method == "PATCH":
+            return self._collections(request)
         found = re.match(rf"^{API}/sobjects/(\w+)/deleted/$", path)
         if found:
             return self._get_deleted(found[1])
@@ -194,6 +228,9 @@ class FakeOrg:
     def _query(self, request: httpx.Request, *, include_deleted: bool) -> httpx.Response:
         soql = request.url.params["q"]
         self.queries.append(soql)
+        if soql.startswith(PRECHECK):
+            while self.before_read:
+                self.before_read.pop(0)(self)
         parsed = _SELECT.match(soql)
         assert parsed, soql
         sobject = parsed["sobject"]
@@ -239,18 +276,48 @@ class FakeOrg:
         return httpx.Response(200, json=body)
 
     def _describe(self) -> dict[str, Any]:
-        def field(name: str, kind: str) -> dict[str, Any]:
-            values = [{"value": s, "label": s, "active": True} for s in STATUSES]
-            return {
-                "name": name,
-                "type": kind,
-                "updateable": name not in ("Id", "CreatedDate", "SystemModstamp"),
-                "length": 255,
-                "picklistValues": values if name == "Status" else [],
+        statuses = [
+            {"active": True, "defaultValue": i == 0, "label": v, "validFor": None, "value": v}
+            for i, v in enumerate(STATUSES)
+        ]
+        lengths = {"id": 18, "reference": 18, "email": 80, "phone": 40, "string": 255}
+        fields = [
+            {
+                "name": name, "label": name, "type": kind,
+                "updateable": name not in ("Id", "CreatedDate", "SystemModstamp", "IsDeleted"),
+                "nillable": True, "length": lengths.get(kind, 0), "referenceTo": [],
+                "restrictedPicklist": name == "Status",
+                "picklistValues": statuses if name == "Status" else [],
             }
-
-        fields = [field(n, t) for n, t in LEAD_FIELD_TYPES.items()]
+            for name, kind in LEAD_FIELD_TYPES.items()
+        ]  # fmt: skip
         return {"name": "Lead", "keyPrefix": "00Q", "fields": fields}
+
+    def _collections(self, request: httpx.Request) -> httpx.Response:
+        if self.writes_unavailable > 0:
+            self.writes_unavailable -= 1
+            return _unavailable()
+        body = json.loads(request.content)
+        results = []
+        for record in body["records"]:
+            lead_id = record["id"]
+            code = self.failing.pop(lead_id, None)
+            if code is not None:
+                failure = {"statusCode": code, "message": f"{code} on {lead_id}", "fields": []}
+                results.append({"success": False, "errors": [failure]})
+                continue
+            values = {k: v for k, v in record.items() if k not in ("attributes", "id")}
+            self.leads[lead_id].update(values, LastModifiedById=INTEGRATION_USER)
+            results.append({"id": lead_id, "success": True, "errors": []})
+        if self.answers_lost > 0:
+            self.answers_lost -= 1
+            return _unavailable()
+        return httpx.Response(200, json=results)
+
+
+def _unavailable() -> httpx.Response:
+    """What Salesforce's edge sends in a maintenance window: 503 with an HTML page."""
+    return httpx.Response(503, text="<html>Service Unavailable</html>")
 
 
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
