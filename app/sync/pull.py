@@ -148,7 +148,9 @@ class _ObjectRun:
         try:
             first = next(pages, None)
         except QueryTimeout:
-            self.pull(None, end)
+            width = _halved(end - EARLIEST, self.spec.sobject)
+            log.info("%s: query timed out; narrowing the window to %s", self.spec.sobject, width)
+            self.pull(None, end, width)
             return
         except BadRequest as exc:
             raise _refused(self.spec.sobject, exc) from None
@@ -165,7 +167,8 @@ class _ObjectRun:
                 stored = self.store_page(records)
                 resume = stored.stamp if stored else resume
         except QueryTimeout:
-            self.pull(resume, end)
+            width = _halved(end - (resume or EARLIEST), self.spec.sobject)
+            self.pull(resume, end, width)
 
     def _bulk(self, mark: PageMark | None, end: datetime) -> bool:
         """Read [mark, end) through one query job; False (nothing lost) if the job failed."""
@@ -206,9 +209,10 @@ class _ObjectRun:
         if self.progress is not None:
             self.progress(name, self.stored)
 
-    def pull(self, start: datetime | None, end: datetime) -> None:
-        """Read [start, end) page by page; on QUERY_TIMEOUT halve the window and go on."""
-        lo, width = start, None
+    def pull(self, start: datetime | None, end: datetime, width: timedelta | None = None) -> None:
+        """Read [start, end) page by page (`width` at a time when given); on QUERY_TIMEOUT
+        halve the window and go on."""
+        lo = start
         while True:
             hi = end if width is None else min(end, (lo or EARLIEST) + width)
             resume = lo
