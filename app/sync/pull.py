@@ -30,13 +30,14 @@ from app.sync.objects import ObjectPull
 from app.sync.reconcile import reconcile
 from app.sync.report import PullReport
 from sf_client import BulkJobFailed, QueryPage
-from sf_client.errors import BadRequest, QueryTimeout
+from sf_client.errors import BadRequest, InvalidQueryLocator, QueryTimeout
 from sf_client.soql import format_soql, soql_datetime
 
 log = logging.getLogger(__name__)
 
-# Called after each stored page with the object's name and its records stored so far this run.
-Progress = Callable[[str, int], None]
+# Called after each stored page with the object's name, its records stored so far this run and
+# how many it expects in all (stored before this query plus the query's `totalSize`), or None.
+Progress = Callable[[str, int, int | None], None]
 
 T = TypeVar("T")
 _END = object()
@@ -44,6 +45,9 @@ _END = object()
 # Lower bound of a narrowed first pull: no Salesforce record is older than the company.
 EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
 MIN_WINDOW = timedelta(minutes=1)
+# An object's query is started again from its watermark at most this many times in one run
+# after INVALID_QUERY_LOCATOR (an expired cursor, or one from before a re-authentication).
+MAX_CURSOR_RESTARTS = 5
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -83,6 +87,7 @@ class _ObjectRun:
         self.report = report
         self.hash = fields_hash(spec.fields)
         self.stored = 0
+        self.expected: int | None = None
         # Every Id a full read returned, for the reconcile that follows it.
         self.seen: set[str] | None = None
 
@@ -148,14 +153,13 @@ class _ObjectRun:
         try:
             first = next(pages, None)
         except QueryTimeout:
-            width = _halved(end - EARLIEST, self.spec.sobject)
-            log.info("%s: query timed out; narrowing the window to %s", self.spec.sobject, width)
-            self.pull(None, end, width)
+            self.pull(None, end, width=_halved(end - EARLIEST, self.spec.sobject))
             return
         except BadRequest as exc:
             raise _refused(self.spec.sobject, exc) from None
         if first is None:
             return
+        self.expected = self.stored + first.total_size
         mark = self.store_page(first.records)
         if first.done:
             return
@@ -163,12 +167,18 @@ class _ObjectRun:
             return
         resume = mark.stamp if mark else None
         try:
-            for records in self._records(pages):
+            for records in self._records(pages, counted=len(first.records)):
                 stored = self.store_page(records)
                 resume = stored.stamp if stored else resume
+        except InvalidQueryLocator:
+            self.report.cursor_restarts += 1
+            log.info(
+                "%s: the query cursor expired; querying again from %s", self.spec.sobject, resume
+            )
+            self.pull(resume, end)
         except QueryTimeout:
             width = _halved(end - (resume or EARLIEST), self.spec.sobject)
-            self.pull(resume, end, width)
+            self.pull(resume, end, width=width)
 
     def _bulk(self, mark: PageMark | None, end: datetime) -> bool:
         """Read [mark, end) through one query job; False (nothing lost) if the job failed."""
@@ -207,12 +217,20 @@ class _ObjectRun:
         deleted = sum(1 for r in records if r.get("IsDeleted"))
         self.report.count_stored(name, len(records), deleted)
         if self.progress is not None:
-            self.progress(name, self.stored)
+            self.progress(name, self.stored, self.expected)
 
-    def pull(self, start: datetime | None, end: datetime, width: timedelta | None = None) -> None:
-        """Read [start, end) page by page (`width` at a time when given); on QUERY_TIMEOUT
-        halve the window and go on."""
-        lo = start
+    def pull(
+        self, start: datetime | None, end: datetime, *, width: timedelta | None = None
+    ) -> None:
+        """Read [start, end) page by page, `width` at a time when given; on QUERY_TIMEOUT halve
+        the window and go on.
+
+        On INVALID_QUERY_LOCATOR the cursor is gone (idle too long, too many open, or opened
+        by a session that has since been replaced), so the same window is queried again from
+        the last stored page's stamp: the watermark never passed an unstored record, and the
+        records read twice are upserts that change nothing.
+        """
+        lo, restarts = start, 0
         while True:
             hi = end if width is None else min(end, (lo or EARLIEST) + width)
             resume = lo
@@ -220,6 +238,22 @@ class _ObjectRun:
                 for page in self._pages(lo, hi):
                     mark = self.store_page(page)
                     resume = mark.stamp if mark else resume
+            except InvalidQueryLocator as exc:
+                restarts += 1
+                if restarts > MAX_CURSOR_RESTARTS:
+                    raise HandoffError(
+                        f"Salesforce kept closing the {self.spec.sobject} query's cursor "
+                        f"(INVALID_QUERY_LOCATOR {restarts} times: {exc.message}); the pages "
+                        "read so far are kept, and the next sync goes on from there"
+                    ) from None
+                self.report.cursor_restarts += 1
+                log.info(
+                    "%s: the query cursor expired; querying again from %s",
+                    self.spec.sobject,
+                    resume,
+                )
+                lo = resume
+                continue
             except QueryTimeout:
                 width = _halved(hi - (resume or EARLIEST), self.spec.sobject)
                 log.info(
@@ -241,11 +275,18 @@ class _ObjectRun:
     def _pages(self, lo: datetime | None, hi: datetime) -> Iterator[list[dict[str, Any]]]:
         return self._records(self._query(lo, hi))
 
-    def _records(self, pages: Iterator[QueryPage]) -> Iterator[list[dict[str, Any]]]:
+    def _records(
+        self, pages: Iterator[QueryPage], *, counted: int = 0
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The records of one query's pages; `counted` of them were already stored (a first page
+        read apart), so the progress total stays the query's own count."""
+        base = self.stored - counted
         try:
             for page in prefetched(pages):
+                # Salesforce answers the query's full count on every page.
+                self.expected = base + page.total_size
                 yield page.records
-        except QueryTimeout:
+        except (QueryTimeout, InvalidQueryLocator):
             raise
         except BadRequest as exc:
             raise _refused(self.spec.sobject, exc) from None
@@ -322,5 +363,5 @@ def pull_object(
     if job.seen is not None:
         report.count_deleted(spec.sobject, reconcile(ctx, spec, rules, job.seen))
     if progress is not None and job.stored == 0:
-        progress(spec.sobject, 0)
+        progress(spec.sobject, 0, 0)
     check_deleted(ctx, spec, rules, report, run_start=run_start)
