@@ -17,6 +17,7 @@ FULL: dict[str, list[str]] = {
     "pull": [],
     "sync": [],
     "reports": [],
+    "audit": [],
 }
 QUICK: dict[str, list[str]] = {
     "rules": ["--leads", "10000"],
@@ -24,6 +25,7 @@ QUICK: dict[str, list[str]] = {
     "pull": ["--leads", "10000"],
     "sync": ["--leads", "5000"],
     "reports": ["--rows", "100000", "--drive-seconds", "3"],
+    "audit": ["--leads", "2000", "--edits", "30"],
 }
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.errors import HandoffError, SyncStopped, environment_problem
 from app.handoff import HandoffInputs, HandoffStep
 from app.handoff.rules_file import load_rules
+from app.run.audit_pruning import AuditPruner
 from app.run.record import run_counts
 from app.run_guard import RunGuard
 from app.settings import Settings, SettingsError
@@ -151,6 +152,7 @@ class _Run:
         self.now, self.progress = now, progress
         self.guard = RunGuard(lock_lost, _armed_crash_point(record.trigger), stop)
         self.sf: SalesforceClient | None = None
+        self.pruner: AuditPruner | None = None
         self.pull: PullStep | None = None
         self.handoff: HandoffStep | None = None
 
@@ -187,6 +189,9 @@ class _Run:
     def _steps(self, sf_factory: SalesforceFactory) -> list[str]:
         ruleset = load_rules(self.settings.rules)
         self._note_rules(ruleset)
+        self.pruner = AuditPruner(
+            self.sessions, now=self.record.started_at, audit_days=self.settings.audit_days
+        ).start()
         with sf_factory() as sf:
             identity = sf.identity()
             check_identity(identity, self.settings.org_id)
@@ -245,10 +250,12 @@ class _Run:
     def finish(self, outcome: _Outcome) -> SyncRun:
         """Close the run record with its outcome and figures."""
         counts: dict[str, Any] = {}
+        pruned = self.pruner.stop() if self.pruner is not None else 0
         if self.sf is not None:
             pulled = self.pull.report if self.pull else None
             handed_off = self.handoff.report if self.handoff else None
             counts = run_counts(pulled, handed_off, self.sf.usage)
+            counts["pruned_decisions"] = pruned
         with self.sessions() as session:
             finished = repo_runs.finish_run(
                 session,

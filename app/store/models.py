@@ -323,7 +323,9 @@ class DecisionHead(Base):
 
     lead_id: Mapped[str] = mapped_column(SfId, primary_key=True)
     dry_run: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    decision_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    decision_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), unique=True
+    )
     input_fingerprint: Mapped[str] = mapped_column(String(64))
     result_fingerprint: Mapped[str | None] = mapped_column(String(64))
     rules_hash: Mapped[str] = mapped_column(String(64))

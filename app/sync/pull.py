@@ -177,7 +177,8 @@ class _ObjectRun:
             )
             self.pull(resume, end)
         except QueryTimeout:
-            self.pull(resume, end)
+            width = _halved(end - (resume or EARLIEST), self.spec.sobject)
+            self.pull(resume, end, width=width)
 
     def _bulk(self, mark: PageMark | None, end: datetime) -> bool:
         """Read [mark, end) through one query job; False (nothing lost) if the job failed."""

@@ -10,7 +10,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+from app.run.audit_pruning import AuditPruner
 from app.store import repo_decisions
+from app.store.db import make_sessionmaker
 from app.store.models import Base, DecisionHead, SyncRun, Write
 from app.store.models import DecisionRecord as Decision
 from app.store.repo_decisions import DecisionRow
@@ -112,3 +114,17 @@ def test_only_superseded_decisions_past_the_window_without_writes_are_pruned(
             (LEAD_A, "none", recent),  # the head, and recent
             (LEAD_B, "none", old),  # old, but LEAD_B's head
         }
+
+
+def test_the_run_pruner_deletes_in_batches_until_nothing_is_left(engine: Engine) -> None:
+    old = T0 - timedelta(days=500)
+    with Session(engine) as session:
+        batch = [row(LEAD_A, old - timedelta(minutes=i)) for i in range(120)]
+        repo_decisions.insert_decisions(session, batch)
+        repo_decisions.insert_decisions(session, [row(LEAD_A, T0)])
+        session.commit()
+    pruner = AuditPruner(make_sessionmaker(engine), now=T0, audit_days=400, batch=50).start()
+    pruner._thread.join()  # let it run to the end rather than stop it part-way
+    assert pruner.stop() == 120  # three transactions: 50, 50, 20
+    with Session(engine) as session:
+        assert repo_decisions.decision_count(session) == 1

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("rules_hash", sa.String(length=64), nullable=False),
         sa.Column("capped", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("lead_id", "dry_run"),
+        sa.UniqueConstraint("decision_id"),
     )
     op.execute(BACKFILL)
     op.create_index("ix_decisions_decided_at", "decisions", ["decided_at"], unique=False)
