@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
+from app.api.status_cache import StatusCache
 from app.metrics import build_registry
 from app.reports.funnel import funnel as funnel_report
 from app.run.background import Connector, SyncRunner
@@ -53,6 +54,7 @@ def _resources(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.rules = RulesCache(settings.rules)
+    app.state.status_cache = StatusCache()
     app.state.metrics = build_registry(sessions, app.state.rules)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
     app.state.ui_sessions = SessionSigner(settings)

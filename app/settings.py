@@ -94,6 +94,15 @@ class Settings(BaseSettings):
         le=2000,
         description="records per query page asked of Salesforce (it may send fewer)",
     )
+    bulk_threshold: int = Field(
+        2000,
+        ge=0,
+        description="full pulls of an object with more records than this use a Bulk API 2.0 "
+        "query job (Salesforce's guidance: about 2,000); 0 turns Bulk off",
+    )
+    audit_days: int = Field(
+        400, ge=1, description="superseded decisions older than this many days are pruned"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     secret_key: SecretStr | None = Field(
         None,

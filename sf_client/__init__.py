@@ -11,6 +11,7 @@ from sf_client.auth import (
     Token,
     login_url,
 )
+from sf_client.bulk import BULK_THRESHOLD, BulkJob, BulkJobFailed, BulkPolling
 from sf_client.client import SalesforceClient
 from sf_client.errors import (
     AuthenticationError,
@@ -46,12 +47,16 @@ from sf_client.soql import format_soql, soql_datetime
 from sf_client.usage import ApiUsage, PerAppUsage
 
 __all__ = [
+    "BULK_THRESHOLD",
     "AccessTokenAuth",
     "ApiUsage",
     "ApiVersion",
     "AuthenticationError",
     "Authenticator",
     "BadRequest",
+    "BulkJob",
+    "BulkJobFailed",
+    "BulkPolling",
     "ClientCredentialsAuth",
     "ConcurrentRequestLimit",
     "DeletedRecords",

@@ -16,6 +16,8 @@ class Faults:
     - `lock_share`: that share of Collections records fails once with UNABLE_TO_LOCK_ROW.
     - `query_timeouts`: the next K queries answer QUERY_TIMEOUT.
     - `api_max` / `api_used`: the daily allocation; calls past it get REQUEST_LIMIT_EXCEEDED.
+    - `bulk_polls`: state reads a Bulk query job answers InProgress before it completes.
+    - `bulk_failures`: the next K Bulk query jobs end Failed instead of completing.
     """
 
     latency_ms: int = 0
@@ -25,6 +27,8 @@ class Faults:
     query_timeouts: int = 0
     api_max: int = 100_000
     api_used: int = 0
+    bulk_polls: int = 1
+    bulk_failures: int = 0
     _drawn: set[str] = field(default_factory=set, repr=False)
     _rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
@@ -52,6 +56,13 @@ class Faults:
         self.query_timeouts -= 1
         return True
 
+    def take_bulk_failure(self) -> bool:
+        """True (and one fewer left) if this Bulk query job should fail."""
+        if self.bulk_failures <= 0:
+            return False
+        self.bulk_failures -= 1
+        return True
+
     def lock_fails(self, record_id: str) -> bool:
         """True on the first write of a record drawn into the lock share; each record is drawn
         once, so a retry of the failed records goes through."""
@@ -66,7 +77,8 @@ class Faults:
 
     def reset(self) -> None:
         """Switch every fault off (usage is kept)."""
-        self.latency_ms = self.unavailable = self.query_timeouts = 0
+        self.latency_ms = self.unavailable = self.query_timeouts = self.bulk_failures = 0
+        self.bulk_polls = 1
         self.expire_after = None
         self.lock_share = 0.0
         self._drawn.clear()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sfsim.auth import Auth
+from sfsim.bulk import BulkQueryJobs
 from sfsim.clock import Clock
 from sfsim.database import Database
 from sfsim.errors import SfError
@@ -78,6 +79,7 @@ class Org:
         self.clock = clock or Clock()
         self.db = Database()
         self.queries = QueryEngine(self.db)
+        self.bulk = BulkQueryJobs()
         self.faults = Faults()
         self.log = RequestLog()
         self.assignment_rule_owner: str | None = None

@@ -35,7 +35,7 @@ def role_of(settings: Settings, presented: str) -> Role | None:
     return found
 
 
-def caller_role(
+async def caller_role(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     header: Annotated[str | None, Depends(header_scheme)],
@@ -50,7 +50,7 @@ def caller_role(
     return role
 
 
-def require_admin(role: Annotated[Role, Depends(caller_role)]) -> Role:
+async def require_admin(role: Annotated[Role, Depends(caller_role)]) -> Role:
     """Admin endpoints change what the service does; a read key gets 403."""
     if role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this endpoint needs an admin key")

@@ -187,6 +187,7 @@ class _Run:
             full=self.record.full,
             lookback_seconds=self.settings.lookback_seconds,
             batch_size=self.settings.pull_batch_size,
+            bulk_threshold=self.settings.bulk_threshold,
             guard=self.guard,
         )
 

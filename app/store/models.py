@@ -306,7 +306,29 @@ class DecisionRecord(Base):
     __table_args__ = (
         Index("ix_decisions_lead", "lead_id", "decided_at"),
         Index("ix_decisions_write_state", "write_state"),
+        Index("ix_decisions_decided_at", "decided_at"),
     )
+
+
+class DecisionHead(Base):
+    """A lead's latest decision per mode, narrow: what choosing the leads to decide reads.
+
+    Picking the leads a run decides compares every open lead's input fingerprint with its latest
+    decision's. Reading that from `decisions` meant a grouped max over every decision ever made,
+    held in memory for a million leads; this table has one short row per lead and mode, read in
+    the same streamed join as the leads, and written with each decision.
+    """
+
+    __tablename__ = "decision_heads"
+
+    lead_id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    dry_run: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    input_fingerprint: Mapped[str] = mapped_column(String(64))
+    result_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    rules_hash: Mapped[str] = mapped_column(String(64))
+    # Stopped by the write cap: decided again next run whatever the fingerprints say.
+    capped: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Write(Base):

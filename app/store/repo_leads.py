@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.store.models import Lead
+from app.store.repo_decisions import with_heads
 
 # Columns of `leads` that a decision reads; `fields` (the raw record) is by far the largest.
 LEAD_COLUMNS = (
@@ -36,9 +37,15 @@ def _open_leads() -> Select[Any]:
     )
 
 
-def open_lead_rows(session: Session, *, yield_per: int | None = None) -> Iterator[Any]:
-    """Every open lead (rows of `LEAD_COLUMNS`), streamed `yield_per` at a time when given."""
+def open_lead_rows(
+    session: Session, *, yield_per: int | None = None, heads_of: bool | None = None
+) -> Iterator[Any]:
+    """Every open lead (rows of `LEAD_COLUMNS`), streamed `yield_per` at a time when given;
+    with `heads_of` (a mode: dry run or not), each with its latest decision's head beside it
+    (`repo_decisions.with_heads`)."""
     query = _open_leads()
+    if heads_of is not None:
+        query = with_heads(query, Lead.id, dry_run=heads_of)
     if yield_per is not None:
         query = query.execution_options(yield_per=yield_per)
     yield from session.execute(query)

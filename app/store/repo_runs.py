@@ -96,3 +96,12 @@ def last_finished_run(session: Session) -> SyncRun | None:
     """The newest run that is no longer running."""
     query = select(SyncRun).where(SyncRun.state != "running").order_by(SyncRun.id.desc())
     return session.scalars(query.limit(1)).first()
+
+
+def sync_mark(session: Session) -> tuple[Any, ...]:
+    """What changes whenever a sync starts or ends: the newest run's id and end time (one
+    primary-key lookup; cached reports are stale once it changes)."""
+    row = session.execute(
+        select(SyncRun.id, SyncRun.finished_at).order_by(SyncRun.id.desc()).limit(1)
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])

@@ -23,7 +23,7 @@ from sfsim.state import lead_states, record
 from sfsim.values import parse_datetime
 
 FAULT_FIELDS = ("latency_ms", "unavailable", "expire_after", "lock_share", "query_timeouts",
-                "api_max", "api_used")  # fmt: skip
+                "api_max", "api_used", "bulk_polls", "bulk_failures")  # fmt: skip
 
 
 def _json(body: Any, status: int = 200) -> Response:

@@ -52,11 +52,14 @@ class Call:
 
 @dataclass
 class Reply:
-    """A handler's answer: status, JSON-ready body (None for 204) and per-record outcomes."""
+    """A handler's answer: status, JSON-ready body (None for 204) and per-record outcomes;
+    or, with `content_type`, a body of bytes sent as they are (Bulk CSV) with extra `headers`."""
 
     body: Any = None
     status: int = 200
     writes: list[WriteOutcome] = field(default_factory=list)
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Org, Call], Reply]
@@ -139,10 +142,14 @@ async def run(org: Org, request: Request, handler: Handler) -> Response:
         if reply is None:
             return Response(UNAVAILABLE_HTML, 503, headers={"Content-Type": "text/html"})
         usage = limit_info(org)
-    response = (
-        error_response(reply, org) if isinstance(reply, SfError)
-        else json_response(reply.body, reply.status, org)
-    )  # fmt: skip
+    if isinstance(reply, SfError):
+        response = error_response(reply, org)
+    elif reply.content_type is not None:
+        response = Response(
+            reply.body, reply.status, headers={"Content-Type": reply.content_type, **reply.headers}
+        )
+    else:
+        response = json_response(reply.body, reply.status, org)
     response.headers["Sforce-Limit-Info"] = usage
     entry.elapsed_ms = (time.perf_counter() - started) * 1000
     entry.cpu_ms = (time.thread_time() - cpu_started) * 1000
