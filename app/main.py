@@ -18,6 +18,9 @@ from fastapi_offline import FastAPIOffline
 
 from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
+from app.api.examples import KEYED, UNAVAILABLE
+from app.api.key_attempts import KeyAttempts
+from app.api.request_guard import RequestGuard
 from app.api.status_cache import StatusCache
 from app.metrics import build_registry
 from app.reports.funnel import funnel as funnel_report
@@ -56,6 +59,7 @@ def _resources(
     app.state.rules = RulesCache(settings.rules)
     app.state.status_cache = StatusCache()
     app.state.metrics = build_registry(sessions, app.state.rules)
+    app.state.metrics.register(app.state.key_attempts)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
     app.state.ui_sessions = SessionSigner(settings)
     app.state.ui_funnel = Snapshot(funnel_report, sessions)
@@ -67,9 +71,12 @@ def _resources(
     try:
         yield
     finally:
+        # SIGTERM: `handoff serve` gave requests in flight the first half of
+        # HANDOFF_SHUTDOWN_SECONDS; running syncs get the second to reach a safe point.
+        app.state.sync_runner.stop.set()
         if scheduler is not None:
-            scheduler.shutdown(wait=True)
-        app.state.sync_runner.wait()
+            scheduler.shutdown(wait=False)
+        app.state.sync_runner.shutdown(settings.shutdown_seconds / 2)
         app.state.ui_funnel.wait()
         engine.dispose()
 
@@ -104,8 +111,11 @@ def create_app(
         static_url="/docs/assets",
         favicon_url="/ui/static/favicon.svg",
     )
-    for module in (health, handoff, reports, sync, rules, audit, metrics):
-        app.include_router(module.router)
+    app.state.key_attempts = KeyAttempts()
+    app.include_router(health.router, responses=UNAVAILABLE)
+    for module in (handoff, reports, sync, rules, audit, metrics):
+        app.include_router(module.router, responses=KEYED)
     ui_routes.install(app)
     errors.install(app)
+    app.add_middleware(RequestGuard)
     return app

@@ -11,7 +11,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 
-from app.errors import SyncLockLost
+from app.errors import SyncLockLost, SyncStopped
 
 # Named points where a test can make the process kill itself (SIGKILL, no clean-up), to prove a
 # run converges after a crash anywhere. Only `handoff sync` arms them, from HANDOFF_CRASH_AT, so a
@@ -25,6 +25,12 @@ CRASH_POINTS = (
 )
 
 
+STOPPED_MESSAGE = (
+    "stopped at a safe point because the service is shutting down (SIGTERM); "
+    "the next sync goes on from there"
+)
+
+
 @dataclass(frozen=True)
 class RunGuard:
     """The lock's state and the armed crash point of one run."""
@@ -34,9 +40,14 @@ class RunGuard:
     lock_lost: threading.Event = field(default_factory=threading.Event)
     # The crash point armed for this run (tests only; see CRASH_POINTS).
     crash_at: str | None = None
+    # Set when the service is shutting down (SIGTERM): steps stop at the same safe points.
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def check_lock(self) -> None:
-        """Stop the run if its lock was lost; call before committing a page or writing."""
+        """Stop the run if its lock was lost or the service is stopping; call before committing
+        a page or writing, so what was committed is whole and the next sync goes on from it."""
+        if self.stop.is_set():
+            raise SyncStopped(STOPPED_MESSAGE)
         if self.lock_lost.is_set():
             raise SyncLockLost(
                 "the sync lock was lost mid-run (its lease could not be renewed in time, "

@@ -10,7 +10,7 @@ No file, clock, network, database or environment is read here; the app passes ev
 """
 
 from rules.assign import Assignment, AssignmentState, Roster, assign
-from rules.check import CheckResult, check_text, summary
+from rules.check import CheckResult, check_text, pattern_warnings, summary
 from rules.decide import Decision, DecisionContext, LeadFacts, decide, decide_reference
 from rules.issues import Issue, RulesInvalid, format_issues, has_errors
 from rules.org import LeadField, OrgFacts, check_against_org, multi_select_fields
@@ -45,5 +45,6 @@ __all__ = [
     "json_schema",
     "multi_select_fields",
     "parse_rules",
+    "pattern_warnings",
     "summary",
 ]

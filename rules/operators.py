@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from rules.patterns import Pattern, compile_pattern
 from rules.scorer import Shape, shape_of, shaped
 from rules.values import as_bool, as_date, as_datetime, as_number
 
@@ -75,7 +75,7 @@ def compile_condition(
     if op == "contains":
         return shaped(_contains(field, _texts(value), multi_select), Shape("value", field))
     if op == "matches":
-        return shaped(_matches(field, re.compile(value)), Shape("value", field))
+        return shaped(_matches(field, compile_pattern(value)), Shape("value", field))
     if op == "exists":
         return shaped(_exists(field), Shape("exists", field))
     if op == "missing":
@@ -286,7 +286,7 @@ def _ends_with(field: str, value: Any) -> Predicate:
     )
 
 
-def _matches(field: str, pattern: re.Pattern[str]) -> Predicate:
+def _matches(field: str, pattern: Pattern) -> Predicate:
     search = pattern.search
 
     def matches(fields: Fields) -> bool:

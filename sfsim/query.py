@@ -30,6 +30,7 @@ class _Cursor:
     render: RowRenderer
     endpoint: str
     batch: int
+    session: str | None = None
 
 
 def _column(resolved: Resolved) -> str:
@@ -56,6 +57,11 @@ def batch_size_from(header: str | None) -> int | None:
         if name.strip().lower() == "batchsize" and value.strip().isdigit():
             return max(MIN_BATCH, min(DEFAULT_BATCH, int(value)))
     return None
+
+
+def invalid_locator() -> SfError:
+    """The answer for a cursor that expired, was closed, or belongs to another session."""
+    return SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
 
 
 class QueryEngine:
@@ -94,14 +100,15 @@ class QueryEngine:
                          row_renderer(self._db, table, selected, version),
                          [_column(r) for r in selected], query.count)  # fmt: skip
 
-    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int | None = None
-            ) -> dict[str, Any]:  # fmt: skip
+    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int | None = None,
+            session: str | None = None) -> dict[str, Any]:  # fmt: skip
         """The first page of a query (or the count for `SELECT COUNT()`)."""
         selection = self.select(soql, include_deleted=include_deleted, version=version)
         if selection.count:
             return {"totalSize": len(selection.rows), "done": True, "records": []}
         endpoint = "queryAll" if include_deleted else "query"
-        cursor = _Cursor(selection.rows, selection.render, endpoint, batch or DEFAULT_BATCH)
+        cursor = _Cursor(selection.rows, selection.render, endpoint, batch or DEFAULT_BATCH,
+                         session)  # fmt: skip
         locator = ids.make_id("0r8", self._issued)
         self._issued += 1
         self._cursors[locator] = cursor
@@ -109,13 +116,17 @@ class QueryEngine:
             self._cursors.popitem(last=False)
         return self._page(locator, cursor, 0, cursor.batch, version)
 
-    def more(self, token: str, *, version: str, batch: int | None = None) -> dict[str, Any]:
+    def more(self, token: str, *, version: str, batch: int | None = None,
+             session: str | None = None) -> dict[str, Any]:  # fmt: skip
         """The page at a `nextRecordsUrl` locator (`0r8...-2000`); the query's batch size
-        unless the request asks for another."""
+        unless the request asks for another. A locator opened by another session (before a
+        re-authentication) is refused, as Salesforce does."""
         locator, _, offset = token.partition("-")
         cursor = self._cursors.get(locator)
         if cursor is None or not offset.isdigit() or int(offset) > len(cursor.rows):
-            raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+            raise invalid_locator()
+        if cursor.session is not None and session is not None and cursor.session != session:
+            raise invalid_locator()
         return self._page(locator, cursor, int(offset), batch or cursor.batch, version)
 
     def _page(self, locator: str, cursor: _Cursor, offset: int, batch: int, version: str

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.auth import ReadAccess
-from app.api.errors import invalid
 from app.api.examples import documented
-from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
 from app.deps import SessionDep
 from app.store import repo_audit
 from app.store.models import DecisionRecord, Write
@@ -28,6 +27,8 @@ class WriteEntry(BaseModel):
     success: bool
     error_code: str | None
     message: str | None
+    # The fields Salesforce named with a refusal (a validation rule's field, OwnerId...).
+    fields: list[str] | None = None
     retryable: bool
 
 
@@ -83,6 +84,7 @@ AUDIT_EXAMPLE = {
                     "success": True,
                     "error_code": None,
                     "message": None,
+                    "fields": None,
                     "retryable": False,
                 }
             ],
@@ -127,9 +129,7 @@ def get_audit(
     the explanation, what it planned to write and every write attempt with the org's answer."""
     before = None
     if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int):
-            raise invalid("cursor", "not a cursor returned by this API")
+        before = decode_id_cursor(cursor)
     found = repo_audit.lead_audit(session, lead_id_forms(lead_id), before=before, limit=limit + 1)
     page = found[:limit]
     next_cursor = encode_cursor(page[-1].decision.id) if len(found) > limit else None

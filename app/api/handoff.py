@@ -7,13 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 
 from app.api.auth import ReadAccess
 from app.api.errors import invalid
 from app.api.examples import LEADS_EXAMPLE, STATUS_EXAMPLE, documented
 from app.api.formats import FormatQuery, csv_response, wants_csv
-from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.api.pagination import (
+    CursorQuery,
+    LimitQuery,
+    Page,
+    cursor_int,
+    decode_cursor,
+    encode_cursor,
+)
+from app.api.params import IsoMoment
 from app.api.status_cache import StatusCache
 from app.deps import NowDep, RulesDep, SessionDep
 from app.reports.csv_rows import status_csv
@@ -40,7 +47,7 @@ def get_status(
     active: RulesDep,
     now: NowDep,
     since: Annotated[
-        AwareDatetime | None,
+        IsoMoment | None,
         Query(
             description="start of the window for first-touch times and acceptance "
             "(default: 30 days ago); a date-time with a zone",
@@ -84,7 +91,7 @@ def _after(cursor: str | None) -> tuple[datetime | None, LeadKey | None]:
         return None, None
     as_of, rank, mql_at, lead_id = decode_cursor(cursor, 4)
     try:
-        return _aware(as_of), LeadKey(int(rank), _aware(mql_at), str(lead_id))
+        return _aware(as_of), LeadKey(cursor_int(rank), _aware(mql_at), str(lead_id))
     except (TypeError, ValueError, OverflowError):
         raise invalid("cursor", "not a cursor returned by this API") from None
 

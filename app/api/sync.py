@@ -6,12 +6,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Request, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from app.api.auth import AdminAccess, ReadAccess
-from app.api.errors import invalid
 from app.api.examples import documented
-from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
 from app.deps import SessionDep
 from app.run.background import SyncNotStarted, SyncRunner
 from app.store import repo_runs
@@ -22,8 +21,8 @@ router = APIRouter(prefix="/sync/runs", tags=["sync"])
 class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    full: bool = False
-    dry_run: bool = False
+    full: StrictBool = False
+    dry_run: StrictBool = False
 
 
 class SyncStarted(BaseModel):
@@ -108,9 +107,7 @@ def list_runs(
     """Every recorded run, newest first, with its state and counts."""
     before = None
     if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int):
-            raise invalid("cursor", "not a cursor returned by this API")
+        before = decode_id_cursor(cursor)
     runs = repo_runs.runs_page(session, before=before, limit=limit + 1)
     page = runs[:limit]
     next_cursor = encode_cursor(page[-1].id) if len(runs) > limit else None

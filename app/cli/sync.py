@@ -102,7 +102,7 @@ def sync_command(
             run = run_sync(
                 settings,
                 sessions,
-                lambda: connect(sf_settings, settings),
+                lambda: connect(sf_settings, settings, sessions),
                 full=full,
                 dry_run=dry_run,
                 trigger="cli",

@@ -63,6 +63,8 @@ class HandoffStep:
         describe = ctx.sf.describe("Lead")
         with ctx.sessions() as session:
             check_rules_against_org(session, ctx.ruleset, describe, ctx.rules_source)
+            if not ctx.dry_run:
+                repo_decisions.reopen_changed_refusals(session)
             facts = run_facts(
                 session,
                 ctx.ruleset,

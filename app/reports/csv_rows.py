@@ -41,13 +41,30 @@ WIN_LOSS_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    """A cell as a spreadsheet shows it: text that would start a formula gets a leading `'`.
+
+    Text comes from the org (a LeadSource, an owner's name), which web forms and many people
+    write, so `=HYPERLINK(...)` must arrive as text. Numbers are left alone: -5.0 is a number.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV text with a header row; None becomes an empty field."""
+    """CSV text with a header row; None becomes an empty field, formulas become text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([neutralised(value) for value in row])
     return buffer.getvalue()
 
 

@@ -113,7 +113,11 @@ class Acceptance(Report):
 class HandoffStatus(StateCounts):
     as_of: datetime
     since: datetime
-    sla_hours: SlaSettings
+    sla_hours: float = Field(description="the default first-touch target, in hours")
+    sla_clock: Literal["calendar", "business"] = Field(
+        "calendar", description="how SLA hours are counted"
+    )
+    sla: SlaSettings = Field(description="the SLA settings in full (first touch, stale)")
     median_hours_to_first_touch: float | None
     p90_hours_to_first_touch: float | None
     acceptance_rate: float | None

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import HandoffError, SyncLocked
@@ -66,12 +68,16 @@ class SyncRunner:
         self._from_environment = connector is None
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        # Set at shutdown: running syncs stop at their next safe point, new ones do not start.
+        self.stop = threading.Event()
 
     def _connect_from_environment(self) -> AbstractContextManager[SalesforceClient]:
-        return connect(load_salesforce_settings(), self.settings)
+        return connect(load_salesforce_settings(), self.settings, self.sessions)
 
     def start(self, *, full: bool, dry_run: bool, trigger: str = "api") -> int:
         """Start a run in the background and return its id, or raise `SyncNotStarted`."""
+        if self.stop.is_set():
+            raise SyncNotStarted("the service is shutting down")
         if self._from_environment:
             try:
                 load_salesforce_settings()
@@ -83,21 +89,44 @@ class SyncRunner:
             raise SyncNotStarted("the sync did not start in time; see the service log")
         if signal.run_id is not None:
             return signal.run_id
-        raise SyncNotStarted(str(signal.error))
+        if isinstance(signal.error, DBAPIError):
+            raise signal.error  # the API answers 503 and logs what it is
+        if isinstance(signal.error, HandoffError):
+            raise SyncNotStarted(str(signal.error))
+        raise SyncNotStarted("the sync could not start; see the service log")
 
     def scheduled_job(self) -> None:
         """The scheduler's job: one run in its thread (`app.scheduler` logs how it ended)."""
-        run_sync(self.settings, self.sessions, self.connector, trigger="schedule")
-
-    def wait(self) -> None:
-        """Wait for the runs this process started (at shutdown)."""
+        if self.stop.is_set():
+            return
         with self._lock:
-            threads = list(self._threads)
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(threading.current_thread())
+        run_sync(self.settings, self.sessions, self.connector, trigger="schedule", stop=self.stop)
+
+    def shutdown(self, seconds: float) -> bool:
+        """Ask running syncs to stop at their next safe point; wait up to `seconds` for them.
+
+        True when all stopped in time. A run still going (a slow Salesforce call) is left to
+        the process's exit: its committed pages stay, the next run closes its record and goes on
+        from them, so the container's grace period is never outlived.
+        """
+        self.stop.set()
+        deadline = time.monotonic() + seconds
+        with self._lock:
+            threads = [t for t in self._threads if t is not threading.current_thread()]
         for thread in threads:
-            thread.join()
+            thread.join(max(0.0, deadline - time.monotonic()))
+        running = [t for t in threads if t.is_alive()]
+        if running:
+            log.warning(
+                "%d sync run(s) still going after %s s; exiting anyway", len(running), seconds
+            )
+        return not running
 
     def _spawn(self, target: Callable[[], None]) -> None:
-        thread = threading.Thread(target=target, name="handoff-sync", daemon=False)
+        # A daemon: a run that outlives `shutdown`'s wait must not hold the process open.
+        thread = threading.Thread(target=target, name="handoff-sync", daemon=True)
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
@@ -112,6 +141,7 @@ class SyncRunner:
                 dry_run=dry_run,
                 trigger=trigger,
                 on_start=signal.started,
+                stop=self.stop,
             )
         except SyncLocked as locked:
             signal.failed(locked)

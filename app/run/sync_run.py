@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import HandoffError
+from app.errors import HandoffError, SyncStopped, environment_problem
 from app.handoff import HandoffInputs, HandoffStep
 from app.handoff.rules_file import load_rules
 from app.run.record import run_counts
@@ -34,7 +34,13 @@ from app.sync.org import check_identity, read_org
 from app.sync.own_writes import fold_own_writes
 from app.sync.pull import Progress
 from rules import RuleSet
-from sf_client import Identity, RequestLimitExceeded, SalesforceClient, SalesforceError
+from sf_client import (
+    ApiBudgetSpent,
+    Identity,
+    RequestLimitExceeded,
+    SalesforceClient,
+    SalesforceError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,14 @@ LIMIT_MESSAGE = (
     "requests over a rolling 24 hours, so the next sync can go on once usage falls, usually "
     "within a few hours; nothing was lost, the pull resumes where it stopped. To avoid this, "
     "raise HANDOFF_SYNC_INTERVAL or ask Salesforce for a larger allocation"
+)
+
+
+BUDGET_MESSAGE = (
+    "stopped before Handoff's own API usage passed HANDOFF_API_BUDGET_PERCENT={percent:g}% of "
+    "the org's daily allocation ({detail}). Nothing was lost: watermarks keep what was stored "
+    "and unwritten decisions stay owed; the next sync goes on once usage over the rolling 24 "
+    "hours falls. Raise HANDOFF_API_BUDGET_PERCENT or HANDOFF_SYNC_INTERVAL to change this"
 )
 
 
@@ -72,13 +86,15 @@ def run_sync(
     now: Callable[[], datetime] = _utcnow,
     progress: Progress | None = None,
     on_start: Callable[[SyncRun], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> SyncRun:
     """Run one sync under the lock and return its finished run record.
 
     Raises `SyncLocked` when another sync holds the lock (nothing is recorded then), and lets
     KeyboardInterrupt through after marking the run `interrupted`. `on_start` is called with the
     new run record once the lock is held, so `POST /sync/runs` can answer 202 with its id while
-    the run goes on in a thread.
+    the run goes on in a thread. Setting `stop` (at SIGTERM) ends the run at its next safe
+    point as `interrupted`.
     """
     bind = sessions.kw["bind"]
     assert isinstance(bind, Engine)
@@ -86,14 +102,16 @@ def run_sync(
         record = _open_record(sessions, now(), trigger, full, dry_run or not settings.live)
         if on_start is not None:
             on_start(record)
-        run = _Run(settings, sessions, record, now, progress, held.lost)
+        run = _Run(settings, sessions, record, now, progress, held.lost, stop or threading.Event())
         try:
             outcome = run.execute(sf_factory)
         except KeyboardInterrupt:
             run.finish(_Outcome("interrupted", "stopped by Ctrl-C"))
             raise
         except Exception as exc:
-            run.finish(_Outcome("failed", f"internal error ({type(exc).__name__}); a bug", "bug"))
+            problem = environment_problem(exc)  # the database or the disk, not a bug
+            message = problem or f"internal error ({type(exc).__name__}); a bug"
+            run.finish(_Outcome("failed", message, "environment" if problem else "bug"))
             raise
         return run.finish(outcome)
 
@@ -127,10 +145,11 @@ class _Run:
         now: Callable[[], datetime],
         progress: Progress | None,
         lock_lost: threading.Event,
+        stop: threading.Event,
     ) -> None:
         self.settings, self.sessions, self.record = settings, sessions, record
         self.now, self.progress = now, progress
-        self.guard = RunGuard(lock_lost, _armed_crash_point(record.trigger))
+        self.guard = RunGuard(lock_lost, _armed_crash_point(record.trigger), stop)
         self.sf: SalesforceClient | None = None
         self.pull: PullStep | None = None
         self.handoff: HandoffStep | None = None
@@ -141,6 +160,12 @@ class _Run:
             notes = self._steps(sf_factory)
         except RequestLimitExceeded:
             return _Outcome("failed", LIMIT_MESSAGE, "api_limit")
+        except ApiBudgetSpent as exc:
+            percent = self.settings.api_budget_percent
+            message = BUDGET_MESSAGE.format(percent=percent, detail=exc.message)
+            return _Outcome("partial", message, "api_budget")
+        except SyncStopped as stopped:
+            return _Outcome("interrupted", str(stopped), "shutdown")
         except (HandoffError, SettingsError) as exc:
             return _Outcome("failed", str(exc), type(exc).__name__)
         except SalesforceError as exc:

@@ -346,6 +346,11 @@ class Write(Base):
     error_code: Mapped[str | None] = mapped_column(String(80))
     message: Mapped[str | None] = mapped_column(Text)
     retryable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The fields Salesforce named with the error (a validation rule's field, OwnerId...).
+    fields: Mapped[list[str] | None] = mapped_column(JsonDocument, nullable=True)
+    # For a refusal retrying cannot fix: the lead's SystemModstamp as stored when it was
+    # refused. Once the lead changes in the org (a person fixed the data), it is tried again.
+    lead_modstamp: Mapped[datetime | None]
 
 
 class RoundRobin(Base):
@@ -407,3 +412,20 @@ class SyncLock(Base):
     holder: Mapped[str] = mapped_column(String(255))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class StoredSecret(Base):
+    """A secret the service must keep between runs and restarts, encrypted.
+
+    Today the one row is the Salesforce refresh token: with Refresh Token Rotation every
+    refresh answers with a new one, and only the newest works. `seed_digest` is a keyed
+    digest of the token it grew from (`SF_REFRESH_TOKEN`), so a new token set by a person
+    starts a new chain instead of being ignored.
+    """
+
+    __tablename__ = "stored_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seed_digest: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.store.models import DecisionHead, DecisionRecord, Write
+from app.store.models import DecisionHead, DecisionRecord, Lead, Write
 from app.store.repo_mirror import upsert
 from app.store.states import OWED, WriteState
 
@@ -223,3 +223,41 @@ def with_heads(query: Any, lead_id: Any, *, dry_run: bool) -> Any:
         DecisionHead.rules_hash,
         DecisionHead.capped,
     ).outerjoin(DecisionHead, (DecisionHead.lead_id == lead_id) & DecisionHead.dry_run.is_(dry_run))
+
+
+def reopen_changed_refusals(session: Session) -> int:
+    """Owe again the refused writes whose lead changed in the org since the refusal; commit.
+
+    A validation rule, a flow or a lock refuses a write for the lead's data as it was; once a
+    person changes the lead (its SystemModstamp moves past the one stored with the refusal),
+    the same decision is tried again. Only a lead's latest live decision (its head) is
+    reopened, and a lead the rules decide again this run supersedes it as usual.
+    """
+    refused_at = (
+        select(Write.decision_id, func.max(Write.lead_modstamp).label("stamp"))
+        .where(Write.lead_modstamp.is_not(None))
+        .group_by(Write.decision_id)
+        .subquery()
+    )
+    changed = (
+        select(DecisionRecord.id)
+        .join(refused_at, refused_at.c.decision_id == DecisionRecord.id)
+        .join(DecisionHead, DecisionHead.decision_id == DecisionRecord.id)
+        .join(Lead, Lead.id == DecisionRecord.lead_id)
+        .where(
+            DecisionRecord.write_state == WriteState.FAILED,
+            DecisionRecord.dry_run.is_(False),
+            Lead.system_modstamp > refused_at.c.stamp,
+            Lead.is_deleted.is_(False),
+            Lead.is_converted.is_(False),
+        )
+    )
+    ids = list(session.scalars(changed))
+    for start in range(0, len(ids), _IN_BATCH):
+        session.execute(
+            update(DecisionRecord)
+            .where(DecisionRecord.id.in_(ids[start : start + _IN_BATCH]))
+            .values(write_state=WriteState.RETRYING.value)
+        )
+    session.commit()
+    return len(ids)

@@ -59,3 +59,15 @@ def open_lead_rows_of(session: Session, ids: Iterable[str]) -> list[Any]:
         chunk = wanted[start : start + _IN_BATCH]
         found += session.execute(_open_leads().where(Lead.id.in_(chunk)))
     return found
+
+
+def modstamps(session: Session, lead_ids: Iterable[str]) -> dict[str, Any]:
+    """Each lead's stored SystemModstamp (to tell later whether it changed in the org)."""
+    wanted = list(lead_ids)
+    found: dict[str, Any] = {}
+    for start in range(0, len(wanted), _IN_BATCH):
+        query = select(Lead.id, Lead.system_modstamp).where(
+            Lead.id.in_(wanted[start : start + _IN_BATCH])
+        )
+        found |= {row.id: row.system_modstamp for row in session.execute(query)}
+    return found

@@ -30,7 +30,7 @@ from app.sync.objects import ObjectPull
 from app.sync.reconcile import reconcile
 from app.sync.report import PullReport
 from sf_client import BulkJobFailed, QueryPage
-from sf_client.errors import BadRequest, QueryTimeout
+from sf_client.errors import BadRequest, InvalidQueryLocator, QueryTimeout
 from sf_client.soql import format_soql, soql_datetime
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,9 @@ _END = object()
 # Lower bound of a narrowed first pull: no Salesforce record is older than the company.
 EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
 MIN_WINDOW = timedelta(minutes=1)
+# An object's query is started again from its watermark at most this many times in one run
+# after INVALID_QUERY_LOCATOR (an expired cursor, or one from before a re-authentication).
+MAX_CURSOR_RESTARTS = 5
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -150,7 +153,7 @@ class _ObjectRun:
         try:
             first = next(pages, None)
         except QueryTimeout:
-            self.pull(None, end)
+            self.pull(None, end, width=_halved(end - EARLIEST, self.spec.sobject))
             return
         except BadRequest as exc:
             raise _refused(self.spec.sobject, exc) from None
@@ -167,6 +170,12 @@ class _ObjectRun:
             for records in self._records(pages, counted=len(first.records)):
                 stored = self.store_page(records)
                 resume = stored.stamp if stored else resume
+        except InvalidQueryLocator:
+            self.report.cursor_restarts += 1
+            log.info(
+                "%s: the query cursor expired; querying again from %s", self.spec.sobject, resume
+            )
+            self.pull(resume, end)
         except QueryTimeout:
             self.pull(resume, end)
 
@@ -209,9 +218,18 @@ class _ObjectRun:
         if self.progress is not None:
             self.progress(name, self.stored, self.expected)
 
-    def pull(self, start: datetime | None, end: datetime) -> None:
-        """Read [start, end) page by page; on QUERY_TIMEOUT halve the window and go on."""
-        lo, width = start, None
+    def pull(
+        self, start: datetime | None, end: datetime, *, width: timedelta | None = None
+    ) -> None:
+        """Read [start, end) page by page, `width` at a time when given; on QUERY_TIMEOUT halve
+        the window and go on.
+
+        On INVALID_QUERY_LOCATOR the cursor is gone (idle too long, too many open, or opened
+        by a session that has since been replaced), so the same window is queried again from
+        the last stored page's stamp: the watermark never passed an unstored record, and the
+        records read twice are upserts that change nothing.
+        """
+        lo, restarts = start, 0
         while True:
             hi = end if width is None else min(end, (lo or EARLIEST) + width)
             resume = lo
@@ -219,6 +237,22 @@ class _ObjectRun:
                 for page in self._pages(lo, hi):
                     mark = self.store_page(page)
                     resume = mark.stamp if mark else resume
+            except InvalidQueryLocator as exc:
+                restarts += 1
+                if restarts > MAX_CURSOR_RESTARTS:
+                    raise HandoffError(
+                        f"Salesforce kept closing the {self.spec.sobject} query's cursor "
+                        f"(INVALID_QUERY_LOCATOR {restarts} times: {exc.message}); the pages "
+                        "read so far are kept, and the next sync goes on from there"
+                    ) from None
+                self.report.cursor_restarts += 1
+                log.info(
+                    "%s: the query cursor expired; querying again from %s",
+                    self.spec.sobject,
+                    resume,
+                )
+                lo = resume
+                continue
             except QueryTimeout:
                 width = _halved(hi - (resume or EARLIEST), self.spec.sobject)
                 log.info(
@@ -251,7 +285,7 @@ class _ObjectRun:
                 # Salesforce answers the query's full count on every page.
                 self.expected = base + page.total_size
                 yield page.records
-        except QueryTimeout:
+        except (QueryTimeout, InvalidQueryLocator):
             raise
         except BadRequest as exc:
             raise _refused(self.spec.sobject, exc) from None

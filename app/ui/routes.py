@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from app.active_rules import ActiveRules
-from app.api.auth import role_of
+from app.api.auth import authenticate, client_of
 from app.api.formats import csv_response
 from app.api.handoff import DEFAULT_WINDOW
 from app.api.status_cache import StatusCache
@@ -144,11 +144,18 @@ def sign_in(
     next_: Annotated[str | None, Form(alias="next")] = None,
 ) -> Response:
     """Exchange a key for a session cookie; the key itself is neither stored nor echoed."""
-    role = role_of(settings, api_key) if api_key else None
-    if role is None:
-        message = "Enter an API key." if not api_key else "That key is not a key of this service."
+    # The same check as the API's, so failed sign-ins are slowed per client and counted too.
+    attempts = request.app.state.key_attempts
+    try:
+        role = authenticate(settings, attempts, client_of(request), api_key or None)
+    except HTTPException as refused:
+        message = {
+            status.HTTP_429_TOO_MANY_REQUESTS: "Too many failed attempts; wait a little, retry.",
+        }.get(refused.status_code)
+        if message is None:
+            message = "That key is not a key of this service." if api_key else "Enter an API key."
         return _page(
-            request, "sign_in.html", None, "sign-in", status.HTTP_401_UNAUTHORIZED,
+            request, "sign_in.html", None, "sign-in", refused.status_code,
             next=_safe_next(next_), error=message,
         )  # fmt: skip
     response = RedirectResponse(_safe_next(next_), status.HTTP_303_SEE_OTHER)
