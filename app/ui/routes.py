@@ -10,6 +10,7 @@ Every answer carries a Content-Security-Policy that allows nothing from outside 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -20,17 +21,21 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from app.active_rules import ActiveRules
 from app.api.auth import authenticate, client_of
 from app.api.formats import csv_response
+from app.api.handoff import DEFAULT_WINDOW
+from app.api.status_cache import StatusCache
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.reports import csv_rows
 from app.reports.first_touch_weekly import first_touch_by_week
 from app.reports.handoff import handoff_status
-from app.reports.models import Funnel
+from app.reports.models import Funnel, HandoffStatus
 from app.reports.mql_aging import mql_aging
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 from app.run.background import SyncNotStarted, SyncRunner
+from app.store import repo_runs
 from app.ui import views, words
 from app.ui.session import (
     COOKIE_NAME,
@@ -148,9 +153,7 @@ def sign_in(
             status.HTTP_429_TOO_MANY_REQUESTS: "Too many failed attempts; wait a little, retry.",
         }.get(refused.status_code)
         if message is None:
-            message = (
-                "Enter an API key." if not api_key else "That key is not a key of this service."
-            )
+            message = "That key is not a key of this service." if api_key else "Enter an API key."
         return _page(
             request, "sign_in.html", None, "sign-in", refused.status_code,
             next=_safe_next(next_), error=message,
@@ -176,11 +179,25 @@ def sign_out(ui: UiSessionDep, csrf_token: CsrfForm = None) -> Response:
     return response
 
 
+def _status(
+    request: Request, session: Session, active: ActiveRules, now: datetime
+) -> HandoffStatus:
+    """`GET /handoff/status`'s default answer, from the same cache (kept per sync and minute)."""
+    cache: StatusCache = request.app.state.status_cache
+    key = (None, active.sla.model_dump_json())  # the API's key for its default window
+
+    def compute() -> HandoffStatus:
+        return handoff_status(session, as_of=now, since=now - DEFAULT_WINDOW, sla=active.sla)
+
+    return cache.get(key, now=now, mark=repo_runs.sync_mark(session), compute=compute).report
+
+
 @router.get("")
 def overview(
     request: Request, ui: UiSessionDep, session: SessionDep, active: RulesDep, now: NowDep
 ) -> Response:
-    context = views.overview(session, now, active.sla)
+    status_ = _status(request, session, active, now)
+    context = views.overview(session, now, active.sla, status_)
     return _page(request, "overview.html", ui, "overview", now=now, rules=active, **context)
 
 
@@ -188,7 +205,7 @@ def overview(
 def sla(
     request: Request, ui: UiSessionDep, session: SessionDep, active: RulesDep, now: NowDep
 ) -> Response:
-    context = views.sla_page(session, now, active.sla)
+    context = views.sla_page(session, now, _status(request, session, active, now))
     return _page(request, "sla.html", ui, "sla", now=now, **context)
 
 
@@ -292,11 +309,8 @@ def csv_download(
 ) -> Response:
     """The numbers of a page's charts and tables as CSV, the API's columns where it has them."""
     del ui  # signed in is all this needs
-    sla_settings = active.sla
     texts = {
-        "status": lambda: csv_rows.status_csv(
-            handoff_status(session, as_of=now, since=now - views.STATUS_WINDOW, sla=sla_settings)
-        ),
+        "status": lambda: csv_rows.status_csv(_status(request, session, active, now)),
         "aging": lambda: csv_rows.aging_csv(mql_aging(session, as_of=now)),
         "first-touch": lambda: csv_rows.first_touch_weeks_csv(
             first_touch_by_week(session, as_of=now)

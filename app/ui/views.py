@@ -8,16 +8,15 @@ what its reports cost. Each chart is built from the same rows as the table besid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.api.audit import lead_id_forms
 from app.reports.first_touch_weekly import first_touch_by_week
-from app.reports.handoff import handoff_status
 from app.reports.leads import open_mqls
-from app.reports.models import Funnel, SlaSettings, SlaState, WinLoss, WinLossGroup
+from app.reports.models import Funnel, HandoffStatus, SlaSettings, SlaState, WinLoss, WinLossGroup
 from app.reports.mql_aging import mql_aging
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
@@ -37,7 +36,6 @@ from app.ui.charts import (
 )
 from app.ui.snapshots import Kept
 
-STATUS_WINDOW = timedelta(days=30)
 # The order and colours of the states in the charts: from forgotten to late.
 SLA_STATES = tuple(
     s.value for s in (SlaState.STALE, SlaState.PENDING, SlaState.MET, SlaState.BREACHED)
@@ -52,9 +50,10 @@ def _last_finished(runs: list[SyncRun]) -> SyncRun | None:
     return next((run for run in runs if run.finished_at is not None), None)
 
 
-def overview(session: Session, now: datetime, sla: SlaSettings) -> dict[str, Any]:
-    """Open MQLs by SLA state, the breached ones, the last sync and the API budget it left."""
-    status = handoff_status(session, as_of=now, since=now - STATUS_WINDOW, sla=sla)
+def overview(
+    session: Session, now: datetime, sla: SlaSettings, status: HandoffStatus
+) -> dict[str, Any]:
+    """Open MQLs by SLA state (`status`), the breached ones, the last sync and the API budget."""
     states = [Bar(state, getattr(status, state), n) for n, state in enumerate(SLA_STATES)]
     breached = open_mqls(session, as_of=now, sla=sla, state="breached", limit=BREACHED_SHOWN)
     runs = repo_runs.runs_page(session, before=None, limit=5)
@@ -74,9 +73,8 @@ def _owner_label(name: str | None, owner_id: str | None) -> str:
     return name or owner_id or "no owner"
 
 
-def sla_page(session: Session, now: datetime, sla: SlaSettings) -> dict[str, Any]:
-    """The SLA by owner, the aging of open MQLs and first-touch times week by week."""
-    status = handoff_status(session, as_of=now, since=now - STATUS_WINDOW, sla=sla)
+def sla_page(session: Session, now: datetime, status: HandoffStatus) -> dict[str, Any]:
+    """The SLA by owner (`status`), the aging of open MQLs and first-touch times week by week."""
     aging = mql_aging(session, as_of=now)
     weekly = first_touch_by_week(session, as_of=now)
     busiest = sorted(status.by_owner, key=lambda o: -o.mql_open)[:OWNERS_CHARTED]

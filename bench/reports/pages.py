@@ -2,9 +2,11 @@
 
 For each database: the same seeded store as `bench.reports.run` (a million leads and
 opportunities by default, reused with `--keep`), then every `/ui` page requested in process
-through the ASGI app, signed in, with the clock fixed at the data's `NOW`: the median of several
-requests after a warm-up, which is the server's whole work for the page (queries, template, SVG),
-without the network. Aim: each page under 300 ms.
+through the ASGI app, signed in, with the clock fixed at the data's `NOW`: the first view, then
+the median of several views with the SLA status cache emptied before each (as after every sync or
+minute), which is the server's whole work for the page (queries, template, SVG) without the
+network. The funnel's first view computes it; later views read the figures kept since the last
+finished sync (`app.ui.snapshots`). Aim: each page under 300 ms.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from app.api.rules import RULES_YAML_EXAMPLE
+from app.api.status_cache import StatusCache
 from app.deps import get_now
 from app.main import create_app
 from app.settings import Settings
@@ -53,9 +56,13 @@ def time_pages(url: str, folder: Path, repeat: int) -> dict[str, float]:
     with TestClient(app) as client:
         client.post("/ui/sign-in", data={"api_key": KEY})
         for path in PAGES:
+            started = time.perf_counter()
             assert client.get(path).status_code == 200, path  # warm-up
+            figures[f"{path} (first view)"] = (time.perf_counter() - started) * 1000
             times = []
             for _ in range(repeat):
+                # Cold: no status kept from an earlier request, as after every sync or minute.
+                app.state.status_cache = StatusCache()
                 started = time.perf_counter()
                 answer = client.get(path)
                 times.append((time.perf_counter() - started) * 1000)

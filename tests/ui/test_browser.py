@@ -42,9 +42,15 @@ class Watched:
             lambda msg: self.console_errors.append(msg.text) if msg.type == "error" else None,
         )
         page.on("pageerror", lambda error: self.console_errors.append(str(error)))
-        page.on("requestfailed", lambda request: self.failed.append(request.url))
+        page.on("requestfailed", self._request_failed)
         page.on("response", self._response)
         page.on("request", self._request)
+
+    def _request_failed(self, request: Any) -> None:
+        # The browser cancels a page's late requests (its favicon) when the test moves on to the
+        # next page: that is the test navigating, not the service failing.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.failure} {request.url}")
 
     def _response(self, response: Any) -> None:
         if response.status >= 400:
