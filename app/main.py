@@ -14,17 +14,23 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
 from app.api.examples import KEYED, UNAVAILABLE
 from app.api.key_attempts import KeyAttempts
 from app.api.request_guard import RequestGuard
+from app.api.status_cache import StatusCache
 from app.metrics import build_registry
+from app.reports.funnel import funnel as funnel_report
 from app.run.background import Connector, SyncRunner
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
+from app.ui import routes as ui_routes
+from app.ui.session import SessionSigner
+from app.ui.snapshots import Snapshot
 
 log = logging.getLogger("handoff.api")
 
@@ -32,6 +38,8 @@ DESCRIPTION = """\
 Handoff runs the marketing-to-sales lead handoff for a Salesforce org. These endpoints answer
 RevOps' questions (is every MQL touched within the SLA; do MQLs win more often than other leads)
 and let admins drive the service.
+
+The dashboard for people is at `/ui` (sign in there with an API key).
 
 Every endpoint except `/healthz`, `/readyz`, `/docs` and `/openapi.json` needs an API key from
 `HANDOFF_API_KEYS`, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reports answer
@@ -49,9 +57,12 @@ def _resources(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.rules = RulesCache(settings.rules)
+    app.state.status_cache = StatusCache()
     app.state.metrics = build_registry(sessions, app.state.rules)
     app.state.metrics.register(app.state.key_attempts)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
+    app.state.ui_sessions = SessionSigner(settings)
+    app.state.ui_funnel = Snapshot(funnel_report, sessions)
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
@@ -66,6 +77,7 @@ def _resources(
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         app.state.sync_runner.shutdown(settings.shutdown_seconds / 2)
+        app.state.ui_funnel.wait()
         engine.dispose()
 
 
@@ -87,16 +99,23 @@ def create_app(
         with _resources(app, chosen, start_scheduler, connector):
             yield
 
-    app = FastAPI(
+    # `/docs` with Swagger UI's scripts and styles served from the fastapi-offline package, not
+    # from a CDN, so the docs work where nothing outside is reachable. ReDoc is left out: the
+    # SPEC names `/docs` only.
+    app = FastAPIOffline(
         title="Handoff",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        redoc_url=None,
+        static_url="/docs/assets",
+        favicon_url="/ui/static/favicon.svg",
     )
     app.state.key_attempts = KeyAttempts()
     app.include_router(health.router, responses=UNAVAILABLE)
     for module in (handoff, reports, sync, rules, audit, metrics):
         app.include_router(module.router, responses=KEYED)
+    ui_routes.install(app)
     errors.install(app)
     app.add_middleware(RequestGuard)
     return app

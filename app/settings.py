@@ -95,12 +95,38 @@ class Settings(BaseSettings):
         le=2000,
         description="records per query page asked of Salesforce (it may send fewer)",
     )
+    bulk_threshold: int = Field(
+        2000,
+        ge=0,
+        description="full pulls of an object with more records than this use a Bulk API 2.0 "
+        "query job (Salesforce's guidance: about 2,000); 0 turns Bulk off",
+    )
+    audit_days: int = Field(
+        400, ge=1, description="superseded decisions older than this many days are pruned"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     shutdown_seconds: float = Field(
         20.0,
         gt=0,
         le=3_600,
         description="at SIGTERM, how long a running sync has to stop at a safe point",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="signs the dashboard's session cookies and encrypts the rotated Salesforce "
+        "refresh token in the store; without it a random key is made at start for cookies "
+        "(sign-ins do not survive a restart) and the refresh-token mode refuses to run",
+    )
+    api_budget_percent: float = Field(
+        50,
+        gt=0,
+        le=100,
+        description="share of the org's daily API allocation Handoff's own requests may use",
+    )
+    duplicate_rule_allow_save: bool = Field(
+        True,
+        description="send Sforce-Duplicate-Rule-Header: allowSave=true with every write",
     )
 
     @field_validator("go_live_after", mode="before")

@@ -11,7 +11,7 @@ No file, clock, network, database or environment is read here; the app passes ev
 
 from rules.assign import Assignment, AssignmentState, Roster, assign
 from rules.check import CheckResult, check_text, pattern_warnings, summary
-from rules.decide import Decision, DecisionContext, LeadFacts, decide
+from rules.decide import Decision, DecisionContext, LeadFacts, decide, decide_reference
 from rules.issues import Issue, RulesInvalid, format_issues, has_errors
 from rules.org import LeadField, OrgFacts, check_against_org, multi_select_fields
 from rules.parse import parse_rules
@@ -39,6 +39,7 @@ __all__ = [
     "check_against_org",
     "check_text",
     "decide",
+    "decide_reference",
     "format_issues",
     "has_errors",
     "json_schema",

@@ -16,6 +16,7 @@ from rules.ids import to18
 from rules.issues import Path
 from rules.model import Assignment, Condition, RulesFile, ScoredRule, Sla, Statuses, Writeback
 from rules.operators import Predicate, compile_condition
+from rules.scorer import Scorer, compile_scorer
 
 _SYMBOLS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _LABEL_WIDTH = 40
@@ -64,6 +65,8 @@ class RuleSet:
     fit_threshold: int
     interest_threshold: int
     handoff_requires: tuple[str, ...]
+    # fit, interest and disqualify as one generated function (rules/scorer.py)
+    score: Scorer
 
     @property
     def version(self) -> int | str:
@@ -101,13 +104,16 @@ def compile_rules(
 
     `multi_select` names the org's multi-select picklist fields; None when the org is not known.
     """
+    fit = _scored("fit", model.fit, multi_select)
+    interest = _scored("interest", model.interest, multi_select)
+    disqualify = _scored("disqualify", model.disqualify, multi_select)
     return RuleSet(
         model=model,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         lines=lines,
-        fit=_scored("fit", model.fit, multi_select),
-        interest=_scored("interest", model.interest, multi_select),
-        disqualify=_scored("disqualify", model.disqualify, multi_select),
+        fit=fit,
+        interest=interest,
+        disqualify=disqualify,
         routes=tuple(_route(i, route.when, route.pool, multi_select)
                      for i, route in enumerate(model.assignment.routes)),
         eligible_from=frozenset(model.statuses.eligible_from),
@@ -116,6 +122,7 @@ def compile_rules(
         fit_threshold=model.thresholds.fit,
         interest_threshold=model.thresholds.interest,
         handoff_requires=tuple(model.handoff_requires),
+        score=compile_scorer(fit, interest, disqualify),
     )  # fmt: skip
 
 

@@ -27,6 +27,8 @@ class WriteEntry(BaseModel):
     success: bool
     error_code: str | None
     message: str | None
+    # The fields Salesforce named with a refusal (a validation rule's field, OwnerId...).
+    fields: list[str] | None = None
     retryable: bool
 
 
@@ -82,6 +84,7 @@ AUDIT_EXAMPLE = {
                     "success": True,
                     "error_code": None,
                     "message": None,
+                    "fields": None,
                     "retryable": False,
                 }
             ],
@@ -127,7 +130,7 @@ def get_audit(
     before = None
     if cursor is not None:
         before = decode_id_cursor(cursor)
-    found = repo_audit.lead_audit(session, _id_forms(lead_id), before=before, limit=limit + 1)
+    found = repo_audit.lead_audit(session, lead_id_forms(lead_id), before=before, limit=limit + 1)
     page = found[:limit]
     next_cursor = encode_cursor(page[-1].decision.id) if len(found) > limit else None
     return Page[AuditEntry](
@@ -135,7 +138,7 @@ def get_audit(
     )
 
 
-def _id_forms(lead_id: str) -> list[str]:
+def lead_id_forms(lead_id: str) -> list[str]:
     """The Id as given, and its 18 character form when given 15 characters (the store's form)."""
     if len(lead_id) != 15:
         return [lead_id]

@@ -77,7 +77,7 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def caller_role(
+async def caller_role(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     header: Annotated[str | None, Depends(header_scheme)],
@@ -88,7 +88,7 @@ def caller_role(
     return authenticate(state.settings, state.key_attempts, client_of(request), presented)
 
 
-def optional_role(request: Request) -> Role | None:
+async def optional_role(request: Request) -> Role | None:
     """The caller's role when a configured key was sent; None otherwise (never an error).
 
     For open endpoints that say more to a caller with a key (`/readyz`). A wrong key counts as
@@ -103,7 +103,7 @@ def optional_role(request: Request) -> Role | None:
         return None
 
 
-def require_admin(role: Annotated[Role, Depends(caller_role)]) -> Role:
+async def require_admin(role: Annotated[Role, Depends(caller_role)]) -> Role:
     """Admin endpoints change what the service does; a read key gets 403."""
     if role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this endpoint needs an admin key")

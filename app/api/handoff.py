@@ -21,11 +21,13 @@ from app.api.pagination import (
     encode_cursor,
 )
 from app.api.params import IsoMoment
+from app.api.status_cache import StatusCache
 from app.deps import NowDep, RulesDep, SessionDep
 from app.reports.csv_rows import status_csv
 from app.reports.handoff import handoff_status
 from app.reports.leads import LeadKey, open_mqls
 from app.reports.models import HandoffStatus, OpenMql, SlaState
+from app.store import repo_runs
 
 router = APIRouter(prefix="/handoff", tags=["handoff"], dependencies=ReadAccess)
 
@@ -64,10 +66,16 @@ def get_status(
         raise invalid("since", "`since` is out of range") from None
     if start > now:
         raise invalid("since", "`since` is in the future")
-    report = handoff_status(session, as_of=now, since=start, sla=active.sla)
+    cache: StatusCache = request.app.state.status_cache
+    key = (start if since else None, active.sla.model_dump_json())
+
+    def compute() -> HandoffStatus:
+        return handoff_status(session, as_of=now, since=start, sla=active.sla)
+
+    kept = cache.get(key, now=now, mark=repo_runs.sync_mark(session), compute=compute)
     if wants_csv(request, format_):
-        return csv_response(status_csv(report), "handoff-status")
-    return report
+        return csv_response(status_csv(kept.report), "handoff-status")
+    return Response(kept.body, media_type="application/json")
 
 
 def _aware(text: object) -> datetime:

@@ -45,10 +45,16 @@ class LastSync(BaseModel):
     age_seconds: float | None
 
 
+# Past this share of the org's daily allocation (or of Handoff's budget), /readyz warns.
+API_WARN_SHARE = 0.8
+
+
 class ReadinessDetail(BaseModel):
-    """What only a caller with a key sees: the reasons in words, and the state behind them."""
+    """What only a caller with a key sees: the reasons in words, the state behind them, and
+    warnings (the service still works) when API usage passed 80% as of the newest run."""
 
     reasons: list[str]
+    warnings: list[str] = []
     database: bool
     schema_current: bool
     rules_valid: bool
@@ -76,6 +82,11 @@ def _last_sync(session: Session, now: datetime) -> LastSync | None:
     return LastSync(id=run.id, state=run.state, finished_at=run.finished_at, age_seconds=age)
 
 
+def _usage_warnings(session: Session) -> list[str]:
+    run = repo_runs.last_finished_run(session)
+    return api_warnings(run.counts or {}) if run is not None else []
+
+
 def _sync_reasons(settings: Settings, last: LastSync | None) -> list[tuple[str, str]]:
     if last is None:
         return []
@@ -87,6 +98,27 @@ def _sync_reasons(settings: Settings, last: LastSync | None) -> list[tuple[str, 
         overdue = timedelta(seconds=int(last.age_seconds))
         reasons.append(("sync_overdue", f"the last sync finished {overdue} ago, over {limit} s"))
     return reasons
+
+
+def api_warnings(counts: dict[str, Any]) -> list[str]:
+    """Warnings (not reasons: the service still works) when API usage passes 80%."""
+    api = counts.get("api_usage") or {}
+    used, maximum, own, budget = (api.get(k) for k in ("used", "max", "own_used", "budget_percent"))
+    warnings = []
+    if isinstance(maximum, int | float) and maximum > 0:
+        if isinstance(used, int | float) and used / maximum > API_WARN_SHARE:
+            warnings.append(
+                f"the org has used {used / maximum:.0%} of its daily API allocation "
+                f"({used:,} of {maximum:,})"
+            )
+        if isinstance(own, int | float) and isinstance(budget, int | float) and budget > 0:
+            allowed = maximum * budget / 100
+            if own / allowed > API_WARN_SHARE:
+                warnings.append(
+                    f"Handoff has used {own / allowed:.0%} of its API budget ({own:,} of "
+                    f"{int(allowed):,} requests, HANDOFF_API_BUDGET_PERCENT={budget:g})"
+                )
+    return warnings
 
 
 def _database_reasons(
@@ -113,6 +145,7 @@ READY_EXAMPLE: dict[str, Any] = {
     "reasons": [],
     "detail": {
         "reasons": [],
+        "warnings": [],
         "database": True,
         "schema_current": True,
         "rules_valid": True,
@@ -136,7 +169,8 @@ def readyz(
     last sync neither failed nor is overdue (three intervals); 503 otherwise. Anyone sees
     `ready` and short reason codes (`database_unreachable`, `schema_behind`, `rules_invalid`,
     `last_sync_failed`, `sync_overdue`); a caller with an API key also sees `detail`: each
-    reason in words, the rules file's problems and the last run."""
+    reason in words, the rules file's problems, the last run, and `warnings` (still 200) when
+    the org's API usage, or Handoff's share of its budget, passed 80% as of the newest run."""
     database, schema_current, last, reasons = _database_reasons(session, now)
     if not active.valid:
         reasons += [("rules_invalid", problem) for problem in active.problems[:5]]
@@ -146,6 +180,7 @@ def readyz(
     if role is not None:
         detail = ReadinessDetail(
             reasons=[words for _, words in reasons],
+            warnings=_usage_warnings(session) if database and schema_current else [],
             database=database,
             schema_current=schema_current,
             rules_valid=active.valid,

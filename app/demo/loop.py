@@ -107,6 +107,7 @@ def _addresses(settings: Settings, org_url: str, admin_key: str) -> list[str]:
     return [
         f"Admin API key (new for this run): {admin_key}",
         "Open:",
+        f"  dashboard     {api}/ui  (sign in with the admin key above)",
         f"  API docs      {api}/docs",
         f"  SLA status    {api}/handoff/status",
         f"  win/loss      {api}/reports/win-loss",

@@ -6,29 +6,19 @@ and `/reports/win-loss`), so what the summary says is what the endpoints answer.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.reports.handoff import handoff_status
 from app.reports.models import HandoffStatus, Segment, SlaSettings, WinLoss
-from app.reports.names import user_names
+from app.reports.run_routes import RouteOutcome, owners_by_route
 from app.reports.winloss import win_loss
-from app.store.models import DecisionRecord, SyncRun
+from app.store.models import SyncRun
 from rules import RuleSet
 
 ACCEPTANCE_WINDOW = timedelta(days=30)
-
-
-@dataclass(frozen=True)
-class RouteOutcome:
-    """Owners one route handed leads to in the run, by name (or Id), with counts."""
-
-    route: int
-    owners: list[tuple[str, int]]
 
 
 @dataclass(frozen=True)
@@ -39,24 +29,6 @@ class DemoSummary:
     win_loss: WinLoss
 
 
-def _routes(session: Session, run_id: int) -> list[RouteOutcome]:
-    rows = session.execute(
-        select(DecisionRecord.route_index, DecisionRecord.planned).where(
-            DecisionRecord.run_id == run_id, DecisionRecord.route_index.is_not(None)
-        )
-    )
-    by_route: dict[int, Counter[str]] = defaultdict(Counter)
-    for route_index, planned in rows:
-        owner = (planned or {}).get("OwnerId")
-        if owner is not None:
-            by_route[int(route_index)][str(owner)] += 1
-    names = user_names(session, {o for owners in by_route.values() for o in owners})
-    return [
-        RouteOutcome(index + 1, [(names.get(o) or o, n) for o, n in sorted(owners.items())])
-        for index, owners in sorted(by_route.items())
-    ]
-
-
 def summarise(session: Session, run: SyncRun, ruleset: RuleSet, now: datetime) -> DemoSummary:
     """The figures of the summary, read from the store after `run`."""
     sla = SlaSettings(
@@ -64,7 +36,7 @@ def summarise(session: Session, run: SyncRun, ruleset: RuleSet, now: datetime) -
     )
     return DemoSummary(
         run=run,
-        routes=_routes(session, run.id),
+        routes=owners_by_route(session, run.id),
         status=handoff_status(session, as_of=now, since=now - ACCEPTANCE_WINDOW, sla=sla),
         win_loss=win_loss(session),
     )

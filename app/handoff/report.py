@@ -27,7 +27,11 @@ class HandoffReport:
     written: int = 0
     failed: int = 0
     failed_permanently: int = 0
+    # Writes the org refused for good this run, by Salesforce's error code.
+    failed_by_code: dict[str, int] = field(default_factory=dict)
     queued_for_retry: int = 0
+    # Times the pre-write re-read timed out (QUERY_TIMEOUT) and was asked again in halves.
+    reread_splits: int = 0
 
     def count_decision(
         self, *, mql: bool, held_fields: list[str] | None, planned: Mapping[str, Any] | None,
@@ -52,6 +56,13 @@ class HandoffReport:
         self.failed += 1
         if permanently:
             self.failed_permanently += 1
+
+    def count_refused(self, code: str) -> None:
+        """A write the org refused with an error retrying cannot fix (counted failed already)."""
+        self.failed_by_code[code] = self.failed_by_code.get(code, 0) + 1
+
+    def count_reread_split(self) -> None:
+        self.reread_splits += 1
 
     def count_skipped_changed(self) -> None:
         self.skipped_changed += 1

@@ -8,8 +8,9 @@ read and our write are decided again, with the values the org showed, in the sam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,11 @@ from app.store.repo_assignment import load_positions, open_mql_counts, save_posi
 from app.store.states import WriteState
 from rules import AssignmentState
 
+T = TypeVar("T")
+# Leads decided and stored per transaction: memory is bounded by this, not by the org's size.
+DECIDE_BATCH = 5000
+# Write groups loaded from the store at once while writing.
+WRITE_SLICE_GROUPS = 10
 # Leads a person changed mid-run are decided and written again at most this many times.
 _REDECIDE_ROUNDS = 3
 # Collection chunks of 200 written after one pre-write re-read: 600 Ids are about as many as one
@@ -46,11 +52,19 @@ class HandoffStep:
         self.report = HandoffReport()
 
     def run(self) -> HandoffReport:
-        """Decide every lead that needs it, store the decisions, and write them in live mode."""
+        """Decide every lead that needs it, store the decisions, and write them in live mode.
+
+        Leads stream from the store and are decided and stored `DECIDE_BATCH` at a time, each
+        batch committed with the round-robin positions it used, so memory stays flat at any org
+        size. The write cap is checked once all are stored, before the first write; a run over
+        it marks its decisions capped and puts the positions back, as if it had not drawn.
+        """
         ctx = self.inputs
         describe = ctx.sf.describe("Lead")
         with ctx.sessions() as session:
             check_rules_against_org(session, ctx.ruleset, describe, ctx.rules_source)
+            if not ctx.dry_run:
+                repo_decisions.reopen_changed_refusals(session)
             facts = run_facts(
                 session,
                 ctx.ruleset,
@@ -58,28 +72,39 @@ class HandoffStep:
                 integration_user_id=ctx.integration_user_id,
                 go_live_after=ctx.go_live_after,
             )
-            leads = list(
-                leads_to_decide(
-                    session,
-                    dry_run=ctx.dry_run,
-                    rules_hash=ctx.ruleset.content_hash,
-                    fingerprint=facts.fingerprint,
-                )
+        with ctx.sessions() as reader, ctx.sessions() as session:
+            start = AssignmentState(
+                positions=load_positions(session), open_mqls=open_mql_counts(session)
             )
-            self.store_decisions(session, facts, leads)
+            state = start
+            selected = leads_to_decide(
+                reader,
+                dry_run=ctx.dry_run,
+                rules_hash=ctx.ruleset.content_hash,
+                fingerprint=facts.fingerprint,
+            )
+            for batch in _batches(selected, DECIDE_BATCH):
+                state = self.store_decisions(session, facts, batch, state)
+            if not ctx.dry_run:
+                self._check_cap(session, start)
         ctx.guard.crash_point("after_decisions")
         if not ctx.dry_run:
             self.write_owed(facts)
         return self.report
 
     def store_decisions(
-        self, session: Session, facts: RunFacts, leads: Sequence[tuple[LeadInput, str]]
-    ) -> None:
-        """Decide `leads`, store the decisions and (live, under the cap) the positions; commit."""
+        self,
+        session: Session,
+        facts: RunFacts,
+        leads: Sequence[tuple[LeadInput, str]],
+        state: AssignmentState,
+    ) -> AssignmentState:
+        """Decide `leads`, store the decisions and (live) the positions they used; commit.
+
+        Returns the assignment state after them, for the next batch.
+        """
         ctx = self.inputs
         now = ctx.now()
-        positions, open_mqls = load_positions(session), open_mql_counts(session)
-        state = AssignmentState(positions=positions, open_mqls=open_mqls)
         outcomes, after = decide_batch(ctx.ruleset, leads, facts, state)
         rows = [
             decision_row(
@@ -96,42 +121,65 @@ class HandoffStep:
         if ctx.dry_run:
             repo_decisions.insert_decisions(session, rows)
             session.commit()
-            return
+            return state  # dry runs use up no round-robin turns
         repo_decisions.supersede_owed(session, [row.lead_id for row in rows])
-        pending = sum(row.write_state is WriteState.PENDING for row in rows)
-        owed = pending + repo_decisions.owed_count(session)
-        cap = ctx.max_writes_per_run
-        if owed > cap:
-            for row in rows:
-                if row.write_state is WriteState.PENDING:
-                    row.write_state = WriteState.CAPPED
-            repo_decisions.insert_decisions(session, rows)
-            session.commit()
-            raise WriteCapExceeded(
-                f"this run would write {owed} leads, more than HANDOFF_MAX_WRITES_PER_RUN={cap}; "
-                "nothing was written. Check the rules (`handoff sync --dry-run` shows the plan), "
-                f"then set HANDOFF_MAX_WRITES_PER_RUN={owed} or more for one run to let it through"
-            )
         repo_decisions.insert_decisions(session, rows)
         save_positions(session, after.positions, now)
         session.commit()
+        return after
+
+    def _check_cap(self, session: Session, start: AssignmentState) -> None:
+        """Stop before the first write when more leads owe a write than the cap allows."""
+        ctx = self.inputs
+        owed = repo_decisions.owed_count(session)
+        cap = ctx.max_writes_per_run
+        if owed <= cap:
+            return
+        repo_decisions.cap_run(session, ctx.run_id)
+        save_positions(session, start.positions, ctx.now())
+        session.commit()
+        raise WriteCapExceeded(
+            f"this run would write {owed} leads, more than HANDOFF_MAX_WRITES_PER_RUN={cap}; "
+            "nothing was written. Check the rules (`handoff sync --dry-run` shows the plan), "
+            f"then set HANDOFF_MAX_WRITES_PER_RUN={owed} or more for one run to let it through"
+        )
 
     def write_owed(self, facts: RunFacts) -> None:
         """Write every decision that owes the org a write, this run's and earlier retries."""
         ctx = self.inputs
         group_size = min(ctx.write_concurrency, CHUNKS_PER_CHECK) * 200
         with ctx.sessions() as session:
-            owed = repo_decisions.owed_decisions(session)
-            for _round in range(_REDECIDE_ROUNDS + 1):
-                groups = [owed[at : at + group_size] for at in range(0, len(owed), group_size)]
-                changed = write_groups(ctx, self.report, session, groups)
+            changed = self._write_owed_until(
+                session, repo_decisions.owed_max_id(session), group_size
+            )
+            for _round in range(_REDECIDE_ROUNDS):
                 if not changed:
                     break
                 self._redecide(session, facts, changed)
                 owed = repo_decisions.owed_decisions(session, list(changed))
+                groups = [owed[at : at + group_size] for at in range(0, len(owed), group_size)]
+                changed = write_groups(ctx, self.report, session, groups)
             self.report.queued_for_retry = repo_decisions.count_in_state(
                 session, WriteState.RETRYING
             )
+
+    def _write_owed_until(
+        self, session: Session, last: int | None, group_size: int
+    ) -> dict[str, OrgState]:
+        """Write the decisions owed up to id `last`, oldest first, `WRITE_SLICE_GROUPS` groups
+        at a time; return the leads a person changed."""
+        changed: dict[str, OrgState] = {}
+        after = 0
+        while last is not None and after < last:
+            owed = repo_decisions.owed_slice(
+                session, after=after, upto=last, limit=group_size * WRITE_SLICE_GROUPS
+            )
+            if not owed:
+                break
+            after = owed[-1].id
+            groups = [owed[at : at + group_size] for at in range(0, len(owed), group_size)]
+            changed |= write_groups(self.inputs, self.report, session, groups)
+        return changed
 
     def _redecide(self, session: Session, facts: RunFacts, changed: dict[str, OrgState]) -> None:
         """Decide those leads again with the Status and OwnerId the org just showed.
@@ -144,4 +192,18 @@ class HandoffStep:
             fresh = changed[lead.id]
             seen = replace(lead, status=fresh.status, owner_id=fresh.owner_id)
             leads.append((seen, facts.fingerprint(seen)))
-        self.store_decisions(session, facts, leads)
+        state = AssignmentState(
+            positions=load_positions(session), open_mqls=open_mql_counts(session)
+        )
+        self.store_decisions(session, facts, leads, state)
+
+
+def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.handoff.mapping import LeadInput, lead_input
-from app.store import repo_decisions, repo_leads
+from app.store import repo_leads
 from app.store.states import WriteState
 
 # Read this many leads per round trip to the store while selecting.
@@ -40,12 +40,6 @@ class LastDecision:
         )
 
 
-def latest_decisions(session: Session, *, dry_run: bool) -> dict[str, LastDecision]:
-    """The latest decision per lead among those of this mode (dry run or live)."""
-    rows = repo_decisions.latest_per_lead(session, dry_run=dry_run)
-    return {row.lead_id: LastDecision(*row[1:]) for row in rows}
-
-
 def leads_to_decide(
     session: Session,
     *,
@@ -53,12 +47,21 @@ def leads_to_decide(
     rules_hash: str,
     fingerprint: Callable[[LeadInput], str],
 ) -> Iterator[tuple[LeadInput, str]]:
-    """Each open lead that needs a decision, with its current input fingerprint."""
-    last = latest_decisions(session, dry_run=dry_run)
-    rows = repo_leads.open_lead_rows(session, yield_per=_BATCH)
+    """Each open lead that needs a decision, with its current input fingerprint, in Id order.
+
+    One streamed query: the open leads joined to their latest decision of this mode in the
+    narrow `decision_heads`, read `_BATCH` rows at a time, so memory stays flat at any size.
+    """
+    rows = repo_leads.open_lead_rows(session, yield_per=_BATCH, heads_of=dry_run)
     for row in rows:
         lead = lead_input(row)
         current = fingerprint(lead)
-        previous = last.get(lead.id)
-        if previous is None or not previous.still_holds(current, rules_hash):
+        if row.input_fingerprint is None:
+            yield lead, current
+            continue
+        state = WriteState.CAPPED if row.capped else WriteState.NONE
+        previous = LastDecision(
+            row.input_fingerprint, row.result_fingerprint, row.rules_hash, state
+        )
+        if not previous.still_holds(current, rules_hash):
             yield lead, current

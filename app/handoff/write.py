@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from app.handoff.inputs import HandoffInputs
 from app.handoff.report import HandoffReport
-from app.store import repo_writes
+from app.store import repo_leads, repo_writes
 from app.store.models import DecisionRecord
 from app.store.states import WriteState
-from sf_client import SalesforceError
+from sf_client import ApiBudgetSpent, QueryTimeout, SalesforceError
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,31 @@ class OrgState:
     is_converted: bool
 
 
-def read_org_state(ctx: HandoffInputs, lead_ids: Sequence[str]) -> dict[str, OrgState]:
-    """Status and OwnerId of `lead_ids` in one query (split only by the URL cap)."""
-    return {
-        record["Id"]: OrgState(record["Status"], record["OwnerId"], bool(record["IsConverted"]))
-        for record in ctx.sf.query_in(PRECHECK_SOQL, list(lead_ids))
-    }
+# The re-read splits its Ids in halves on QUERY_TIMEOUT down to this many per query.
+MIN_REREAD_IDS = 25
+
+
+def read_org_state(
+    ctx: HandoffInputs, report: HandoffReport, lead_ids: Sequence[str]
+) -> dict[str, OrgState]:
+    """Status and OwnerId of `lead_ids` in one query (split by the URL cap).
+
+    A busy org may time the query out (QUERY_TIMEOUT); then the Ids are asked for in two
+    halves, and so on down to `MIN_REREAD_IDS`, as the pull narrows its window.
+    """
+    try:
+        return {
+            record["Id"]: OrgState(record["Status"], record["OwnerId"], bool(record["IsConverted"]))
+            for record in ctx.sf.query_in(PRECHECK_SOQL, list(lead_ids))
+        }
+    except QueryTimeout:
+        if len(lead_ids) <= MIN_REREAD_IDS:
+            raise
+        half = len(lead_ids) // 2
+        log.info("re-reading %d leads timed out; asking in halves", len(lead_ids))
+        report.count_reread_split()
+        first = read_org_state(ctx, report, lead_ids[:half])
+        return first | read_org_state(ctx, report, lead_ids[half:])
 
 
 def write_groups(
@@ -76,12 +95,12 @@ def write_groups(
     if not groups:
         return changed
     with ThreadPoolExecutor(1, thread_name_prefix="handoff-reread") as reader:
-        ahead = reader.submit(read_org_state, ctx, [d.lead_id for d in groups[0]])
+        ahead = reader.submit(read_org_state, ctx, report, [d.lead_id for d in groups[0]])
         for index, group in enumerate(groups):
             state = ahead.result()
             if index + 1 < len(groups):
                 following = [d.lead_id for d in groups[index + 1]]
-                ahead = reader.submit(read_org_state, ctx, following)
+                ahead = reader.submit(read_org_state, ctx, report, following)
             changed |= write_group(ctx, report, session, group, state)
     return changed
 
@@ -155,6 +174,11 @@ def _send(
     records = [{"Id": d.lead_id, **(d.planned or {})} for d in decisions]
     try:
         results = ctx.sf.update_many("Lead", records)
+    except ApiBudgetSpent:
+        # Nothing was sent: the group stays owed as it is, without a failed attempt.
+        repo_writes.insert_writes(session, earlier)
+        session.commit()
+        raise
     except SalesforceError as exc:
         # A run-ending error (daily limit, refused session): keep the group owed, then stop.
         code = _code(exc.error_code)
@@ -162,6 +186,12 @@ def _send(
         repo_writes.insert_writes(session, [*earlier, *failed])
         session.commit()
         raise
+    refused = [
+        d.lead_id
+        for d, r in zip(decisions, results, strict=True)
+        if not r.success and r.error_code not in RETRYABLE_CODES
+    ]
+    stamps = repo_leads.modstamps(session, refused) if refused else {}
     attempts = []
     for decision, result in zip(decisions, results, strict=True):
         if result.success:
@@ -169,9 +199,26 @@ def _send(
         else:
             retryable = result.error_code in RETRYABLE_CODES
             code = _code(result.error_code)
-            attempt = _record(ctx, report, decision, code, result.message, retryable=retryable)
+            fields = _fields(code, result.fields, decision.planned or {})
+            attempt = _record(
+                ctx, report, decision, code, result.message, retryable=retryable, fields=fields
+            )
+            attempt["lead_modstamp"] = stamps.get(decision.lead_id)
             attempts.append(attempt)
     return attempts
+
+
+def _fields(code: str, named: Sequence[str], planned: dict[str, Any]) -> list[str]:
+    """The fields to name with a refusal: Salesforce's, else OwnerId for a bad owner.
+
+    INVALID_CROSS_REFERENCE_KEY on a Lead update points at a lookup we wrote; the only one we
+    write is OwnerId, so that is the field, even when Salesforce leaves `fields` empty.
+    """
+    if named:
+        return list(named)
+    if code == "INVALID_CROSS_REFERENCE_KEY" and "OwnerId" in planned:
+        return ["OwnerId"]
+    return []
 
 
 def _code(error_code: str | None) -> str:
@@ -186,6 +233,7 @@ def _record(
     message: str | None,
     *,
     retryable: bool = False,
+    fields: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Move the decision on and count it; return the attempt (a `writes` row) to keep."""
     success = error_code is None
@@ -200,6 +248,8 @@ def _record(
         "error_code": error_code,
         "message": message,
         "retryable": retryable,
+        "fields": list(fields) or None,
+        "lead_modstamp": None,
     }
     if success:
         decision.write_state = WriteState.WRITTEN
@@ -210,5 +260,8 @@ def _record(
         decision.write_state = WriteState.RETRYING
         return attempt
     decision.write_state = WriteState.FAILED
-    log.warning("lead %s was not written: %s: %s", decision.lead_id, error_code, message)
+    code = error_code or "UNAVAILABLE"
+    report.count_refused(code)
+    where = f" on {', '.join(fields)}" if fields else ""
+    log.warning("lead %s was not written: %s%s: %s", decision.lead_id, code, where, message)
     return attempt

@@ -11,7 +11,15 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from app.reports.models import Funnel, HandoffStatus, RulesReport, Segment, WinLoss
+from app.reports.models import (
+    FirstTouchByWeek,
+    Funnel,
+    HandoffStatus,
+    MqlAging,
+    RulesReport,
+    Segment,
+    WinLoss,
+)
 
 SEGMENTS = ("all", "excluding_mql", "mql_only")
 WIN_LOSS_COLUMNS = (
@@ -154,4 +162,25 @@ def rules_csv(report: RulesReport) -> str:
         ["held_missing_field", name, count, None, None, None, None, None]
         for name, count in report.held_by_missing_field.items()
     ]
+    return render(columns, rows)
+
+
+def aging_csv(report: MqlAging) -> str:
+    columns = ("as_of", "bucket", "from_hours", "to_hours", "mql_open")
+    rows = [
+        [report.as_of.isoformat(), b.label, b.from_hours, b.to_hours, b.mql_open]
+        for b in report.buckets
+    ]
+    return render(columns, rows)
+
+
+def first_touch_weeks_csv(report: FirstTouchByWeek) -> str:
+    columns = (
+        "week_start",
+        "mqls",
+        "touched",
+        "median_hours_to_first_touch",
+        "p90_hours_to_first_touch",
+    )
+    rows = [[getattr(week, name) for name in columns] for week in report.weeks]
     return render(columns, rows)

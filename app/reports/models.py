@@ -113,7 +113,11 @@ class Acceptance(Report):
 class HandoffStatus(StateCounts):
     as_of: datetime
     since: datetime
-    sla_hours: SlaSettings
+    sla_hours: float = Field(description="the default first-touch target, in hours")
+    sla_clock: Literal["calendar", "business"] = Field(
+        "calendar", description="how SLA hours are counted"
+    )
+    sla: SlaSettings = Field(description="the SLA settings in full (first touch, stale)")
     median_hours_to_first_touch: float | None
     p90_hours_to_first_touch: float | None
     acceptance_rate: float | None
@@ -170,3 +174,33 @@ class RulesReport(Report):
     leads_decided: int
     rules: list[RuleRow]
     held_by_missing_field: dict[str, int]
+
+
+class AgingBucket(Report):
+    """Open MQLs whose MQL time is between `from_hours` and `to_hours` ago (None: unbounded)."""
+
+    label: str
+    from_hours: float | None
+    to_hours: float | None
+    mql_open: int
+
+
+class MqlAging(Report):
+    as_of: datetime
+    buckets: list[AgingBucket]
+
+
+class FirstTouchWeek(Report):
+    """MQLs whose MQL time falls in the week starting `week_start` (Monday, UTC)."""
+
+    week_start: date
+    mqls: int
+    touched: int
+    median_hours_to_first_touch: float | None
+    p90_hours_to_first_touch: float | None
+
+
+class FirstTouchByWeek(Report):
+    as_of: datetime
+    weeks: list[FirstTouchWeek]
+    methods: dict[str, str]

@@ -72,7 +72,7 @@ class SyncRunner:
         self.stop = threading.Event()
 
     def _connect_from_environment(self) -> AbstractContextManager[SalesforceClient]:
-        return connect(load_salesforce_settings(), self.settings)
+        return connect(load_salesforce_settings(), self.settings, self.sessions)
 
     def start(self, *, full: bool, dry_run: bool, trigger: str = "api") -> int:
         """Start a run in the background and return its id, or raise `SyncNotStarted`."""

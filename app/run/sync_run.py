@@ -34,7 +34,13 @@ from app.sync.org import check_identity, read_org
 from app.sync.own_writes import fold_own_writes
 from app.sync.pull import Progress
 from rules import RuleSet
-from sf_client import Identity, RequestLimitExceeded, SalesforceClient, SalesforceError
+from sf_client import (
+    ApiBudgetSpent,
+    Identity,
+    RequestLimitExceeded,
+    SalesforceClient,
+    SalesforceError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,14 @@ LIMIT_MESSAGE = (
     "requests over a rolling 24 hours, so the next sync can go on once usage falls, usually "
     "within a few hours; nothing was lost, the pull resumes where it stopped. To avoid this, "
     "raise HANDOFF_SYNC_INTERVAL or ask Salesforce for a larger allocation"
+)
+
+
+BUDGET_MESSAGE = (
+    "stopped before Handoff's own API usage passed HANDOFF_API_BUDGET_PERCENT={percent:g}% of "
+    "the org's daily allocation ({detail}). Nothing was lost: watermarks keep what was stored "
+    "and unwritten decisions stay owed; the next sync goes on once usage over the rolling 24 "
+    "hours falls. Raise HANDOFF_API_BUDGET_PERCENT or HANDOFF_SYNC_INTERVAL to change this"
 )
 
 
@@ -148,6 +162,10 @@ class _Run:
             return _Outcome("failed", LIMIT_MESSAGE, "api_limit")
         except SyncStopped as stopped:
             return _Outcome("interrupted", str(stopped), "shutdown")
+        except ApiBudgetSpent as exc:
+            percent = self.settings.api_budget_percent
+            message = BUDGET_MESSAGE.format(percent=percent, detail=exc.message)
+            return _Outcome("partial", message, "api_budget")
         except (HandoffError, SettingsError) as exc:
             return _Outcome("failed", str(exc), type(exc).__name__)
         except SalesforceError as exc:
@@ -194,6 +212,7 @@ class _Run:
             full=self.record.full,
             lookback_seconds=self.settings.lookback_seconds,
             batch_size=self.settings.pull_batch_size,
+            bulk_threshold=self.settings.bulk_threshold,
             guard=self.guard,
         )
 

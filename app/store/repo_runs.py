@@ -67,17 +67,29 @@ def finish_run(
 
 
 def permanent_failures(session: Session, run_id: int, *, limit: int = 5) -> list[str]:
-    """`LEAD: CODE` for writes of this run that failed for a reason retrying cannot fix."""
+    """`LEAD: CODE on FIELD (message)` for writes of this run that failed for a reason retrying
+    cannot fix (a validation rule, a flow, a duplicate rule, a lock, a missing permission)."""
     rows = session.execute(
-        select(Write.lead_id, Write.error_code)
+        select(Write.lead_id, Write.error_code, Write.fields, Write.message)
         .where(Write.run_id == run_id, Write.success.is_(False), Write.retryable.is_(False))
         .order_by(Write.id)
         .limit(limit + 1)
     ).all()
-    named = [f"{lead_id}: {code or 'error'}" for lead_id, code in rows[:limit]]
+    named = [
+        f"{lead_id}: {code or 'error'}"
+        + (f" on {', '.join(fields)}" if fields else "")
+        + (f" ({message})" if message else "")
+        for lead_id, code, fields, message in rows[:limit]
+    ]
     if len(rows) > limit:
         named.append("and more (see GET /audit or the writes of this run)")
     return named
+
+
+def api_calls_since(session: Session, since: datetime) -> int:
+    """REST calls the runs started since `since` made (for the API budget)."""
+    counts = session.scalars(select(SyncRun.counts).where(SyncRun.started_at >= since))
+    return sum(int((c or {}).get("api_calls") or 0) for c in counts)
 
 
 def runs_page(session: Session, *, before: int | None, limit: int) -> list[SyncRun]:
@@ -96,3 +108,12 @@ def last_finished_run(session: Session) -> SyncRun | None:
     """The newest run that is no longer running."""
     query = select(SyncRun).where(SyncRun.state != "running").order_by(SyncRun.id.desc())
     return session.scalars(query.limit(1)).first()
+
+
+def sync_mark(session: Session) -> tuple[Any, ...]:
+    """What changes whenever a sync starts or ends: the newest run's id and end time (one
+    primary-key lookup; cached reports are stale once it changes)."""
+    row = session.execute(
+        select(SyncRun.id, SyncRun.finished_at).order_by(SyncRun.id.desc()).limit(1)
+    ).first()
+    return (None, None) if row is None else (row[0], row[1])

@@ -29,4 +29,6 @@ class PullInputs:
     full: bool = False
     lookback_seconds: int = 60
     batch_size: int = 2000
+    # A full read of more records than this goes on through a Bulk API 2.0 query job; 0: never.
+    bulk_threshold: int = 2000
     guard: RunGuard = field(default_factory=RunGuard)

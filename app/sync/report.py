@@ -17,6 +17,8 @@ class PullReport:
     deleted: dict[str, int] = field(default_factory=dict)
     # Things a person should know about the pull (a missed deletion window, unreadable history).
     notes: list[str] = field(default_factory=list)
+    # Queries started again from their watermark after INVALID_QUERY_LOCATOR (pushback).
+    cursor_restarts: int = 0
 
     def count_stored(self, sobject: str, stored: int, deleted: int) -> None:
         """A page of `stored` records, `deleted` of them soft-deleted."""

@@ -176,7 +176,8 @@ class TestFailures:
             [write] = session.scalars(select(Write).where(Write.lead_id == lead))
             named = repo_runs.permanent_failures(session, world.run_id)
         assert write.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
-        assert named == [f"{lead}: FIELD_CUSTOM_VALIDATION_EXCEPTION"]
+        assert named == [f"{lead}: FIELD_CUSTOM_VALIDATION_EXCEPTION ({write.message})"]
+        assert first.counts.failed_by_code == {"FIELD_CUSTOM_VALIDATION_EXCEPTION": 1}
         second = world.run()
         assert second.written == 0
 
