@@ -105,12 +105,6 @@ class Settings(BaseSettings):
         400, ge=1, description="superseded decisions older than this many days are pruned"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    shutdown_seconds: float = Field(
-        20.0,
-        gt=0,
-        le=3_600,
-        description="at SIGTERM, how long a running sync has to stop at a safe point",
-    )
     secret_key: SecretStr | None = Field(
         None,
         min_length=32,
@@ -127,6 +121,12 @@ class Settings(BaseSettings):
     duplicate_rule_allow_save: bool = Field(
         True,
         description="send Sforce-Duplicate-Rule-Header: allowSave=true with every write",
+    )
+    shutdown_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=3_600,
+        description="at SIGTERM, how long a running sync has to stop at a safe point",
     )
 
     @field_validator("go_live_after", mode="before")

@@ -50,11 +50,10 @@ API_WARN_SHARE = 0.8
 
 
 class ReadinessDetail(BaseModel):
-    """What only a caller with a key sees: the reasons in words, the state behind them, and
-    warnings (the service still works) when API usage passed 80% as of the newest run."""
+    """What only a caller with a key sees: the reasons in words, and the state behind them."""
 
     reasons: list[str]
-    warnings: list[str] = []
+    warnings: list[str]
     database: bool
     schema_current: bool
     rules_valid: bool
@@ -82,11 +81,6 @@ def _last_sync(session: Session, now: datetime) -> LastSync | None:
     return LastSync(id=run.id, state=run.state, finished_at=run.finished_at, age_seconds=age)
 
 
-def _usage_warnings(session: Session) -> list[str]:
-    run = repo_runs.last_finished_run(session)
-    return api_warnings(run.counts or {}) if run is not None else []
-
-
 def _sync_reasons(settings: Settings, last: LastSync | None) -> list[tuple[str, str]]:
     if last is None:
         return []
@@ -98,6 +92,11 @@ def _sync_reasons(settings: Settings, last: LastSync | None) -> list[tuple[str, 
         overdue = timedelta(seconds=int(last.age_seconds))
         reasons.append(("sync_overdue", f"the last sync finished {overdue} ago, over {limit} s"))
     return reasons
+
+
+def _usage_warnings(session: Session) -> list[str]:
+    run = repo_runs.last_finished_run(session)
+    return api_warnings(run.counts or {}) if run is not None else []
 
 
 def api_warnings(counts: dict[str, Any]) -> list[str]:

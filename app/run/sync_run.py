@@ -160,12 +160,12 @@ class _Run:
             notes = self._steps(sf_factory)
         except RequestLimitExceeded:
             return _Outcome("failed", LIMIT_MESSAGE, "api_limit")
-        except SyncStopped as stopped:
-            return _Outcome("interrupted", str(stopped), "shutdown")
         except ApiBudgetSpent as exc:
             percent = self.settings.api_budget_percent
             message = BUDGET_MESSAGE.format(percent=percent, detail=exc.message)
             return _Outcome("partial", message, "api_budget")
+        except SyncStopped as stopped:
+            return _Outcome("interrupted", str(stopped), "shutdown")
         except (HandoffError, SettingsError) as exc:
             return _Outcome("failed", str(exc), type(exc).__name__)
         except SalesforceError as exc:
