@@ -88,7 +88,7 @@ async def caller_role(
     return authenticate(state.settings, state.key_attempts, client_of(request), presented)
 
 
-def optional_role(request: Request) -> Role | None:
+async def optional_role(request: Request) -> Role | None:
     """The caller's role when a configured key was sent; None otherwise (never an error).
 
     For open endpoints that say more to a caller with a key (`/readyz`). A wrong key counts as

@@ -143,21 +143,28 @@ def sign_in(
     api_key: Annotated[str, Form(max_length=512)] = "",
     next_: Annotated[str | None, Form(alias="next")] = None,
 ) -> Response:
-    """Exchange a key for a session cookie; the key itself is neither stored nor echoed."""
-    # The same check as the API's, so failed sign-ins are slowed per client and counted too.
-    attempts = request.app.state.key_attempts
+    """Exchange a key for a session cookie; the key itself is neither stored nor echoed.
+
+    Wrong keys count against the client's allowance like the API's (`app.api.key_attempts`),
+    so the form is no faster a way to guess a key."""
     try:
+        attempts = request.app.state.key_attempts
         role = authenticate(settings, attempts, client_of(request), api_key or None)
     except HTTPException as refused:
-        message = {
-            status.HTTP_429_TOO_MANY_REQUESTS: "Too many failed attempts; wait a little, retry.",
-        }.get(refused.status_code)
-        if message is None:
-            message = "That key is not a key of this service." if api_key else "Enter an API key."
-        return _page(
+        throttled = refused.status_code == status.HTTP_429_TOO_MANY_REQUESTS
+        message = (
+            "Too many wrong keys from this address; wait a few seconds and try again."
+            if throttled
+            else "Enter an API key."
+            if not api_key
+            else "That key is not a key of this service."
+        )
+        page = _page(
             request, "sign_in.html", None, "sign-in", refused.status_code,
             next=_safe_next(next_), error=message,
         )  # fmt: skip
+        page.headers.update(refused.headers or {})
+        return page
     response = RedirectResponse(_safe_next(next_), status.HTTP_303_SEE_OTHER)
     response.set_cookie(
         COOKIE_NAME,
