@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, TypeGuard
 
+from rules.calendar_rules import calendar_problems
 from rules.ids import QUEUE_PREFIX, USER_PREFIX, id_problem, to18
 from rules.issues import Path
 from rules.operator_checks import Problem, operator_problems
@@ -28,6 +29,7 @@ def meaning_problems(data: dict[str, Any]) -> list[Problem]:
     problems += _assignment(data)
     problems += _ids(data, ("sla", "ignore_activity_by"), (USER_PREFIX,))
     problems += _thresholds(data)
+    problems += calendar_problems(data)
     return problems
 
 
@@ -40,6 +42,10 @@ def _conditions(data: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
         for c, condition in _items(route.get("when") if isinstance(route, dict) else None):
             if isinstance(condition, dict):
                 yield ("assignment", "routes", r, "when", c), condition
+    for t, target in _items(_get(data, "sla", "targets")):
+        for c, condition in _items(target.get("when") if isinstance(target, dict) else None):
+            if isinstance(condition, dict):
+                yield ("sla", "targets", t, "when", c), condition
 
 
 def _condition(rule: dict[str, Any]) -> list[Problem]:
