@@ -17,6 +17,7 @@ from rules.ids import to18
 from rules.issues import Path
 from rules.model import Assignment, Condition, RulesFile, ScoredRule, Sla, Statuses, Writeback
 from rules.operators import Predicate, compile_condition
+from rules.sla import CompiledTarget
 from rules.work_calendar import WorkCalendar
 
 _SYMBOLS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -68,6 +69,7 @@ class RuleSet:
     handoff_requires: tuple[str, ...]
     calendars: Mapping[str, WorkCalendar]
     org_calendars: frozenset[str]
+    sla_targets: tuple[CompiledTarget, ...]
 
     @property
     def version(self) -> int | str:
@@ -124,6 +126,11 @@ def compile_rules(
         calendars={name: build_calendar(name, spec.model_dump())
                    for name, spec in model.calendars.items() if not isinstance(spec, str)},
         org_calendars=frozenset(n for n, spec in model.calendars.items() if spec == ORG_SOURCE),
+        sla_targets=tuple(
+            CompiledTarget(target.name or f"targets[{i}]", target.first_touch_hours,
+                           tuple(_predicate(c, multi_select) for c in target.when))
+            for i, target in enumerate(model.sla.targets)
+        ),
     )  # fmt: skip
 
 
