@@ -11,13 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
 from app.api.rules_state import RulesCache
 from app.api.sync_runner import Connector, SyncRunner
+from app.breach.outbox import deliver_outbox, outbox_policy
 from app.metrics import build_registry
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
@@ -36,6 +40,11 @@ JSON, or CSV with `Accept: text/csv` or `?format=csv`.
 """
 
 
+def _deliver(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """The scheduler's outbox job: breach notifications due now, outside any request."""
+    deliver_outbox(sessions, datetime.now(UTC), outbox_policy(settings))
+
+
 @contextmanager
 def _resources(
     app: FastAPI, settings: Settings, start_scheduler: bool, connector: Connector | None
@@ -50,7 +59,9 @@ def _resources(
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
     scheduler = None
     if start_scheduler:
-        scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
+        scheduler = build_scheduler(
+            settings, app.state.sync_runner.scheduled_job, partial(_deliver, settings, sessions)
+        )
     if scheduler is not None:
         scheduler.start()
     try:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.breach.steps import run_breach_steps
 from app.errors import HandoffError
 from app.handoff.assign_state import load_positions, open_mql_counts, save_positions
 from app.handoff.decide import count_decision, decide_batch, decision_row
@@ -59,6 +60,7 @@ def decide_and_write(ctx: RunContext) -> None:
         )
         store_decisions(ctx, session, facts, leads)
     ctx.crash_point("after_decisions")
+    run_breach_steps(ctx, facts)
     if not ctx.dry_run:
         write_owed(ctx, facts)
 

@@ -69,6 +69,10 @@ class WinLoss(Report):
 class SlaSettings(Report):
     first_touch_hours: float
     stale_days: float
+    clock: Literal["calendar", "business"] = "calendar"
+    calendar: str | None = Field(
+        default=None, description="owner, org or a calendar's name, on the business clock"
+    )
 
 
 class StateCounts(Report):
@@ -96,16 +100,28 @@ class Acceptance(Report):
     rate: float | None
 
 
+class TargetStatus(StateCounts):
+    """Open MQLs of one SLA target (`default` is `first_touch_hours`)."""
+
+    target: str | None
+    target_hours: float | None = None
+
+
 class HandoffStatus(StateCounts):
     as_of: datetime
     since: datetime
     sla_hours: SlaSettings
+    sla_clock: Literal["calendar", "business"] = Field(
+        description="calendar: wall-clock hours; business: working time of sla_calendar"
+    )
+    sla_calendar: str | None = None
     median_hours_to_first_touch: float | None
     p90_hours_to_first_touch: float | None
     acceptance_rate: float | None
     acceptance: Acceptance
     methods: dict[str, str]
     by_owner: list[OwnerStatus]
+    by_target: list[TargetStatus] = []
 
 
 class OpenMql(Report):
@@ -116,6 +132,9 @@ class OpenMql(Report):
     first_touch_at: datetime | None
     hours_to_first_touch: float | None
     sla: SlaState | Literal["mql_at_unknown"]
+    due_at: datetime | None = Field(description="when the first touch is due, on the SLA clock")
+    target: str | None = Field(description="the SLA target that applies (default or its name)")
+    target_hours: float | None
     fit: int | None
     interest: int | None
 

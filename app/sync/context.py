@@ -52,6 +52,10 @@ class RunCounts:
     failed_permanently: int = 0
     queued_for_retry: int = 0
     api_calls: int = 0
+    # on_breach steps recorded by kind and outcome (notify_queued, reassign_would, ...), and
+    # breach notifications delivered by this run (sent, retrying, failed).
+    breach_actions: dict[str, int] = field(default_factory=dict)
+    notifications: dict[str, int] = field(default_factory=dict)
     # The org's daily API usage after the run (`used` of `max`), from Sforce-Limit-Info.
     api_usage: dict[str, int | None] = field(default_factory=dict)
 

@@ -1,7 +1,8 @@
 """The pull step of a run: every object in order, then the facts that depend on the rules.
 
 When what decides a lead's facts changes (the MQL and exit statuses, the MQL date field, whose
-activity is no touch, the integration user, the org's time zone or fiscal year), every lead's
+activity is no touch, the integration user, the org's time zone or fiscal year, the SLA's clock,
+calendars and targets), every lead's
 facts are derived again, a committed batch at a time; a crash part-way repeats the refresh.
 """
 
@@ -19,6 +20,7 @@ from app.sync.mql_facts import FactRules
 from app.sync.objects import object_pulls
 from app.sync.org import OrgFacts
 from app.sync.pull import ObjectMissing, Progress, pull_object
+from app.sync.sla_policy import SlaPolicy, sla_policy
 from rules import RuleSet
 
 # The watermark row that remembers which fact rules the stored facts were derived with.
@@ -26,7 +28,7 @@ FACT_RULES_MARK = "_fact_rules"
 LEAD_HISTORY = "LeadHistory"
 
 
-def fact_rules(ruleset: RuleSet, org: OrgFacts) -> FactRules:
+def fact_rules(ruleset: RuleSet, org: OrgFacts, sla: SlaPolicy | None = None) -> FactRules:
     statuses = ruleset.statuses
     return FactRules(
         mql_status=statuses.mql,
@@ -36,6 +38,7 @@ def fact_rules(ruleset: RuleSet, org: OrgFacts) -> FactRules:
         not_touching=frozenset({org.integration_user_id, *ruleset.sla.ignore_activity_by}),
         time_zone=org.time_zone,
         fiscal_year_start_month=org.fiscal_year_start_month,
+        sla=sla,
     )
 
 
@@ -48,6 +51,7 @@ def _fingerprint(rules: FactRules) -> str:
         "not_touching": sorted(i[:15] for i in rules.not_touching),
         "tz": rules.time_zone,
         "fiscal": rules.fiscal_year_start_month,
+        "sla": rules.sla.fingerprint() if rules.sla is not None else None,
     }
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
@@ -63,7 +67,9 @@ def pull_everything(
     ctx: RunContext, org: OrgFacts, *, run_start: datetime, progress: Progress | None = None
 ) -> list[str]:
     """Pull Leads, LeadHistory, Opportunities, Tasks and Events; return notes for the run."""
-    rules = fact_rules(ctx.ruleset, org)
+    with ctx.sessions() as session:
+        policy = sla_policy(session, ctx.ruleset)
+    rules = fact_rules(ctx.ruleset, org, policy)
     notes: list[str] = []
     history_readable = True
     for spec in object_pulls(rule_lead_fields(ctx.ruleset), org.time_zone):

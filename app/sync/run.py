@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.breach.outbox import deliver_outbox, outbox_policy
 from app.errors import HandoffError
 from app.handoff import decide_and_write
 from app.handoff.rules_file import load_rules
@@ -179,6 +180,8 @@ class _Run:
                 session.commit()
             notes = pull_everything(self.ctx, org, run_start=started, progress=self.progress)
             decide_and_write(self.ctx)
+        sent = deliver_outbox(self.sessions, self.now(), outbox_policy(self.settings))
+        self.ctx.counts.notifications = dict(sent)
         return notes
 
     def _note_rules(self, ruleset: RuleSet) -> None:

@@ -93,7 +93,10 @@ class TestHandoffEndpoints:
         b.open_mql(session, mql_at=b.T0 - timedelta(hours=1))
         session.commit()
         body = client.get("/handoff/status", headers=READ).json()
-        assert body["sla_hours"] == {"first_touch_hours": 24.0, "stale_days": 14.0}
+        assert body["sla_hours"] == {
+            "first_touch_hours": 24.0, "stale_days": 14.0, "clock": "calendar", "calendar": None
+        }  # fmt: skip
+        assert body["sla_clock"] == "calendar"
         assert body["mql_open"] == 1
         assert body["as_of"]
         assert body["since"]
