@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from datetime import datetime
 from typing import Annotated, Any
@@ -9,13 +10,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.api.auth import ReadAccess
 from app.api.errors import invalid
 from app.api.examples import documented
 from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from app.deps import SessionDep
-from app.store.models import Decision, Write
+from app.store.models import BreachAction, Decision, Write
 
 router = APIRouter(tags=["audit"], dependencies=ReadAccess)
 
@@ -31,8 +33,26 @@ class WriteEntry(BaseModel):
     retryable: bool
 
 
+class BreachEntry(BaseModel):
+    """An `on_breach` step recorded for the lead (dry runs' included, marked)."""
+
+    id: int
+    step: int
+    kind: str
+    state: str
+    dry_run: bool
+    run_id: int | None
+    owner_id: str | None
+    due_at: datetime
+    step_at: datetime
+    created_at: datetime
+    done_at: datetime | None
+    detail: dict[str, Any] | None
+
+
 class AuditEntry(BaseModel):
-    """One decision, with what the rules said and every attempt to write it."""
+    """One decision, with what the rules said and every attempt to write it, and the breach
+    actions recorded after it (a breach reassignment is itself a decision: its action is here)."""
 
     decision_id: int
     lead_id: str
@@ -52,6 +72,7 @@ class AuditEntry(BaseModel):
     planned: dict[str, Any] | None
     write_state: str
     writes: list[WriteEntry]
+    breach_actions: list[BreachEntry] = []
 
 
 AUDIT_EXAMPLE = {
@@ -92,14 +113,39 @@ AUDIT_EXAMPLE = {
 }
 
 
-def _entry(decision: Decision, writes: list[Write]) -> AuditEntry:
-    skip = ("writes", "decision_id")
+def _entry(decision: Decision, writes: list[Write], actions: list[BreachAction]) -> AuditEntry:
+    skip = ("writes", "decision_id", "breach_actions")
     fields = {name: getattr(decision, name) for name in AuditEntry.model_fields if name not in skip}
     fields["decision_id"] = decision.id
     return AuditEntry(
         **fields,
         writes=[WriteEntry.model_validate(w, from_attributes=True) for w in writes],
+        breach_actions=[BreachEntry.model_validate(a, from_attributes=True) for a in actions],
     )
+
+
+def _breach_actions(
+    session: Session, lead_ids: list[str], page: list[Decision]
+) -> dict[int, list[BreachAction]]:
+    """Each breach action under its own decision (a reassignment) or the decision before it."""
+    found: dict[int, list[BreachAction]] = defaultdict(list)
+    if not page:
+        return found
+    actions = session.scalars(
+        select(BreachAction).where(BreachAction.lead_id.in_(lead_ids)).order_by(BreachAction.id)
+    )
+    stamps = sorted(session.execute(
+        select(Decision.decided_at, Decision.id).where(Decision.lead_id.in_(lead_ids))
+    ))  # fmt: skip
+    shown = {d.id for d in page}
+    for action in actions:
+        owner = (action.detail or {}).get("decision_id")
+        if owner is None:
+            before = bisect_right(stamps, (action.created_at, float("inf"))) - 1
+            owner = stamps[before][1] if before >= 0 else None
+        if owner in shown:
+            found[int(owner)].append(action)
+    return found
 
 
 @router.get(
@@ -142,8 +188,10 @@ def get_audit(
         )
         for write in rows:
             writes[write.decision_id].append(write)
+    actions = _breach_actions(session, _id_forms(lead_id), page)
     next_cursor = encode_cursor(page[-1].id) if len(decisions) > limit else None
-    return Page[AuditEntry](items=[_entry(d, writes[d.id]) for d in page], next_cursor=next_cursor)
+    items = [_entry(d, writes[d.id], actions[d.id]) for d in page]
+    return Page[AuditEntry](items=items, next_cursor=next_cursor)
 
 
 def _id_forms(lead_id: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -175,3 +175,49 @@ class RulesReport(Report):
     leads_decided: int
     rules: list[RuleRow]
     held_by_missing_field: dict[str, int]
+
+
+class BreachActionItem(Report):
+    """One on_breach step taken (or, in a dry run, that would have been) for one MQL stay."""
+
+    id: int
+    lead_id: str
+    step: int
+    kind: Literal["notify", "reassign"]
+    state: str = Field(
+        description="queued, done, failed, skipped (nothing to do, see detail.why), would (dry run)"
+    )
+    dry_run: bool
+    owner_id: str | None
+    owner_name: str | None = None
+    target: str | None
+    mql_at: datetime | None
+    due_at: datetime
+    step_at: datetime
+    acted_at: datetime | None
+    detail: dict[str, Any]
+    delivery: str | None = Field(description="notify: the outbox state (pending, sent, failed)")
+    delivery_attempts: int | None
+    delivery_error: str | None
+    first_touch_at: datetime | None
+    hours_action_to_first_touch: float | None
+
+
+class BreachGroup(Report):
+    key: str | None
+    label: str | None = None
+    breaches: int
+    actions: dict[str, int] = Field(description="by kind and state, like notify_done")
+    followed_by_touch: int
+    median_hours_action_to_first_touch: float | None
+
+
+class BreachesReport(Report):
+    from_: datetime = Field(alias="from", serialization_alias="from")
+    to: datetime
+    breaches: int
+    by_owner: list[BreachGroup]
+    by_target: list[BreachGroup]
+    actions: list[BreachActionItem]
+    actions_truncated: bool
+    methods: dict[str, str]

@@ -23,9 +23,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
 
 from app.breach.outbox import OutboxPolicy, deliver_outbox
-from app.settings import Settings
+from app.main import create_app
+from app.settings import ApiKey, Settings
 from app.store.db import make_sessionmaker
 from app.store.models import BreachAction, Decision, LeadHolder, Outbox
 from app.sync.run import run_sync
@@ -189,6 +191,41 @@ def test_notify_then_reassign_once_each_never_to_a_previous_holder(
     assert len(explained) == len(us)
     assert receiver.url not in caplog.text
     assert "secret-token-123" not in caplog.text
+    _check_breaches_api(settings, sim, us, clock.now)
+
+
+def _check_breaches_api(settings: Settings, sim: Sim, us: set[str], now: datetime) -> None:
+    """`GET /handoff/breaches`: the breaches, by owner and target, and what was done."""
+    key = "read-key-0123456789abcdef"
+    api = create_app(settings.model_copy(update={"api_keys": (ApiKey(key=key, role="read"),)}),
+                     start_scheduler=False)  # fmt: skip
+    window = {"from": (T0 - timedelta(days=1)).isoformat(), "to": now.isoformat()}
+    with TestClient(api) as client:
+        body = client.get("/handoff/breaches", params=window, headers={"X-API-Key": key}).json()
+        bad = client.get("/handoff/breaches?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z",
+                         headers={"X-API-Key": key})  # fmt: skip
+        metrics = client.get("/metrics", headers={"X-API-Key": key}).text
+        one = sorted(us)[0]
+        audit = client.get("/audit", params={"lead_id": one}, headers={"X-API-Key": key}).json()
+    recorded = [(e["explanation"][:10], a["kind"], a["state"])
+                for e in audit["items"] for a in e["breach_actions"]]  # fmt: skip
+    assert sorted(recorded) == [
+        ("MQL (rules", "notify", "done"),
+        ("SLA breach", "reassign", "queued"),
+    ]
+    assert bad.status_code == 422
+    assert body["breaches"] == len(sim.expected)
+    assert [g["key"] for g in body["by_target"]] == ["default"]
+    kinds: dict[str, int] = {}
+    for group in body["by_owner"]:
+        for name, count in group["actions"].items():
+            kinds[name] = kinds.get(name, 0) + count
+    assert kinds == {"notify_done": len(sim.expected), "reassign_done": len(us)}
+    assert f'handoff_breach_notifications{{state="sent"}} {float(len(sim.expected))}' in metrics
+    assert 'handoff_breach_actions_total{kind="reassign",state="queued"}' in metrics
+    reassigned = [a for a in body["actions"] if a["kind"] == "reassign"]
+    assert all(a["detail"]["to"] != a["detail"]["from"] for a in reassigned)
+    assert {a["delivery"] for a in body["actions"] if a["kind"] == "notify"} == {"sent"}
 
 
 def test_a_rep_who_touches_the_lead_first_keeps_it(
