@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.handoff.rules_file import RulesFileError
-from app.store.models import Queue, User
+from app.store.models import Org, Queue, User
+from app.sync.sla_policy import org_calendar
 from rules import LeadField, OrgFacts, RuleSet, check_against_org, format_issues, has_errors
 from sf_client import SObjectDescribe
 
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def org_facts(session: Session, describe: SObjectDescribe) -> OrgFacts:
-    """The org as the rules check sees it: Lead fields and statuses, users, queues."""
+    """The org as the rules check sees it: Lead fields and statuses, users, queues, and its
+    default BusinessHours with Holidays (as the run read them)."""
     fields = {
         name: LeadField(
             type=field.type,
@@ -45,6 +47,7 @@ def org_facts(session: Session, describe: SObjectDescribe) -> OrgFacts:
         users=users,
         lead_queues=frozenset(q for q, takes in queues.items() if takes),
         queues=frozenset(queues),
+        business_hours=org_calendar(session.scalars(select(Org)).first()),
     )
 
 

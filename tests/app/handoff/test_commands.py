@@ -60,7 +60,6 @@ class TestRulesCheck:
         code, out, _ = run_main(["rules", "check"], capsys)
         assert (code, out.split(":")[0]) == (0, str(path))
 
-
     def test_a_webhook_variable_unset_here_fails_the_check_with_its_name(
         self, tmp_path: Path, capsys, monkeypatch
     ):
