@@ -45,7 +45,7 @@ def next_working_start(calendar: WorkCalendar, at: datetime) -> datetime | None:
     if not calendar.has_working_time:
         return None
     t = seconds_of(at)
-    for _, spans in days_from(calendar, t):
+    for spans, _ in days_from(calendar, t):
         for start, end in spans:
             if t < end:
                 return moment(max(start, t))
@@ -65,7 +65,12 @@ def add_working_hours(calendar: WorkCalendar, start: datetime, hours: float) -> 
         return moment(seconds_of(start))
     t = seconds_of(start)
     left = hours * 3600.0
-    for _, spans in days_from(calendar, t):
+    for spans, total in days_from(calendar, t):
+        if total <= 0 or spans[-1][1] <= t:
+            continue
+        if spans[0][0] >= t and left > total:  # the whole day is used up
+            left -= total
+            continue
         for begin, end in spans:
             if end <= t:
                 continue
@@ -95,8 +100,12 @@ def add_working_days(calendar: WorkCalendar, start: datetime, days: float) -> da
     if days == 0:
         return moment(t)
     left = float(days)
-    for _, spans in days_from(calendar, t):
-        total = sum(end - begin for begin, end in spans)
+    for spans, total in days_from(calendar, t):
+        if total <= 0 or spans[-1][1] <= t:
+            continue
+        if spans[0][0] >= t and left > 1:  # a whole working day
+            left -= 1
+            continue
         for begin, end in spans:
             if end <= t:
                 continue
@@ -117,14 +126,16 @@ def _working_between(
     if high == low or not calendar.has_working_time:
         return 0.0
     found = 0.0
-    for _, spans in days_from(calendar, low):
-        if spans and spans[0][0] >= high:
+    for spans, total in days_from(calendar, low):
+        if not spans:
+            continue
+        if spans[0][0] >= high:
             break
-        inside = sum(max(0.0, min(e, high) - max(b, low)) for b, e in spans)
-        if per_day and inside:
-            found += inside / sum(e - b for b, e in spans)
-        elif not per_day:
-            found += inside
-        if spans and spans[-1][1] >= high:
+        if spans[0][0] >= low and spans[-1][1] <= high:  # the whole day is inside
+            found += 1.0 if per_day else total
+        else:
+            inside = sum(max(0.0, min(e, high) - max(b, low)) for b, e in spans)
+            found += inside / total if per_day else inside
+        if spans[-1][1] >= high:
             break
     return found if per_day else found / 3600.0

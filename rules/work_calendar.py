@@ -73,7 +73,7 @@ class WorkCalendar:
     week: Week
     holidays: frozenset[date] = frozenset()
     closures: tuple[tuple[date, int, int], ...] = ()
-    _days: dict[int, tuple[Span, ...]] = field(
+    _days: dict[int, tuple[tuple[Span, ...], float]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
 
@@ -100,10 +100,14 @@ class WorkCalendar:
 
     def spans(self, day: date) -> tuple[Span, ...]:
         """The working time of local `day` as sorted POSIX-second spans (cached per day)."""
-        key = day.toordinal()
-        found = self._days.get(key)
+        return self.day(day.toordinal())[0]
+
+    def day(self, ordinal: int) -> tuple[tuple[Span, ...], float]:
+        """The spans of the local day with this ordinal and their total seconds (cached)."""
+        found = self._days.get(ordinal)
         if found is None:
-            found = self._days[key] = _day_spans(self, day)
+            spans = _day_spans(self, date.fromordinal(ordinal))
+            found = self._days[ordinal] = (spans, sum(end - start for start, end in spans))
         return found
 
 
@@ -159,18 +163,21 @@ def local_day(calendar: WorkCalendar, seconds: float) -> date:
     return datetime.fromtimestamp(seconds, calendar.zone).date()
 
 
-def days_from(calendar: WorkCalendar, seconds: float) -> Iterator[tuple[date, tuple[Span, ...]]]:
-    """Local days from the one holding `seconds` onwards, with their spans; raises when the
-    calendar has no working time in the next 30 years (so callers never loop forever)."""
+def days_from(calendar: WorkCalendar, seconds: float) -> Iterator[tuple[tuple[Span, ...], float]]:
+    """The spans and total working seconds of each local day from the one holding `seconds`
+    onwards; raises when the calendar has no working time in the next 30 years (so callers
+    never loop forever)."""
     if not calendar.has_working_time:
         raise CalendarError(f"calendar {calendar.name!r} has no working hours")
-    day = local_day(calendar, seconds)
-    last_work = day.toordinal()
+    ordinal = local_day(calendar, seconds).toordinal()
+    last_work = ordinal
+    day = calendar.day
     while True:
-        spans = calendar.spans(day)
-        if spans:
-            last_work = day.toordinal()
-        elif day.toordinal() - last_work > _SEARCH_DAYS:
-            raise CalendarError(f"calendar {calendar.name!r} has no working time after {day}")
-        yield day, spans
-        day += timedelta(days=1)
+        found = day(ordinal)
+        if found[0]:
+            last_work = ordinal
+        elif ordinal - last_work > _SEARCH_DAYS:
+            after = date.fromordinal(last_work)
+            raise CalendarError(f"calendar {calendar.name!r} has no working time after {after}")
+        yield found
+        ordinal += 1

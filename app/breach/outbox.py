@@ -18,8 +18,10 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -31,6 +33,7 @@ from app.store.models import BreachAction, Outbox
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 425, 429})
+SENDERS = 8  # notifications in flight at once
 _SENDING = threading.local()
 
 
@@ -68,6 +71,16 @@ def outbox_policy(settings: Settings) -> OutboxPolicy:
     )
 
 
+@dataclass(frozen=True)
+class _Message:
+    """A claimed outbox row, as much of it as sending needs."""
+
+    id: int
+    webhook_env: str
+    payload: dict[str, Any]
+    key: str
+
+
 def deliver_outbox(
     sessions: sessionmaker[Session],
     now: datetime,
@@ -76,86 +89,99 @@ def deliver_outbox(
     environ: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Counter[str]:
-    """Send every notification due at `now`; return how many were sent, retried, failed."""
+    """Send every notification due at `now`; return how many were sent, retried, failed.
+
+    Each claimed batch is sent SENDERS at a time and its answers recorded in one commit: a
+    crash before that commit resends the batch later with the same keys (at least once).
+    """
     env = os.environ if environ is None else environ
     outcomes: Counter[str] = Counter()
-    with httpx.Client(timeout=policy.timeout, transport=transport) as http:
+    with (
+        httpx.Client(timeout=policy.timeout, transport=transport) as http,
+        ThreadPoolExecutor(SENDERS, thread_name_prefix="handoff-outbox") as pool,
+    ):
         while True:
             claimed = _claim(sessions, now, policy)
             if not claimed:
                 return outcomes
-            for row_id in claimed:
-                outcomes[_deliver(sessions, row_id, now, policy, env, http)] += 1
+            answers = list(pool.map(lambda message: _send(message, env, http), claimed))
+            outcomes.update(_record(sessions, claimed, answers, now, policy))
 
 
-def _claim(sessions: sessionmaker[Session], now: datetime, policy: OutboxPolicy) -> list[int]:
+def _claim(sessions: sessionmaker[Session], now: datetime, policy: OutboxPolicy) -> list[_Message]:
     """Take up to BATCH due rows, pushing their next attempt past this send (one commit)."""
     lease = now + timedelta(seconds=policy.timeout * 2 + 30)
     with sessions() as session:
         due = list(
             session.execute(
-                select(Outbox.id, Outbox.next_attempt_at)
+                select(
+                    Outbox.id, Outbox.next_attempt_at, Outbox.webhook_env, Outbox.payload,
+                    Outbox.idempotency_key,
+                )
                 .where(Outbox.state == "pending", Outbox.next_attempt_at <= now)
                 .order_by(Outbox.next_attempt_at, Outbox.id)
                 .limit(BATCH)
             )
-        )
+        )  # fmt: skip
         taken = []
-        for row_id, stamp in due:
+        for row_id, stamp, env, payload, key in due:
             result = session.execute(
                 update(Outbox)
                 .where(Outbox.id == row_id, Outbox.next_attempt_at == stamp)
                 .values(next_attempt_at=lease)
             )
             if result.rowcount:  # type: ignore[attr-defined]
-                taken.append(row_id)
+                taken.append(_Message(row_id, env, payload, key))
         session.commit()
     return taken
 
 
-def _deliver(
+def _send(
+    message: _Message, env: Mapping[str, str], http: httpx.Client
+) -> tuple[int | None, str | None]:
+    """POST one notification: (HTTP status or None, error text without the URL or None)."""
+    url = env.get(message.webhook_env, "")
+    if not url:
+        return None, f"{message.webhook_env} is not set in the service's environment"
+    _SENDING.on = True
+    try:
+        answer = http.post(url, json=message.payload, headers={"Idempotency-Key": message.key})
+        return answer.status_code, None
+    except httpx.HTTPError as exc:
+        return None, _safe(exc, url)
+    finally:
+        _SENDING.on = False
+
+
+def _record(
     sessions: sessionmaker[Session],
-    row_id: int,
+    messages: list[_Message],
+    answers: list[tuple[int | None, str | None]],
     now: datetime,
     policy: OutboxPolicy,
-    env: Mapping[str, str],
-    http: httpx.Client,
-) -> str:
+) -> Counter[str]:
+    """Store each answer on its row and its breach action, in one commit."""
+    outcomes: Counter[str] = Counter()
     with sessions() as session:
-        row = session.get(Outbox, row_id)
-        assert row is not None
-        url = env.get(row.webhook_env, "")
-        status: int | None = None
-        if not url:
-            error = f"{row.webhook_env} is not set in the service's environment"
-        else:
-            _SENDING.on = True
-            try:
-                answer = http.post(
-                    url,
-                    json=row.payload,
-                    headers={"Idempotency-Key": row.idempotency_key},
-                )
-                status, error = answer.status_code, None
-            except httpx.HTTPError as exc:
-                error = _safe(exc, url)
-            finally:
-                _SENDING.on = False
-        row.attempts += 1
-        row.last_status = status
-        outcome = _outcome(status, row.attempts, policy)
-        row.last_error = error or (None if outcome == "sent" else f"HTTP {status}")
-        if outcome == "sent":
-            row.state, row.sent_at = "sent", now
-        elif outcome == "failed":
-            row.state = "failed"
-        else:
-            row.next_attempt_at = now + policy.delay(row.attempts)
-        _mark_action(session, row.action_id, outcome, now, row.last_error)
+        for message, (status, error) in zip(messages, answers, strict=True):
+            row = session.get(Outbox, message.id)
+            assert row is not None
+            row.attempts += 1
+            row.last_status = status
+            outcome = _outcome(status, row.attempts, policy)
+            row.last_error = error or (None if outcome == "sent" else f"HTTP {status}")
+            if outcome == "sent":
+                row.state, row.sent_at = "sent", now
+            elif outcome == "failed":
+                row.state = "failed"
+            else:
+                row.next_attempt_at = now + policy.delay(row.attempts)
+            _mark_action(session, row.action_id, outcome, now, row.last_error)
+            if outcome != "sent":
+                log.warning("breach notification %s: %s (%s)", row.id, outcome, row.last_error)
+            outcomes[outcome] += 1
         session.commit()
-    if outcome != "sent":
-        log.warning("breach notification %s: %s (%s)", row_id, outcome, row.last_error)
-    return outcome
+    return outcomes
 
 
 def _outcome(status: int | None, attempts: int, policy: OutboxPolicy) -> str:

@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -76,7 +77,7 @@ def receiver() -> Iterator[Receiver]:
             length = int(self.headers.get("Content-Length", 0))
             body = json.loads(self.rfile.read(length))
             seen.calls.append({"path": self.path, "key": self.headers.get("Idempotency-Key"),
-                               "body": body})  # fmt: skip
+                               "body": body, "answered": seen.status})  # fmt: skip
             time.sleep(seen.delay)
             self.send_response(seen.status)
             self.end_headers()
@@ -316,12 +317,14 @@ def test_a_crash_between_send_and_record_resends_with_the_same_key(
     later = clock.now + timedelta(hours=2)
     with pytest.raises(_Crash):
         deliver_outbox(sessions, later, policy, environ=env, transport=CrashAfterSend())
-    assert len(receiver.calls) == 1
+    before_crash = Counter(c["key"] for c in receiver.calls)
+    assert before_crash
+    assert set(before_crash.values()) == {1}
     sent = deliver_outbox(sessions, later + timedelta(minutes=5), policy, environ=env)
     assert sent == {"sent": len(breach_sim.expected)}
-    first_key = receiver.calls[0]["key"]
-    assert [c["key"] for c in receiver.calls].count(first_key) == 2  # the resend, same key
-    assert len(receiver.calls) == len(breach_sim.expected) + 1
+    keys = Counter(c["key"] for c in receiver.calls)
+    assert len(keys) == len(breach_sim.expected)  # one key per lead and step
+    assert all(keys[key] == 2 for key in before_crash)  # resent after the crash, same key
     assert deliver_outbox(sessions, later + timedelta(days=1), policy, environ=env) == {}
 
 
@@ -339,22 +342,26 @@ def test_4xx_fails_without_retry_and_a_hanging_webhook_is_cut_by_the_timeout(
     env = {HOOK: receiver.url}
     caplog.set_level(logging.DEBUG)
     receiver.delay = 1.0
-    policy = OutboxPolicy(timeout=0.2, backoff_seconds=60, max_attempts=3)
+    policy = OutboxPolicy(timeout=0.2, backoff_seconds=60, max_attempts=5)
     at = clock.now + timedelta(hours=1)
     assert deliver_outbox(sessions, at, policy, environ=env) == {
         "retrying": len(breach_sim.expected)
     }
     with sessions() as session:
         rows = list(session.scalars(select(Outbox)))
-    assert {r.last_error.split(":")[0] for r in rows if r.last_error} == {"ReadTimeout"}
+    kinds = {r.last_error.split(":")[0] for r in rows if r.last_error}
+    assert "ReadTimeout" in kinds
+    assert kinds <= {"ReadTimeout", "ConnectTimeout"}  # a busy receiver may not even accept
     assert all(r.next_attempt_at == at + timedelta(seconds=120) for r in rows)  # 2nd: doubled
     receiver.delay, receiver.status = 0.0, 400
-    calls = len(receiver.calls)
+    policy = OutboxPolicy(timeout=10, backoff_seconds=60, max_attempts=5)
     assert deliver_outbox(sessions, at + timedelta(minutes=2), policy, environ=env) == {
         "failed": len(breach_sim.expected)
     }
     assert deliver_outbox(sessions, at + timedelta(days=2), policy, environ=env) == {}
-    assert len(receiver.calls) == calls + len(breach_sim.expected)
+    refused = [c["key"] for c in receiver.calls if c["answered"] == 400]
+    assert sorted(refused) == sorted(set(refused))  # each refused once, never retried
+    assert len(refused) == len(breach_sim.expected)
     actions = [a for a in _actions(sessions) if a.kind == "notify"]
     assert {a.state for a in actions} == {"failed"}
     assert receiver.url not in caplog.text
