@@ -4,9 +4,18 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
+# Two stamps: the demo needs only the runtime dependencies (no type checker, no test tools), so a
+# newcomer's first `make demo` installs less; `make test` and `make lint` add the dev extra.
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 
 .PHONY: demo test lint bench clean
+
+$(RUNTIME_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +23,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## Run the whole loop on the simulated org and SQLite, then serve the API (Ctrl-C stops it).
-demo: $(STAMP)
+## Run the whole loop on the simulated org and SQLite, then serve the API and the dashboard.
+demo: $(RUNTIME_STAMP)
 	$(BIN)/handoff demo
 
 ## Run the test suite (SQLite and the local PostgreSQL).

@@ -16,16 +16,25 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
-from app.api.rules_state import RulesCache
-from app.api.sync_runner import Connector, SyncRunner
-from app.breach.outbox import deliver_outbox, outbox_policy
+from app.api.examples import KEYED, UNAVAILABLE
+from app.api.key_attempts import KeyAttempts
+from app.api.request_guard import RequestGuard
+from app.api.status_cache import StatusCache
+from app.handoff.breach_outbox import deliver_outbox, outbox_policy
 from app.metrics import build_registry
+from app.reports.funnel import funnel as funnel_report
+from app.run.background import Connector, SyncRunner
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
+from app.ui import routes as ui_routes
+from app.ui.session import SessionSigner
+from app.ui.snapshots import Snapshot
 
 log = logging.getLogger("handoff.api")
 
@@ -33,6 +42,8 @@ DESCRIPTION = """\
 Handoff runs the marketing-to-sales lead handoff for a Salesforce org. These endpoints answer
 RevOps' questions (is every MQL touched within the SLA; do MQLs win more often than other leads)
 and let admins drive the service.
+
+The dashboard for people is at `/ui` (sign in there with an API key).
 
 Every endpoint except `/healthz`, `/readyz`, `/docs` and `/openapi.json` needs an API key from
 `HANDOFF_API_KEYS`, sent as `Authorization: Bearer <key>` or `X-API-Key: <key>`. Reports answer
@@ -55,8 +66,12 @@ def _resources(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.rules = RulesCache(settings.rules)
+    app.state.status_cache = StatusCache()
     app.state.metrics = build_registry(sessions, app.state.rules)
+    app.state.metrics.register(app.state.key_attempts)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
+    app.state.ui_sessions = SessionSigner(settings)
+    app.state.ui_funnel = Snapshot(funnel_report, sessions)
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(
@@ -67,9 +82,13 @@ def _resources(
     try:
         yield
     finally:
+        # SIGTERM: `handoff serve` gave requests in flight the first half of
+        # HANDOFF_SHUTDOWN_SECONDS; running syncs get the second to reach a safe point.
+        app.state.sync_runner.stop.set()
         if scheduler is not None:
-            scheduler.shutdown(wait=True)
-        app.state.sync_runner.wait()
+            scheduler.shutdown(wait=False)
+        app.state.sync_runner.shutdown(settings.shutdown_seconds / 2)
+        app.state.ui_funnel.wait()
         engine.dispose()
 
 
@@ -91,13 +110,23 @@ def create_app(
         with _resources(app, chosen, start_scheduler, connector):
             yield
 
-    app = FastAPI(
+    # `/docs` with Swagger UI's scripts and styles served from the fastapi-offline package, not
+    # from a CDN, so the docs work where nothing outside is reachable. ReDoc is left out: the
+    # SPEC names `/docs` only.
+    app = FastAPIOffline(
         title="Handoff",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        redoc_url=None,
+        static_url="/docs/assets",
+        favicon_url="/ui/static/favicon.svg",
     )
-    for module in (health, handoff, reports, sync, rules, audit, metrics):
-        app.include_router(module.router)
+    app.state.key_attempts = KeyAttempts()
+    app.include_router(health.router, responses=UNAVAILABLE)
+    for module in (handoff, reports, sync, rules, audit, metrics):
+        app.include_router(module.router, responses=KEYED)
+    ui_routes.install(app)
     errors.install(app)
+    app.add_middleware(RequestGuard)
     return app

@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.rules_state import RulesCache
+from app.active_rules import RulesCache
 from app.reports.sla import URGENCY, open_mql, sla_state
 from app.store.models import BreachAction, Outbox, SyncRun, Write
 
@@ -69,14 +69,17 @@ def _last_run(session: Session) -> Iterator[Metric]:
     yield pulled
     usage = GaugeMetricFamily(
         "handoff_salesforce_api_requests",
-        "The org's daily API requests: used and max, as of the newest run",
+        "The org's daily API requests as of the newest run: used and max by everyone, own by "
+        "Handoff (per-app usage when Salesforce reports it, else Handoff's count over 24 hours)",
         labels=["kind"],
     )
     api = counts.get("api_usage") or {}
-    for kind in ("used", "max"):
-        if isinstance(api.get(kind), int | float):
-            usage.add_metric([kind], float(api[kind]))
+    for kind, key in (("used", "used"), ("max", "max"), ("own", "own_used")):
+        if isinstance(api.get(key), int | float):
+            usage.add_metric([kind], float(api[key]))
     yield usage
+    yield from _api_shares(api)
+    yield from _pushback(counts)
     calls = GaugeMetricFamily("handoff_last_sync_api_calls", "API calls made by the newest run")
     calls.add_metric([], float(counts.get("api_calls") or 0))
     yield calls
@@ -86,6 +89,63 @@ def _last_run(session: Session) -> Iterator[Metric]:
         )
         when.add_metric([], run.finished_at.timestamp())
         yield when
+
+
+def _api_shares(api: dict[str, Any]) -> Iterator[Metric]:
+    """Handoff's own share of the daily allocation, and the share it may use."""
+    maximum, own, budget = api.get("max"), api.get("own_used"), api.get("budget_percent")
+    if isinstance(maximum, int | float) and maximum > 0 and isinstance(own, int | float):
+        share = GaugeMetricFamily(
+            "handoff_salesforce_api_own_share",
+            "Handoff's own API requests over the org's daily allocation, as of the newest run",
+        )
+        share.add_metric([], own / maximum)
+        yield share
+    if isinstance(budget, int | float):
+        limit = GaugeMetricFamily(
+            "handoff_salesforce_api_budget_share",
+            "The share of the daily allocation Handoff may use (HANDOFF_API_BUDGET_PERCENT)",
+        )
+        limit.add_metric([], budget / 100)
+        yield limit
+
+
+def _pushback(counts: dict[str, Any]) -> Iterator[Metric]:
+    """What the newest run's retries absorbed: an org pushing back even when runs succeed."""
+    retried = GaugeMetricFamily(
+        "handoff_last_sync_requests_retried",
+        "Requests the newest run sent again, by what failed (a status like 503, or a code)",
+        labels=["reason"],
+    )
+    for reason, count in sorted((counts.get("retried") or {}).items()):
+        retried.add_metric([reason], float(count))
+    yield retried
+    absorbed = GaugeMetricFamily(
+        "handoff_last_sync_pushback",
+        "Pushback the newest run absorbed: rows retried after UNABLE_TO_LOCK_ROW, new access "
+        "tokens taken mid-run, queries restarted after INVALID_QUERY_LOCATOR",
+        labels=["kind"],
+    )
+    for kind in ("rows_retried", "reauthentications", "cursor_restarts"):
+        absorbed.add_metric([kind], float(counts.get(kind) or 0))
+    yield absorbed
+
+
+def _refusals(session: Session) -> Metric:
+    """Writes the org refused for good (validation rules, flows, duplicates...), by code."""
+    family = CounterMetricFamily(
+        "handoff_write_refusals",
+        "Write attempts the org refused with an error retrying cannot fix, by error code",
+        labels=["error_code"],
+    )
+    refused = (
+        select(Write.error_code, func.count())
+        .where(Write.success.is_(False), Write.retryable.is_(False))
+        .group_by(Write.error_code)
+    )
+    for code, count in session.execute(refused):
+        family.add_metric([code or "UNKNOWN"], int(count))
+    return family
 
 
 def _writes(session: Session) -> Metric:
@@ -155,6 +215,7 @@ class StoreCollector(Collector):
             yield _writes(session)
             yield _breach_actions(session)
             yield from _outbox(session)
+            yield _refusals(session)
             yield self._open_mqls(session)
 
     def _open_mqls(self, session: Session) -> Metric:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -94,6 +95,15 @@ class Settings(BaseSettings):
         le=2000,
         description="records per query page asked of Salesforce (it may send fewer)",
     )
+    bulk_threshold: int = Field(
+        2000,
+        ge=0,
+        description="full pulls of an object with more records than this use a Bulk API 2.0 "
+        "query job (Salesforce's guidance: about 2,000); 0 turns Bulk off",
+    )
+    audit_days: int = Field(
+        400, ge=1, description="superseded decisions older than this many days are pruned"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     webhook_timeout: float = Field(
         10.0, gt=0, le=120, description="seconds a breach webhook may take to answer"
@@ -103,6 +113,29 @@ class Settings(BaseSettings):
     )
     outbox_max_attempts: int = Field(8, ge=1, le=100)
     outbox_backoff_seconds: float = Field(30.0, gt=0, le=3_600)
+    secret_key: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="signs the dashboard's session cookies and encrypts the rotated Salesforce "
+        "refresh token in the store; without it a random key is made at start for cookies "
+        "(sign-ins do not survive a restart) and the refresh-token mode refuses to run",
+    )
+    api_budget_percent: float = Field(
+        50,
+        gt=0,
+        le=100,
+        description="share of the org's daily API allocation Handoff's own requests may use",
+    )
+    duplicate_rule_allow_save: bool = Field(
+        True,
+        description="send Sforce-Duplicate-Rule-Header: allowSave=true with every write",
+    )
+    shutdown_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=3_600,
+        description="at SIGTERM, how long a running sync has to stop at a safe point",
+    )
 
     @field_validator("go_live_after", mode="before")
     @classmethod
@@ -119,7 +152,7 @@ class Settings(BaseSettings):
         """`HANDOFF_API_KEYS` is `key:role,key:role`; the message never echoes a key."""
         if not isinstance(value, str):
             return value
-        keys = []
+        keys: list[ApiKey] = []
         for position, item in enumerate(filter(None, (p.strip() for p in value.split(","))), 1):
             key, sep, role = item.rpartition(":")
             if not sep or not key:
@@ -128,6 +161,12 @@ class Settings(BaseSettings):
                 raise ValueError(f"entry {position} has role {role!r}; use read or admin")
             if len(key) < 16:
                 raise ValueError(f"entry {position}: a key must be at least 16 characters")
+            for earlier, known in enumerate(keys, 1):
+                if known.key.get_secret_value() == key:
+                    raise ValueError(
+                        f"entry {position} repeats the key of entry {earlier}: "
+                        "each key must be given once, with one role"
+                    )
             keys.append(ApiKey(key=SecretStr(key), role=Role(role)))
         return tuple(keys)
 
@@ -173,6 +212,19 @@ class SalesforceSettings(BaseSettings):
     domain: str = "login"
     api_version: str = Field("66.0", pattern=r"^\d{2,3}\.0$")
     ca_bundle: Path | None = None
+
+    @field_validator("instance_url")
+    @classmethod
+    def _instance_url(cls, value: str | None) -> str | None:
+        """`https://host`, as Salesforce gives it; anything else fails here, not in a request."""
+        if not value:
+            return value
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("https", "http") or not parsed.hostname:
+            raise ValueError(
+                f"{value!r} is not a URL: write the org's address, like https://acme.my.salesforce.com"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_complete_mode(self) -> SalesforceSettings:

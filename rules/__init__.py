@@ -12,8 +12,8 @@ No file, clock, network, database or environment is read here; the app passes ev
 
 from rules.assign import Assignment, AssignmentState, Roster, assign
 from rules.calendars import CalendarError, WorkCalendar, calendar_from_business_hours
-from rules.check import CheckResult, check_text, summary
-from rules.decide import Decision, DecisionContext, LeadFacts, decide
+from rules.check import CheckResult, check_text, pattern_warnings, summary
+from rules.decide import Decision, DecisionContext, LeadFacts, decide, decide_reference
 from rules.issues import Issue, RulesInvalid, format_issues, has_errors
 from rules.org import LeadField, OrgFacts, check_against_org, multi_select_fields
 from rules.parse import parse_rules
@@ -44,10 +44,12 @@ __all__ = [
     "check_against_org",
     "check_text",
     "decide",
+    "decide_reference",
     "format_issues",
     "has_errors",
     "json_schema",
     "multi_select_fields",
     "parse_rules",
+    "pattern_warnings",
     "summary",
 ]

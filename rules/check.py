@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rules.issues import RulesInvalid, format_issues
+from rules.issues import Issue, Path, RulesInvalid, format_issues, place_of
+from rules.model import Condition
 from rules.parse import parse_rules
+from rules.patterns import has_nested_quantifier
 from rules.ruleset import RuleSet
+from rules.yaml_source import line_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +30,43 @@ def check_text(text: str, source: str) -> CheckResult:
         ruleset = parse_rules(text)
     except RulesInvalid as exc:
         return CheckResult(ok=False, lines=format_issues(exc.issues, source))
-    return CheckResult(ok=True, lines=[summary(ruleset, source)])
+    warnings = format_issues(pattern_warnings(ruleset), source)
+    return CheckResult(ok=True, lines=[*warnings, summary(ruleset, source)])
+
+
+def pattern_warnings(ruleset: RuleSet) -> list[Issue]:
+    """A warning for each `matches` pattern with nested quantifiers (see `rules.patterns`)."""
+    model = ruleset.model
+    conditions: list[tuple[Path, Condition]] = [
+        ((section, index), rule)
+        for section, rules in (
+            ("fit", model.fit),
+            ("interest", model.interest),
+            ("disqualify", model.disqualify),
+        )
+        for index, rule in enumerate(rules)
+    ]
+    conditions += [
+        (("assignment", "routes", r, "when", c), condition)
+        for r, route in enumerate(model.assignment.routes)
+        for c, condition in enumerate(route.when)
+    ]
+    return [
+        Issue(
+            line_of(ruleset.lines, (*path, "value")),
+            place_of((*path, "value")),
+            _NESTED_WARNING.format(pattern=condition.value),
+            "warning",
+        )
+        for path, condition in conditions
+        if condition.op == "matches" and has_nested_quantifier(str(condition.value))
+    ]
+
+
+_NESTED_WARNING = (
+    "{pattern!r} nests quantifiers: harmless here (matches run in linear time) but a sign of a "
+    "mistake, and catastrophically slow in backtracking engines; simplify it ((a+)+ is a+)"
+)
 
 
 def summary(ruleset: RuleSet, source: str) -> str:

@@ -13,8 +13,9 @@ of a decision.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from rules.explain import explain
@@ -82,10 +83,61 @@ class Decision(NamedTuple):
         """One line of at most 255 characters, for the reason field and the audit trail."""
         return explain(self)
 
+    @property
+    def scores_qualify(self) -> bool:
+        """Not disqualified and at or above both thresholds (eligible or not)."""
+        return (
+            self.disqualified_by is None
+            and self.fit >= self.rules.fit_threshold
+            and self.interest >= self.rules.interest_threshold
+        )
+
 
 def decide(ruleset: RuleSet, lead: LeadFacts, context: DecisionContext) -> Decision:
     """Score, disqualify, check eligibility and handoff requirements for one lead."""
     fields = lead.fields
+    fit, interest, matched, disqualified_by = ruleset.score(fields)
+    reason = _ineligible(ruleset, lead, context)
+    promote = (
+        reason is None
+        and disqualified_by is None
+        and fit >= ruleset.fit_threshold
+        and interest >= ruleset.interest_threshold
+    )
+    missing = _missing(ruleset, fields) if promote else ()
+    needs_owner = reason is Ineligible.ALREADY_MQL and _without_owner(ruleset, lead, context)
+    # tuple.__new__ straight away: the named tuple's own __new__ is one more Python call per lead.
+    return _new_tuple(Decision, (
+        promote and not missing, promote and bool(missing), fit, interest, matched,
+        missing, disqualified_by, reason, needs_owner, lead.status, ruleset,
+    ))  # fmt: skip
+
+
+def decide_reference(ruleset: RuleSet, lead: LeadFacts, context: DecisionContext) -> Decision:
+    """`decide` with each rule's predicate called in turn, as the engine did before the
+    generated scorer: the reference the scorer is checked against (tests, bench/rules)."""
+    return decide(_with_reference_scoring(ruleset), lead, context)._replace(rules=ruleset)
+
+
+_REFERENCE: dict[int, tuple[RuleSet, RuleSet]] = {}
+
+
+def _with_reference_scoring(ruleset: RuleSet) -> RuleSet:
+    """The same rule set scoring rule by rule (made once per rule set, a few kept)."""
+    kept = _REFERENCE.get(id(ruleset))
+    if kept is not None and kept[0] is ruleset:
+        return kept[1]
+    if len(_REFERENCE) >= 8:
+        _REFERENCE.clear()
+    twin = replace(ruleset, score=partial(score_rule_by_rule, ruleset))
+    _REFERENCE[id(ruleset)] = (ruleset, twin)
+    return twin
+
+
+def score_rule_by_rule(
+    ruleset: RuleSet, fields: Mapping[str, Any]
+) -> tuple[int, int, tuple[CompiledRule, ...], CompiledRule | None]:
+    """Fit, interest, the rules matched and the first disqualifier, one predicate at a time."""
     matched: list[CompiledRule] = []
     fit = interest = 0
     for rule in ruleset.fit:
@@ -101,20 +153,7 @@ def decide(ruleset: RuleSet, lead: LeadFacts, context: DecisionContext) -> Decis
         if rule.test(fields):
             disqualified_by = rule
             break
-    reason = _ineligible(ruleset, lead, context)
-    promote = (
-        reason is None
-        and disqualified_by is None
-        and fit >= ruleset.fit_threshold
-        and interest >= ruleset.interest_threshold
-    )
-    missing = _missing(ruleset, fields) if promote else ()
-    needs_owner = reason is Ineligible.ALREADY_MQL and _without_owner(ruleset, lead, context)
-    # tuple.__new__ straight away: the named tuple's own __new__ is one more Python call per lead.
-    return _new_tuple(Decision, (
-        promote and not missing, promote and bool(missing), fit, interest, tuple(matched),
-        missing, disqualified_by, reason, needs_owner, lead.status, ruleset,
-    ))  # fmt: skip
+    return fit, interest, tuple(matched), disqualified_by
 
 
 _new_tuple = tuple.__new__

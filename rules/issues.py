@@ -13,6 +13,7 @@ from typing import Literal
 
 Severity = Literal["error", "warning"]
 Path = tuple[str | int, ...]
+FILE_PLACE = "(file)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +43,13 @@ def place_of(path: Path) -> str:
             text += f"[{part}]"
         else:
             text += f".{part}" if text else part
-    return text or "(file)"
+    return text or FILE_PLACE
 
 
 def format_issues(issues: Iterable[Issue], source: str) -> list[str]:
     """One `FILE:LINE: place: message` line per issue, warnings marked as such.
 
+    An issue about the whole file (its syntax, its limits) prints no place: `FILE:LINE: message`.
     An issue without a line (an org fact about the file as a whole) prints `FILE: place: ...`,
     which editors and CI annotators still read as a file-level finding.
     """
@@ -55,7 +57,8 @@ def format_issues(issues: Iterable[Issue], source: str) -> list[str]:
     for issue in issues:
         where = f"{source}:{issue.line}" if issue.line is not None else source
         prefix = "warning: " if issue.severity == "warning" else ""
-        lines.append(f"{where}: {issue.place}: {prefix}{issue.message}")
+        place = "" if issue.place == FILE_PLACE else f"{issue.place}: "
+        lines.append(f"{where}: {place}{prefix}{issue.message}")
     return lines
 
 

@@ -7,12 +7,12 @@ below the condition where it sits (`("value",)` or `("value", 1)`).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from rules.issues import Path
 from rules.operators import OPERATORS, bound_of
+from rules.patterns import pattern_problem
 
 Problem = tuple[Path, str]
 
@@ -99,11 +99,8 @@ def _texts(op: str, value: Any) -> list[Problem]:
 def _regex(_op: str, value: Any) -> list[Problem]:
     if not isinstance(value, str):
         return [(("value",), f"{value!r} is not text; matches needs a regular expression")]
-    try:
-        re.compile(value)
-    except re.error as exc:
-        return [(("value",), f"bad regex {value!r}: {exc}")]
-    return []
+    problem = pattern_problem(value)
+    return [(("value",), f"bad regex {value!r}: {problem}")] if problem else []
 
 
 _CHECKS = {

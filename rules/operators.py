@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from rules.patterns import Pattern, compile_pattern
+from rules.scorer import Shape, shape_of, shaped
 from rules.values import as_bool, as_date, as_datetime, as_number
 
 Fields = Mapping[str, Any]
@@ -64,7 +65,7 @@ def compile_condition(
     None, `contains` treats a value holding `;` as a list of elements and any other as text.
     """
     if op == "ne":
-        return _negate(compile_condition(field, "eq", value))
+        return _negate(compile_condition(field, "eq", value), field)
     if op == "not_in":
         return _in(field, value, negate=True)
     if op in _ORDER:
@@ -72,13 +73,13 @@ def compile_condition(
     if op == "between":
         return _between(field, _bound(value[0]), _bound(value[1]))
     if op == "contains":
-        return _contains(field, _texts(value), multi_select)
+        return shaped(_contains(field, _texts(value), multi_select), Shape("value", field))
     if op == "matches":
-        return _matches(field, re.compile(value))
+        return shaped(_matches(field, compile_pattern(value)), Shape("value", field))
     if op == "exists":
-        return _exists(field)
+        return shaped(_exists(field), Shape("exists", field))
     if op == "missing":
-        return _missing(field)
+        return shaped(_missing(field), Shape("missing", field))
     return _SIMPLE[op](field, value)
 
 
@@ -107,8 +108,14 @@ def _exists(field: str) -> Predicate:
     return exists
 
 
-def _negate(predicate: Predicate) -> Predicate:
-    return lambda fields: not predicate(fields)
+def _negate(predicate: Predicate, field: str) -> Predicate:
+    def negated(fields: Fields) -> bool:
+        return not predicate(fields)
+
+    inner = shape_of(predicate)
+    if inner is None:
+        return negated
+    return shaped(negated, Shape("not", field, (inner, predicate)))
 
 
 def _texts(value: Any) -> tuple[str, ...]:
@@ -130,7 +137,7 @@ def _eq(field: str, value: Any) -> Predicate:
         got = fields.get(field)
         return isinstance(got, str) and got.casefold() == text
 
-    return equals
+    return shaped(equals, Shape("eq", field, (text,)))
 
 
 def _eq_flag(field: str, value: bool) -> Predicate:
@@ -142,7 +149,7 @@ def _eq_flag(field: str, value: bool) -> Predicate:
             return got is value
         return as_bool(got) is value
 
-    return flag
+    return shaped(flag, Shape("flag", field, (value,)))
 
 
 def _in(field: str, values: list[Any], negate: bool = False) -> Predicate:
@@ -154,17 +161,23 @@ def _in(field: str, values: list[Any], negate: bool = False) -> Predicate:
     flags = frozenset(v for v in values if isinstance(v, bool))
     if not numbers and not flags:
         return _in_texts(field, texts, negate)
-    member = _in_any(field, texts, numbers, flags)
-    return _negate(member) if negate else member
+    member = shaped(_in_any(field, texts, numbers, flags), Shape("value", field))
+    return _negate(member, field) if negate else member
 
 
 def _in_texts(field: str, texts: frozenset[str], negate: bool) -> Predicate:
     """A list of texts only (the usual case): a non-text value is never a member."""
+    shape = Shape("in", field, (texts, negate))
     if negate:
-        return lambda fields: (
-            not (isinstance(got := fields.get(field), str) and got.casefold() in texts)
+        return shaped(
+            lambda fields: (
+                not (isinstance(got := fields.get(field), str) and got.casefold() in texts)
+            ),
+            shape,
         )
-    return lambda fields: isinstance(got := fields.get(field), str) and got.casefold() in texts
+    return shaped(
+        lambda fields: isinstance(got := fields.get(field), str) and got.casefold() in texts, shape
+    )
 
 
 def _in_any(
@@ -199,7 +212,7 @@ def _compare(field: str, cmp: Callable[[Any, Any], bool], bound: Bound) -> Predi
         got = read(got)
         return got is not None and cmp(got, bound)
 
-    return moment
+    return shaped(moment, Shape("value", field))
 
 
 def _between(field: str, low: Bound, high: Bound) -> Predicate:
@@ -214,7 +227,7 @@ def _between(field: str, low: Bound, high: Bound) -> Predicate:
         got = read(got)
         return got is not None and low <= got <= high  # type: ignore[operator]
 
-    return moment
+    return shaped(moment, Shape("value", field))
 
 
 def _between_numbers(field: str, low: float, high: float) -> Predicate:
@@ -228,7 +241,7 @@ def _between_numbers(field: str, low: float, high: float) -> Predicate:
         number = as_number(got)
         return number is not None and low <= number <= high
 
-    return numeric
+    return shaped(numeric, Shape("range", field, (low, high)))
 
 
 def _contains(field: str, targets: tuple[str, ...], multi_select: bool | None) -> Predicate:
@@ -255,19 +268,25 @@ def _contains(field: str, targets: tuple[str, ...], multi_select: bool | None) -
 
 def _starts_with(field: str, value: Any) -> Predicate:
     targets = _texts(value)
-    return lambda fields: (
-        isinstance(got := fields.get(field), str) and got.casefold().startswith(targets)
+    return shaped(
+        lambda fields: (
+            isinstance(got := fields.get(field), str) and got.casefold().startswith(targets)
+        ),
+        Shape("prefix", field, (targets,)),
     )
 
 
 def _ends_with(field: str, value: Any) -> Predicate:
     targets = _texts(value)
-    return lambda fields: (
-        isinstance(got := fields.get(field), str) and got.casefold().endswith(targets)
+    return shaped(
+        lambda fields: (
+            isinstance(got := fields.get(field), str) and got.casefold().endswith(targets)
+        ),
+        Shape("suffix", field, (targets,)),
     )
 
 
-def _matches(field: str, pattern: re.Pattern[str]) -> Predicate:
+def _matches(field: str, pattern: Pattern) -> Predicate:
     search = pattern.search
 
     def matches(fields: Fields) -> bool:

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from rules.checks import meaning_problems
-from rules.issues import Issue, Path, RulesInvalid, place_of
+from rules.issues import FILE_PLACE, Issue, Path, RulesInvalid, place_of
 from rules.model import RulesFile
 from rules.ruleset import RuleSet, compile_rules
+from rules.yaml_limits import RulesLimitExceeded
 from rules.yaml_source import YamlSyntaxError, line_of, load
 
 _TOP_KEYS = ", ".join(RulesFile.model_fields)
@@ -30,10 +31,12 @@ def parse_rules(text: str, multi_select: frozenset[str] | None = None) -> RuleSe
     """
     try:
         data, lines = load(text)
-    except YamlSyntaxError as exc:
+    except (YamlSyntaxError, RulesLimitExceeded) as exc:
         raise RulesInvalid([exc.issue]) from None
     if not isinstance(data, dict):
-        raise RulesInvalid([Issue(1, "(file)", f"a rules file is a mapping with keys {_TOP_KEYS}")])
+        raise RulesInvalid(
+            [Issue(1, FILE_PLACE, f"a rules file is a mapping with keys {_TOP_KEYS}")]
+        )
     found = dict(meaning_problems(data))
     model: RulesFile | None = None
     try:

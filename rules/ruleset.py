@@ -17,6 +17,7 @@ from rules.ids import to18
 from rules.issues import Path
 from rules.model import Assignment, Condition, RulesFile, ScoredRule, Sla, Statuses, Writeback
 from rules.operators import Predicate, compile_condition
+from rules.scorer import Scorer, compile_scorer
 from rules.sla import CompiledTarget
 from rules.work_calendar import WorkCalendar
 
@@ -70,6 +71,8 @@ class RuleSet:
     calendars: Mapping[str, WorkCalendar]
     org_calendars: frozenset[str]
     sla_targets: tuple[CompiledTarget, ...]
+    # fit, interest and disqualify as one generated function (rules/scorer.py)
+    score: Scorer
 
     @property
     def version(self) -> int | str:
@@ -108,13 +111,16 @@ def compile_rules(
 
     `multi_select` names the org's multi-select picklist fields; None when the org is not known.
     """
+    fit = _scored("fit", model.fit, multi_select)
+    interest = _scored("interest", model.interest, multi_select)
+    disqualify = _scored("disqualify", model.disqualify, multi_select)
     return RuleSet(
         model=model,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
         lines=lines,
-        fit=_scored("fit", model.fit, multi_select),
-        interest=_scored("interest", model.interest, multi_select),
-        disqualify=_scored("disqualify", model.disqualify, multi_select),
+        fit=fit,
+        interest=interest,
+        disqualify=disqualify,
         routes=tuple(_route(i, route.when, route.pool, multi_select)
                      for i, route in enumerate(model.assignment.routes)),
         eligible_from=frozenset(model.statuses.eligible_from),
@@ -131,6 +137,7 @@ def compile_rules(
                            tuple(_predicate(c, multi_select) for c in target.when))
             for i, target in enumerate(model.sla.targets)
         ),
+        score=compile_scorer(fit, interest, disqualify),
     )  # fmt: skip
 
 

@@ -15,12 +15,14 @@ from datetime import date, datetime
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.parser import RoundTripParser
 
-from rules.issues import Issue, Path
+from rules.issues import FILE_PLACE, Issue, Path
+from rules.yaml_limits import LimitWatcher, check_size
 
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
 
@@ -37,6 +39,19 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
 
 
+class _Parser(RoundTripParser):
+    """The round-trip parser, each event checked against the limits before it is composed."""
+
+    def __init__(self, loader: Any) -> None:
+        super().__init__(loader)
+        self._watcher = LimitWatcher()
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        self._watcher.see(event)
+        return event
+
+
 class YamlSyntaxError(Exception):
     """The text is not YAML; `issue` says where the parser gave up."""
 
@@ -46,9 +61,15 @@ class YamlSyntaxError(Exception):
 
 
 def load(text: str) -> tuple[Any, dict[Path, int]]:
-    """Parse `text`; return the data and a map from each path to its 1-based line."""
+    """Parse `text`; return the data and a map from each path to its 1-based line.
+
+    Raises `RulesLimitExceeded` for what a rules file may not hold (aliases, merge keys, other
+    tags, deep nesting, too many items or bytes), before any of it is built.
+    """
+    check_size(text)
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _Constructor
+    yaml.Parser = _Parser
     try:
         document = yaml.load(text)
     except YAMLError as exc:
@@ -63,7 +84,7 @@ def _syntax_issue(exc: YAMLError) -> Issue:
     problem = exc.problem if isinstance(exc, MarkedYAMLError) and exc.problem else str(exc)
     context = exc.context if isinstance(exc, MarkedYAMLError) and exc.context else ""
     message = f"{context}: {problem}" if context else problem
-    return Issue(line, "(file)", f"not valid YAML: {message}")
+    return Issue(line, FILE_PLACE, f"not valid YAML: {message}")
 
 
 def _plain(node: Any, path: Path, lines: dict[Path, int]) -> Any:
@@ -89,6 +110,8 @@ def _plain_scalar(value: Any) -> Any:
     """ruamel's scalar subclasses (ScalarInt, TimeStamp, ...) as the builtin types they extend."""
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, TaggedScalar):  # an explicit core tag, such as `!!str 7`
+        return value.value
     for kind in (str, int, float):
         if isinstance(value, kind):
             return kind(value)

@@ -11,13 +11,16 @@ from sf_client.auth import (
     Token,
     login_url,
 )
+from sf_client.bulk import BULK_THRESHOLD, BulkJob, BulkJobFailed, BulkPolling
 from sf_client.client import SalesforceClient
 from sf_client.errors import (
+    ApiBudgetSpent,
     AuthenticationError,
     BadRequest,
     ConcurrentRequestLimit,
     EntityDeleted,
     InvalidField,
+    InvalidQueryLocator,
     MalformedQuery,
     NotFound,
     PermissionDenied,
@@ -43,15 +46,22 @@ from sf_client.models import (
 )
 from sf_client.retry import RetryPolicy
 from sf_client.soql import format_soql, soql_datetime
-from sf_client.usage import ApiUsage, PerAppUsage
+from sf_client.tokens import id18
+from sf_client.usage import ApiBudget, ApiUsage, PerAppUsage
 
 __all__ = [
+    "BULK_THRESHOLD",
     "AccessTokenAuth",
+    "ApiBudget",
+    "ApiBudgetSpent",
     "ApiUsage",
     "ApiVersion",
     "AuthenticationError",
     "Authenticator",
     "BadRequest",
+    "BulkJob",
+    "BulkJobFailed",
+    "BulkPolling",
     "ClientCredentialsAuth",
     "ConcurrentRequestLimit",
     "DeletedRecords",
@@ -59,6 +69,7 @@ __all__ = [
     "FieldDescribe",
     "Identity",
     "InvalidField",
+    "InvalidQueryLocator",
     "JwtBearerAuth",
     "Limit",
     "MalformedQuery",
@@ -84,6 +95,7 @@ __all__ = [
     "UserInfo",
     "error_from_response",
     "format_soql",
+    "id18",
     "login_url",
     "soql_datetime",
 ]

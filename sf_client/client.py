@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from sf_client.bulk import DEFAULT_MAX_RECORDS, BulkPolling, BulkQueries
 from sf_client.models import (
     ApiVersion,
     DeletedRecords,
@@ -35,7 +37,7 @@ from sf_client.soql import in_list_queries, soql_datetime
 from sf_client.tokens import Authenticator, Identity, identity_from_url
 from sf_client.transport import Transport
 from sf_client.usage import ApiUsage
-from sf_client.writes import NO_AUTO_ASSIGN, CollectionsWriter, checked_ids
+from sf_client.writes import ALLOW_DUPLICATE_SAVE, NO_AUTO_ASSIGN, CollectionsWriter, checked_ids
 
 _API_VERSION = re.compile(r"^\d{2,3}\.\d$")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -54,14 +56,23 @@ class SalesforceClient:
         api_version: str = "66.0",
         retry: RetryPolicy | None = None,
         write_concurrency: int = 4,
+        bulk_polling: BulkPolling | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        allow_duplicate_save: bool = True,
+        usage: ApiUsage | None = None,
     ) -> None:
+        """`allow_duplicate_save` sends `Sforce-Duplicate-Rule-Header: allowSave=true` with every
+        write, so a duplicate rule set to Alert does not block our updates (one set to Block
+        still does, per record). `usage` may carry a budget (`ApiUsage(budget=...)`)."""
         if not _API_VERSION.match(api_version):
             raise ValueError("api_version looks like 66.0 (no leading v), got " + repr(api_version))
         if write_concurrency < 1:
             raise ValueError("write_concurrency must be at least 1")
         self.api_version = api_version
-        self.usage = ApiUsage()
+        self.usage = usage or ApiUsage()
+        self._write_headers = dict(NO_AUTO_ASSIGN)
+        if allow_duplicate_save:
+            self._write_headers |= ALLOW_DUPLICATE_SAVE
         policy = retry or RetryPolicy()
         self._transport = Transport(http, auth, retry=policy, sleep=sleep, usage=self.usage)
         self._base = "/services/data/v" + api_version
@@ -71,7 +82,9 @@ class SalesforceClient:
             concurrency=write_concurrency,
             retry=policy,
             sleep=sleep,
+            headers=self._write_headers,
         )
+        self.bulk = BulkQueries(self._transport, self._base, polling=bulk_polling, sleep=sleep)
 
     @property
     def instance_url(self) -> str:
@@ -110,7 +123,7 @@ class SalesforceClient:
             del page
             if last:
                 return
-            body = self._json(str(next_url), headers=headers)
+            body = self._json(host_relative(str(next_url)), headers=headers)
 
     def query(
         self, soql: str, *, include_deleted: bool = False, batch_size: int | None = None
@@ -122,6 +135,20 @@ class SalesforceClient:
             records.reverse()
             while records:
                 yield records.pop()
+
+    def query_bulk(
+        self,
+        soql: str,
+        *,
+        types: Mapping[str, str] | None = None,
+        include_deleted: bool = False,
+        max_records: int = DEFAULT_MAX_RECORDS,
+    ) -> Iterator[dict[str, Any]]:
+        """The query's records through a Bulk API 2.0 query job (for big full reads), shaped
+        as `query` gives them when `types` names the selected fields' Salesforce types."""
+        return self.bulk.records(
+            soql, types=types, include_deleted=include_deleted, max_records=max_records
+        )
 
     def query_in(
         self,
@@ -176,7 +203,7 @@ class SalesforceClient:
         """PATCH one record (204); assignment rules stay off."""
         checked_ids([{"Id": record_id}])
         path = self._sobject_path(sobject, record_id)
-        self._transport.request("PATCH", path, json=dict(values), headers=NO_AUTO_ASSIGN)
+        self._transport.request("PATCH", path, json=dict(values), headers=self._write_headers)
 
     def update_many(self, sobject: str, records: Sequence[Mapping[str, Any]]) -> list[RecordResult]:
         """Collections updates of records carrying "Id"; one result per record, input order."""
@@ -195,6 +222,19 @@ class SalesforceClient:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         return self._transport.request("GET", path, params=params, headers=headers).json()
+
+
+def host_relative(url: str) -> str:
+    """A `nextRecordsUrl` as the host-relative path to request.
+
+    Salesforce sends it host-relative; some orgs (and proxies in front of them) send it
+    absolute. Only the path and query are kept, so the request still goes to the instance the
+    token belongs to and the bearer token never goes to any other host.
+    """
+    if not url.startswith(("https://", "http://")):
+        return url
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
 
 
 def _check_name(sobject: str) -> None:

@@ -12,10 +12,12 @@ Callers decide by type, not by parsing messages::
     │   ├── MalformedQuery          400 MALFORMED_QUERY
     │   ├── InvalidField            400 INVALID_FIELD (also fields hidden by field-level security)
     │   ├── QueryTimeout            400 QUERY_TIMEOUT: narrow the window and ask again
+    │   ├── InvalidQueryLocator     400 INVALID_QUERY_LOCATOR: the cursor is gone; query again
     │   ├── RowLocked               400 UNABLE_TO_LOCK_ROW: ...except this one, which clears
     │   └── UriTooLong              414 / 431: the URL passed 16,384 bytes
     ├── RequestLimitExceeded        403 REQUEST_LIMIT_EXCEEDED "TotalRequests": stop the run
     ├── ConcurrentRequestLimit      403 REQUEST_LIMIT_EXCEEDED "ConcurrentPerOrgLongTxn": back off
+    ├── ApiBudgetSpent              (no call made) our share of the daily allocation is used
     └── Unavailable                 420, 429, 5xx, HTML or empty bodies, timeouts, lost connections
 
 Messages are Salesforce's own text, scrubbed of any secret the caller names, so an error can be
@@ -107,6 +109,11 @@ class QueryTimeout(BadRequest):
     """The query ran too long; the caller should narrow its window and try again."""
 
 
+class InvalidQueryLocator(BadRequest):
+    """A `nextRecordsUrl` cursor expired (15 minutes idle, more than 10 open per user) or
+    belongs to another session (a re-authentication happened): run the query again."""
+
+
 class RowLocked(BadRequest):
     """Another transaction holds the record; it usually clears within seconds."""
 
@@ -127,6 +134,11 @@ class ConcurrentRequestLimit(SalesforceError):
     transient = True
 
 
+class ApiBudgetSpent(SalesforceError):
+    """Sending one more request would pass the share of the org's daily API allocation this
+    client may use (`ApiUsage.budget`); raised before the request, so nothing was sent."""
+
+
 class Unavailable(SalesforceError):
     """Salesforce or the network between us failed; worth a bounded number of retries."""
 
@@ -141,6 +153,7 @@ _BY_CODE: dict[str, type[SalesforceError]] = {
     "MALFORMED_QUERY": MalformedQuery,
     "INVALID_FIELD": InvalidField,
     "QUERY_TIMEOUT": QueryTimeout,
+    "INVALID_QUERY_LOCATOR": InvalidQueryLocator,
     "UNABLE_TO_LOCK_ROW": RowLocked,
     "ENTITY_IS_DELETED": EntityDeleted,
 }

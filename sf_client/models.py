@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sf_client.tokens import id18
+
 
 @dataclass(frozen=True, slots=True)
 class QueryPage:
@@ -129,10 +131,10 @@ def parse_deleted(body: dict[str, Any]) -> DeletedRecords:
 
 
 def parse_userinfo(body: dict[str, Any]) -> UserInfo:
-    """A userinfo response body."""
+    """A userinfo response body; 15-character Ids are returned in their 18-character form."""
     return UserInfo(
-        user_id=str(body["user_id"]),
-        organization_id=str(body["organization_id"]),
+        user_id=id18(str(body["user_id"])),
+        organization_id=id18(str(body["organization_id"])),
         preferred_username=body.get("preferred_username"),
         name=body.get("name"),
         email=body.get("email"),
@@ -195,6 +197,25 @@ def parse_record_result(record_id: str, raw: dict[str, Any]) -> RecordResult:
         record_id,
         False,
         error_code=first.get("statusCode") or first.get("errorCode"),
-        message="; ".join(str(e.get("message", "")) for e in errors) or None,
+        message="; ".join(_error_text(e) for e in errors) or None,
         fields=tuple(str(f) for e in errors for f in e.get("fields") or ()),
     )
+
+
+def _error_text(error: dict[str, Any]) -> str:
+    """An error's message; for a duplicate rule, also the rule and the records it matched."""
+    text = str(error.get("message", ""))
+    duplicate = error.get("duplicateResult")
+    if not isinstance(duplicate, dict):
+        return text
+    matches = [
+        str(match["record"]["Id"])
+        for result in duplicate.get("matchResults") or ()
+        for match in result.get("matchRecords") or ()
+        if isinstance(match.get("record"), dict) and "Id" in match["record"]
+    ]
+    rule = duplicate.get("duplicateRule") or "a duplicate rule"
+    detail = f"duplicate rule {rule}"
+    if matches:
+        detail += " matched " + ", ".join(matches[:5])
+    return f"{text} ({detail})" if text else detail

@@ -51,17 +51,30 @@ class AccessTokenAuth:
 
 
 class RefreshTokenAuth:
-    """The refresh-token grant, for an org where a person authorised the app once."""
+    """The refresh-token grant, for an org where a person authorised the app once.
+
+    With Refresh Token Rotation (External Client Apps) every refresh answers with a new refresh
+    token and the one sent is dead from then on; presenting a dead one again revokes the whole
+    token family. So the rotated token replaces ours at once, and `on_rotate` is called with it
+    before the access token is used, so the caller can keep it (encrypted) for the next process.
+    """
 
     can_refresh = True
 
     def __init__(
-        self, refresh_token: str, consumer_key: str, consumer_secret: str | None, domain: str
+        self,
+        refresh_token: str,
+        consumer_key: str,
+        consumer_secret: str | None,
+        domain: str,
+        *,
+        on_rotate: Callable[[str], None] | None = None,
     ) -> None:
         self.consumer_key = consumer_key
         self.login_url = login_url(domain)
         self._refresh_token = refresh_token
         self._consumer_secret = consumer_secret
+        self._on_rotate = on_rotate
         self._lock = threading.Lock()
 
     def authenticate(self, http: httpx.Client) -> Token:
@@ -74,11 +87,15 @@ class RefreshTokenAuth:
             }
             if self._consumer_secret:
                 form["client_secret"] = self._consumer_secret
-            secrets = (self._refresh_token, self._consumer_secret)
+            secrets: tuple[str | None, ...] = (self._refresh_token, self._consumer_secret)
             body = post_token_request(http, self.login_url, form, secrets)
             rotated = body.get("refresh_token")
-            if isinstance(rotated, str) and rotated:
+            if isinstance(rotated, str) and rotated and rotated != self._refresh_token:
                 self._refresh_token = rotated
+                secrets = (*secrets, rotated)
+                log.info("Salesforce rotated the refresh token; keeping the new one")
+                if self._on_rotate is not None:
+                    self._on_rotate(rotated)
             return token_from_body(body, secrets)
 
     def __repr__(self) -> str:

@@ -12,7 +12,27 @@ import httpx
 
 _NAMED_HOSTS = {"login": "https://login.salesforce.com", "test": "https://test.salesforce.com"}
 _BARE_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
-_ID18 = re.compile(r"^[A-Za-z0-9]{18}$")
+_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+_CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def id18(record_id: str) -> str:
+    """The 18-character form of a Salesforce Id given in 15 or 18 characters.
+
+    Salesforce shows 15-character, case-sensitive Ids in some places (the token answer's `id`
+    URL of some orgs, UI links); the three extra characters encode the case of the first 15,
+    so the 18-character form is safe to compare and store anywhere.
+    """
+    if not _ID.match(record_id):
+        raise ValueError("not a Salesforce Id (15 or 18 letters and digits): " + repr(record_id))
+    if len(record_id) == 18:
+        return record_id
+    suffix = ""
+    for start in (0, 5, 10):
+        chunk = record_id[start : start + 5]
+        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
+        suffix += _CHECKSUM_ALPHABET[bits]
+    return record_id + suffix
 
 
 def login_url(domain: str) -> str:
@@ -70,11 +90,14 @@ class Identity:
 
 
 def identity_from_url(identity_url: str) -> Identity:
-    """Org and user from an OAuth `id` URL (`.../id/<orgId>/<userId>`), without a call."""
+    """Org and user from an OAuth `id` URL (`.../id/<orgId>/<userId>`), without a call.
+
+    Either Id may come in 15 characters; both are returned in 18.
+    """
     segments = urlsplit(identity_url).path.rstrip("/").split("/")
-    if len(segments) < 3 or not all(_ID18.match(s) for s in segments[-2:]):
+    if len(segments) < 3 or not all(_ID.match(s) for s in segments[-2:]):
         raise ValueError("not a Salesforce identity URL: " + repr(identity_url))
-    return Identity(org_id=segments[-2], user_id=segments[-1])
+    return Identity(org_id=id18(segments[-2]), user_id=id18(segments[-1]))
 
 
 class Authenticator(Protocol):

@@ -81,6 +81,7 @@ class Transport:
             attempt += 1
             token: Token | None = None
             try:
+                self.usage.check_budget()
                 token = self.token()
                 return self._send(token, method, path, params, json, headers or {})
             except SessionExpired as exc:
@@ -103,6 +104,7 @@ class Transport:
                     self._retry.max_attempts,
                     delay,
                 )
+                self.usage.count_retry(_retry_reason(exc))
                 self._sleep(delay)
                 waited += delay
 
@@ -139,11 +141,19 @@ class Transport:
                 log.info("session expired or invalid; getting a new access token")
                 self._token = None
                 self._token = self._auth.authenticate(self._http)
+                self.usage.count_reauthentication()
 
     def _expired(self, exc: SessionExpired) -> SessionExpired:
         if self._auth.can_refresh:
             return exc
         return SessionExpired(ACCESS_TOKEN_EXPIRED, status=exc.status, error_code=exc.error_code)
+
+
+def _retry_reason(exc: SalesforceError) -> str:
+    """How a retried failure is counted: its status (`503`), else its code, else `connection`."""
+    if exc.error_code and (exc.status is None or exc.status < 420):
+        return exc.error_code
+    return str(exc.status) if exc.status is not None else "connection"
 
 
 def request_url(base: str, params: Mapping[str, str] | None) -> httpx.URL:

@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sf_client.errors import (
+    ApiBudgetSpent,
     AuthenticationError,
     PermissionDenied,
     RequestLimitExceeded,
@@ -32,8 +33,16 @@ CHUNK_SIZE = 200
 """The most records one Collections request takes."""
 NO_AUTO_ASSIGN = {"Sforce-Auto-Assign": "FALSE"}
 """Without it an active assignment rule may re-route the lead and overwrite our OwnerId."""
+ALLOW_DUPLICATE_SAVE = {"Sforce-Duplicate-Rule-Header": "allowSave=true"}
+"""Lets an update through a duplicate rule whose action on edit is Alert (Block still blocks)."""
 LOCKED = "UNABLE_TO_LOCK_ROW"
-_RUN_ENDING = (RequestLimitExceeded, SessionExpired, AuthenticationError, PermissionDenied)
+_RUN_ENDING = (
+    RequestLimitExceeded,
+    SessionExpired,
+    AuthenticationError,
+    PermissionDenied,
+    ApiBudgetSpent,
+)
 _RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 
 
@@ -48,8 +57,10 @@ class CollectionsWriter:
         concurrency: int,
         retry: RetryPolicy,
         sleep: Callable[[float], None],
+        headers: Mapping[str, str] = NO_AUTO_ASSIGN,
     ) -> None:
         self._transport = transport
+        self._headers = dict(headers)
         self._path = path
         self._concurrency = concurrency
         self._retry = retry
@@ -69,6 +80,7 @@ class CollectionsWriter:
             results.update((i, r) for i, r in outcome.items() if i not in pending)
             if not pending:
                 break
+            self._transport.usage.count_rows_retried(len(pending))
             log.info(
                 "%d %s rows were locked; trying them again in a later chunk", len(pending), sobject
             )
@@ -106,7 +118,7 @@ class CollectionsWriter:
         }
         try:
             response = self._transport.request(
-                "PATCH", self._path, json=body, headers=NO_AUTO_ASSIGN
+                "PATCH", self._path, json=body, headers=self._headers
             )
         except _RUN_ENDING:
             raise

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sfsim.auth import Auth
+from sfsim.bulk import BulkQueryJobs
 from sfsim.clock import Clock
 from sfsim.database import Database
 from sfsim.errors import SfError
@@ -20,6 +21,7 @@ from sfsim.query import QueryEngine
 from sfsim.reqlog import RequestLog
 from sfsim.schema import FieldDef, ObjectDef, PicklistValue
 from sfsim.table import Table
+from sfsim.write_rules import WriteRule, allows_duplicate_save, first_refusal
 from sfsim.writes import Plan, plan_update
 
 
@@ -79,9 +81,12 @@ class Org:
         self.clock = clock or Clock()
         self.db = Database()
         self.queries = QueryEngine(self.db)
+        self.bulk = BulkQueryJobs()
         self.faults = Faults()
         self.log = RequestLog()
         self.assignment_rule_owner: str | None = None
+        # Validation rules, duplicate rules, flows and locks that refuse Lead updates.
+        self.write_rules: list[WriteRule] = []
         self.integration_user_id = ""  # set below; the first records have no creator yet
         self.org_id = self.insert("Organization", {
             "Name": name, "TimeZoneSidKey": "America/Los_Angeles", "FiscalYearStartMonth": 1,
@@ -217,6 +222,24 @@ class Org:
         with self.lock:
             self.apply(plan_update(self.db, self.db.table(obj), record_id, body),
                        user_id=user_id, auto_assign=auto_assign)  # fmt: skip
+
+    def refuse_by_rules(self, plan: Plan, duplicate_header: str | None) -> None:
+        """Raise the error of the first write rule that refuses this update (Leads only)."""
+        definition = plan.table.definition
+        if not self.write_rules or definition.name != "Lead":
+            return
+        names = {n for r in self.write_rules for n in (*r.when, r.require) if n}
+        saved = {
+            name: plan.changes.get(name, plan.table.get(plan.row, name))
+            for name in names
+            if definition.field(name) is not None
+        }
+        record_id = plan.table.id_of(plan.row)
+        error = first_refusal(
+            self.write_rules, record_id, saved, allows_duplicate_save(duplicate_header)
+        )
+        if error is not None:
+            raise error
 
     def apply(self, plan: Plan, *, user_id: str, auto_assign: str | None) -> None:
         """Apply a checked update: values, derived fields, audit fields, field history."""

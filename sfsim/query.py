@@ -17,7 +17,7 @@ from sfsim.errors import SfError, malformed_query
 from sfsim.render import RowRenderer, row_renderer
 from sfsim.soql.evaluate import compile_condition, sort_rows
 from sfsim.soql.parser import parse
-from sfsim.soql.resolve import resolve
+from sfsim.soql.resolve import Resolved, resolve
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
@@ -30,6 +30,24 @@ class _Cursor:
     render: RowRenderer
     endpoint: str
     batch: int
+    session: str | None = None
+
+
+def _column(resolved: Resolved) -> str:
+    """The field's API name as a Bulk CSV header shows it (`Owner.Type` across a lookup)."""
+    name = resolved.definition.name
+    return name if resolved.via is None else f"{resolved.via.relationship_name}.{name}"
+
+
+@dataclass
+class Selection:
+    """A statement's matched rows (a snapshot of row numbers) and how to render them."""
+
+    sobject: str
+    rows: array[int]
+    render: RowRenderer
+    columns: list[str]
+    count: bool
 
 
 def batch_size_from(header: str | None) -> int | None:
@@ -41,6 +59,11 @@ def batch_size_from(header: str | None) -> int | None:
     return None
 
 
+def invalid_locator() -> SfError:
+    """The answer for a cursor that expired, was closed, or belongs to another session."""
+    return SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+
+
 class QueryEngine:
     """Runs statements and keeps their cursors. The caller holds the org lock."""
 
@@ -49,9 +72,8 @@ class QueryEngine:
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self._issued = 0
 
-    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int | None = None
-            ) -> dict[str, Any]:  # fmt: skip
-        """The first page of a query (or the count for `SELECT COUNT()`)."""
+    def select(self, soql: str, *, include_deleted: bool, version: str) -> Selection:
+        """The rows a statement matches, in order, with the renderer of its selected fields."""
         query = parse(soql)
         table = self._db.table(query.sobject)
         selected = []
@@ -74,11 +96,19 @@ class QueryEngine:
             sort_rows(self._db, table, rows, query.order)
         if query.limit is not None:
             del rows[query.limit :]
-        if query.count:
-            return {"totalSize": len(rows), "done": True, "records": []}
+        return Selection(table.definition.name, array("q", rows),
+                         row_renderer(self._db, table, selected, version),
+                         [_column(r) for r in selected], query.count)  # fmt: skip
+
+    def run(self, soql: str, *, include_deleted: bool, version: str, batch: int | None = None,
+            session: str | None = None) -> dict[str, Any]:  # fmt: skip
+        """The first page of a query (or the count for `SELECT COUNT()`)."""
+        selection = self.select(soql, include_deleted=include_deleted, version=version)
+        if selection.count:
+            return {"totalSize": len(selection.rows), "done": True, "records": []}
         endpoint = "queryAll" if include_deleted else "query"
-        cursor = _Cursor(array("q", rows), row_renderer(self._db, table, selected, version),
-                         endpoint, batch or DEFAULT_BATCH)  # fmt: skip
+        cursor = _Cursor(selection.rows, selection.render, endpoint, batch or DEFAULT_BATCH,
+                         session)  # fmt: skip
         locator = ids.make_id("0r8", self._issued)
         self._issued += 1
         self._cursors[locator] = cursor
@@ -86,13 +116,17 @@ class QueryEngine:
             self._cursors.popitem(last=False)
         return self._page(locator, cursor, 0, cursor.batch, version)
 
-    def more(self, token: str, *, version: str, batch: int | None = None) -> dict[str, Any]:
+    def more(self, token: str, *, version: str, batch: int | None = None,
+             session: str | None = None) -> dict[str, Any]:  # fmt: skip
         """The page at a `nextRecordsUrl` locator (`0r8...-2000`); the query's batch size
-        unless the request asks for another."""
+        unless the request asks for another. A locator opened by another session (before a
+        re-authentication) is refused, as Salesforce does."""
         locator, _, offset = token.partition("-")
         cursor = self._cursors.get(locator)
         if cursor is None or not offset.isdigit() or int(offset) > len(cursor.rows):
-            raise SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+            raise invalid_locator()
+        if cursor.session is not None and session is not None and cursor.session != session:
+            raise invalid_locator()
         return self._page(locator, cursor, int(offset), batch or cursor.batch, version)
 
     def _page(self, locator: str, cursor: _Cursor, offset: int, batch: int, version: str

@@ -17,13 +17,14 @@ class WriteOutcome:
 
 @dataclass
 class LoggedRequest:
-    """One request: no headers but the assignment one, never a token."""
+    """One request: no headers but the assignment and duplicate-rule ones, never a token."""
 
     method: str
     path: str
     status: int
     auto_assign: str | None = None
     user_id: str | None = None
+    duplicate_rule_header: str | None = None
     writes: list[WriteOutcome] = field(default_factory=list)
     elapsed_ms: float = 0.0  # handling and encoding, without latency faults or transport
     cpu_ms: float = 0.0  # CPU the serving thread spent on it (steady on a busy machine)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import defaultdict
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.api.auth import ReadAccess
-from app.api.errors import invalid
 from app.api.examples import documented
-from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
 from app.deps import SessionDep
-from app.store.models import BreachAction, Decision, Write
+from app.store import repo_audit
+from rules.ids import to18
 
 router = APIRouter(tags=["audit"], dependencies=ReadAccess)
 
@@ -30,6 +26,8 @@ class WriteEntry(BaseModel):
     success: bool
     error_code: str | None
     message: str | None
+    # The fields Salesforce named with a refusal (a validation rule's field, OwnerId...).
+    fields: list[str] | None = None
     retryable: bool
 
 
@@ -51,8 +49,7 @@ class BreachEntry(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """One decision, with what the rules said and every attempt to write it, and the breach
-    actions recorded after it (a breach reassignment is itself a decision: its action is here)."""
+    """One decision, with what the rules said and every attempt to write it."""
 
     decision_id: int
     lead_id: str
@@ -72,6 +69,8 @@ class AuditEntry(BaseModel):
     planned: dict[str, Any] | None
     write_state: str
     writes: list[WriteEntry]
+    # The breach actions recorded after this decision (a breach reassignment is itself a
+    # decision: its action is under it).
     breach_actions: list[BreachEntry] = []
 
 
@@ -104,6 +103,7 @@ AUDIT_EXAMPLE = {
                     "success": True,
                     "error_code": None,
                     "message": None,
+                    "fields": None,
                     "retryable": False,
                 }
             ],
@@ -113,39 +113,18 @@ AUDIT_EXAMPLE = {
 }
 
 
-def _entry(decision: Decision, writes: list[Write], actions: list[BreachAction]) -> AuditEntry:
+def _entry(record: repo_audit.AuditRecord) -> AuditEntry:
     skip = ("writes", "decision_id", "breach_actions")
+    decision = record.decision
     fields = {name: getattr(decision, name) for name in AuditEntry.model_fields if name not in skip}
     fields["decision_id"] = decision.id
     return AuditEntry(
         **fields,
-        writes=[WriteEntry.model_validate(w, from_attributes=True) for w in writes],
-        breach_actions=[BreachEntry.model_validate(a, from_attributes=True) for a in actions],
+        writes=[WriteEntry.model_validate(w, from_attributes=True) for w in record.writes],
+        breach_actions=[
+            BreachEntry.model_validate(a, from_attributes=True) for a in record.breach_actions
+        ],
     )
-
-
-def _breach_actions(
-    session: Session, lead_ids: list[str], page: list[Decision]
-) -> dict[int, list[BreachAction]]:
-    """Each breach action under its own decision (a reassignment) or the decision before it."""
-    found: dict[int, list[BreachAction]] = defaultdict(list)
-    if not page:
-        return found
-    actions = session.scalars(
-        select(BreachAction).where(BreachAction.lead_id.in_(lead_ids)).order_by(BreachAction.id)
-    )
-    stamps = sorted(session.execute(
-        select(Decision.decided_at, Decision.id).where(Decision.lead_id.in_(lead_ids))
-    ))  # fmt: skip
-    shown = {d.id for d in page}
-    for action in actions:
-        owner = (action.detail or {}).get("decision_id")
-        if owner is None:
-            before = bisect_right(stamps, (action.created_at, float("inf"))) - 1
-            owner = stamps[before][1] if before >= 0 else None
-        if owner in shown:
-            found[int(owner)].append(action)
-    return found
 
 
 @router.get(
@@ -171,41 +150,17 @@ def get_audit(
 ) -> Page[AuditEntry]:
     """The lead's decisions, newest first, each with the rules version and hash, the scores,
     the explanation, what it planned to write and every write attempt with the org's answer."""
-    query = select(Decision).where(Decision.lead_id.in_(_id_forms(lead_id)))
+    before = None
     if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int):
-            raise invalid("cursor", "not a cursor returned by this API")
-        query = query.where(Decision.id < before)
-    decisions = list(session.scalars(query.order_by(Decision.id.desc()).limit(limit + 1)))
-    page = decisions[:limit]
-    writes: dict[int, list[Write]] = defaultdict(list)
-    if page:
-        rows = session.scalars(
-            select(Write)
-            .where(Write.decision_id.in_([d.id for d in page]))
-            .order_by(Write.id.desc())
-        )
-        for write in rows:
-            writes[write.decision_id].append(write)
-    actions = _breach_actions(session, _id_forms(lead_id), page)
-    next_cursor = encode_cursor(page[-1].id) if len(decisions) > limit else None
-    items = [_entry(d, writes[d.id], actions[d.id]) for d in page]
-    return Page[AuditEntry](items=items, next_cursor=next_cursor)
+        before = decode_id_cursor(cursor)
+    found = repo_audit.lead_audit(session, lead_id_forms(lead_id), before=before, limit=limit + 1)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1].decision.id) if len(found) > limit else None
+    return Page[AuditEntry](items=[_entry(r) for r in page], next_cursor=next_cursor)
 
 
-def _id_forms(lead_id: str) -> list[str]:
+def lead_id_forms(lead_id: str) -> list[str]:
     """The Id as given, and its 18 character form when given 15 characters (the store's form)."""
     if len(lead_id) != 15:
         return [lead_id]
-    return [lead_id, lead_id + _checksum(lead_id)]
-
-
-def _checksum(short_id: str) -> str:
-    """Salesforce's case-safe suffix: one letter per 5 characters, from their upper-case bits."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-    suffix = ""
-    for start in range(0, 15, 5):
-        bits = sum(1 << i for i, c in enumerate(short_id[start : start + 5]) if c.isupper())
-        suffix += alphabet[bits]
-    return suffix
+    return [lead_id, to18(lead_id)]

@@ -15,6 +15,25 @@ def documented(example: Any, csv_example: str | None = None, status: int = 200) 
     return {status: {"content": content}}
 
 
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"example": {"detail": description}}},
+    }
+
+
+# What every endpoint may answer besides its own statuses (README, "Operations").
+UNAVAILABLE: Responses = {
+    503: _problem("the database is unavailable; try again after `Retry-After` seconds")
+}
+KEYED: Responses = {
+    401: _problem("no API key, or one that is not configured"),
+    403: _problem("this endpoint needs an admin key"),
+    413: _problem("the request body is over 262144 bytes"),
+    429: _problem("too many failed API key attempts from this client; see `Retry-After`"),
+    **UNAVAILABLE,
+}
+
 _SEGMENT = {
     "closed": 300,
     "won": 54,
@@ -45,7 +64,9 @@ STATUS_EXAMPLE = {
     **_COUNTS,
     "as_of": "2026-11-23T18:00:00Z",
     "since": "2026-10-24T18:00:00Z",
-    "sla_hours": {"first_touch_hours": 24, "stale_days": 14},
+    "sla_hours": 24,
+    "sla_clock": "calendar",
+    "sla": {"first_touch_hours": 24, "stale_days": 14},
     "median_hours_to_first_touch": 5.5,
     "p90_hours_to_first_touch": 30.0,
     "acceptance_rate": 0.75,

@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 
 from app.api.auth import ReadAccess
 from app.api.errors import invalid
 from app.api.examples import LEADS_EXAMPLE, STATUS_EXAMPLE, documented
 from app.api.formats import FormatQuery, csv_response, wants_csv
-from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from app.api.pagination import (
+    CursorQuery,
+    LimitQuery,
+    Page,
+    cursor_int,
+    decode_cursor,
+    encode_cursor,
+)
+from app.api.params import IsoMoment
+from app.api.status_cache import StatusCache
 from app.deps import NowDep, RulesDep, SessionDep
 from app.reports.breaches import breaches_report
 from app.reports.csv_rows import status_csv
 from app.reports.handoff import handoff_status
 from app.reports.leads import LeadKey, open_mqls
-from app.reports.models import BreachesReport, HandoffStatus, OpenMql
+from app.reports.models import BreachesReport, HandoffStatus, OpenMql, SlaState
+from app.store import repo_runs
 
 router = APIRouter(prefix="/handoff", tags=["handoff"], dependencies=ReadAccess)
 
@@ -39,7 +48,7 @@ def get_status(
     active: RulesDep,
     now: NowDep,
     since: Annotated[
-        AwareDatetime | None,
+        IsoMoment | None,
         Query(
             description="start of the window for first-touch times and acceptance "
             "(default: 30 days ago); a date-time with a zone",
@@ -58,10 +67,16 @@ def get_status(
         raise invalid("since", "`since` is out of range") from None
     if start > now:
         raise invalid("since", "`since` is in the future")
-    report = handoff_status(session, as_of=now, since=start, sla=active.sla)
+    cache: StatusCache = request.app.state.status_cache
+    key = (start if since else None, active.sla.model_dump_json())
+
+    def compute() -> HandoffStatus:
+        return handoff_status(session, as_of=now, since=start, sla=active.sla)
+
+    kept = cache.get(key, now=now, mark=repo_runs.sync_mark(session), compute=compute)
     if wants_csv(request, format_):
-        return csv_response(status_csv(report), "handoff-status")
-    return report
+        return csv_response(status_csv(kept.report), "handoff-status")
+    return Response(kept.body, media_type="application/json")
 
 
 def _aware(text: object) -> datetime:
@@ -77,7 +92,7 @@ def _after(cursor: str | None) -> tuple[datetime | None, LeadKey | None]:
         return None, None
     as_of, rank, mql_at, lead_id = decode_cursor(cursor, 4)
     try:
-        return _aware(as_of), LeadKey(int(rank), _aware(mql_at), str(lead_id))
+        return _aware(as_of), LeadKey(cursor_int(rank), _aware(mql_at), str(lead_id))
     except (TypeError, ValueError, OverflowError):
         raise invalid("cursor", "not a cursor returned by this API") from None
 
@@ -93,7 +108,7 @@ def get_leads(
     active: RulesDep,
     now: NowDep,
     sla: Annotated[
-        Literal["pending", "met", "breached", "stale", "mql_at_unknown"] | None,
+        SlaState | None,
         Query(description="only open MQLs in this SLA state", examples=["breached"]),
     ] = None,
     owner_id: Annotated[
@@ -136,7 +151,7 @@ def get_breaches(
     session: SessionDep,
     now: NowDep,
     from_: Annotated[
-        AwareDatetime | None,
+        IsoMoment | None,
         Query(
             alias="from",
             description="breaches due from this time (default: 30 days ago)",
@@ -144,7 +159,7 @@ def get_breaches(
         ),
     ] = None,
     to: Annotated[
-        AwareDatetime | None,
+        IsoMoment | None,
         Query(description="breaches due up to this time (default: now)"),
     ] = None,
     dry_run: Annotated[

@@ -18,6 +18,8 @@ from app.api.errors import invalid
 
 T = TypeVar("T")
 
+_MAX_ID = 2**63 - 1  # the largest BIGINT
+
 LimitQuery = Annotated[
     int, Query(ge=1, le=1000, description="items per page (1 to 1000)", examples=[100])
 ]
@@ -49,3 +51,20 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != arity:
         raise invalid("cursor", "not a cursor returned by this API")
     return values
+
+
+def cursor_int(value: Any) -> int:
+    """A whole number a cursor carries (a row id, a rank), within what the database stores.
+
+    JSON's `true` is no number here, and `2**80` is none a database column holds: both are a
+    422 on `cursor`, never a TypeError or an overflow in the driver.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_ID:
+        raise invalid("cursor", "not a cursor returned by this API")
+    return value
+
+
+def decode_id_cursor(cursor: str) -> int:
+    """The row id of a cursor made by `encode_cursor(id)`."""
+    (value,) = decode_cursor(cursor, 1)
+    return cursor_int(value)

@@ -17,6 +17,7 @@ from app.api.examples import (
     documented,
 )
 from app.api.formats import FormatQuery, csv_response, wants_csv
+from app.api.params import IsoDate
 from app.deps import RulesDep, SessionDep
 from app.reports.csv_rows import funnel_csv, rules_csv, win_loss_csv
 from app.reports.funnel import funnel
@@ -27,11 +28,11 @@ from app.reports.winloss import win_loss
 router = APIRouter(prefix="/reports", tags=["reports"], dependencies=ReadAccess)
 
 FromQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(alias="from", description="first day of the period (inclusive)", examples=["2026-07-01"]),
 ]
 ToQuery = Annotated[
-    date | None,
+    IsoDate | None,
     Query(alias="to", description="last day of the period (inclusive)", examples=["2026-09-30"]),
 ]
 

@@ -11,7 +11,8 @@ from app.api.auth import AdminAccess, ReadAccess
 from app.api.examples import documented
 from app.api.simulation import SIMULATION_EXAMPLE, Simulation, simulate_draft
 from app.deps import RulesDep, SessionDep, SettingsDep
-from rules import RulesInvalid, parse_rules
+from rules import RulesInvalid, parse_rules, pattern_warnings
+from rules.yaml_limits import MAX_RULES_BYTES
 
 router = APIRouter(prefix="/rules", tags=["rules"])
 
@@ -39,7 +40,7 @@ RulesBody = Annotated[
         media_type="application/yaml",
         description="a rules file (YAML), as `HANDOFF_RULES` would hold it",
         examples=[RULES_YAML_EXAMPLE],
-        max_length=1_000_000,
+        max_length=MAX_RULES_BYTES,
     ),
 ]
 
@@ -130,7 +131,10 @@ def validate_rules(text: RulesBody) -> Validation:
         version=str(ruleset.version),
         content_hash=ruleset.content_hash,
         errors=[],
-        warnings=[],
+        warnings=[
+            Problem(line=i.line, place=i.place, message=i.message)
+            for i in pattern_warnings(ruleset)
+        ],
     )
 
 

@@ -6,16 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Path, Request, status
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from app.api.auth import AdminAccess, ReadAccess
-from app.api.errors import invalid
 from app.api.examples import documented
-from app.api.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
-from app.api.sync_runner import SyncNotStarted, SyncRunner
+from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
 from app.deps import SessionDep
-from app.store.models import SyncRun
+from app.run.background import SyncNotStarted, SyncRunner
+from app.store import repo_runs
 
 router = APIRouter(prefix="/sync/runs", tags=["sync"])
 
@@ -23,8 +21,8 @@ router = APIRouter(prefix="/sync/runs", tags=["sync"])
 class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    full: bool = False
-    dry_run: bool = False
+    full: StrictBool = False
+    dry_run: StrictBool = False
 
 
 class SyncStarted(BaseModel):
@@ -107,13 +105,10 @@ def list_runs(
     session: SessionDep, limit: LimitQuery = 50, cursor: CursorQuery = None
 ) -> Page[RunView]:
     """Every recorded run, newest first, with its state and counts."""
-    query = select(SyncRun).order_by(SyncRun.id.desc()).limit(limit + 1)
+    before = None
     if cursor is not None:
-        (before,) = decode_cursor(cursor, 1)
-        if not isinstance(before, int):
-            raise invalid("cursor", "not a cursor returned by this API")
-        query = query.where(SyncRun.id < before)
-    runs = list(session.scalars(query))
+        before = decode_id_cursor(cursor)
+    runs = repo_runs.runs_page(session, before=before, limit=limit + 1)
     page = runs[:limit]
     next_cursor = encode_cursor(page[-1].id) if len(runs) > limit else None
     return Page[RunView](items=[RunView.model_validate(r) for r in page], next_cursor=next_cursor)
@@ -132,7 +127,7 @@ def get_run(
 ) -> RunView:
     """The run's state (running, succeeded, partial, failed, interrupted), its counts (pulled,
     qualified, promoted, reassigned, skipped, failed, API calls) and its message."""
-    run = session.get(SyncRun, run_id)
+    run = repo_runs.get_run(session, run_id)
     if run is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no sync run {run_id}")
     return RunView.model_validate(run)

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.cli.context import open_store
 from app.cli.output import Output
 from app.salesforce import connect
-from app.settings import load_salesforce_settings, load_settings
+from app.settings import (
+    AuthMode,
+    SalesforceSettings,
+    Settings,
+    load_salesforce_settings,
+    load_settings,
+)
 
 
 def check_connection(
@@ -17,7 +25,24 @@ def check_connection(
     """Authenticate, then show the org, the integration user and the API usage."""
     settings = load_settings()
     sf_settings = load_salesforce_settings()
-    with connect(sf_settings, settings) as sf:
+    if sf_settings.mode is not AuthMode.REFRESH_TOKEN:
+        _check(sf_settings, settings, None, as_json)
+        return
+    engine, sessions = open_store(settings)  # a rotated refresh token must be kept
+    try:
+        _check(sf_settings, settings, sessions, as_json)
+    finally:
+        engine.dispose()
+
+
+def _check(
+    sf_settings: SalesforceSettings,
+    settings: Settings,
+    sessions: sessionmaker[Session] | None,
+    as_json: bool,
+) -> None:
+    """Log in and print what the org says (only the refresh-token mode needs the store)."""
+    with connect(sf_settings, settings, sessions) as sf:
         identity = sf.identity()
         sf.limits()  # one cheap call that fills the usage counter from Sforce-Limit-Info
         usage = sf.usage

@@ -1,4 +1,4 @@
-"""`handoff demo`: the whole loop on a simulated org and SQLite (see `app.demo`)."""
+"""`handoff demo`: the whole loop on a simulated org and SQLite (see `app.demo.loop`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from app.demo import DemoOptions, run_demo
+from app.demo.loop import DemoOptions, run_demo
 
 
 def _echo(line: str) -> None:

@@ -2,12 +2,13 @@
 
 `main()` is the console-script entry point. It runs the typer app without click's standalone
 handling so that this module decides what a person sees: one line per problem and the SPEC's exit
-status, never a traceback (the traceback goes to the log at DEBUG level for whoever needs it).
+status, never a traceback (with HANDOFF_LOG_LEVEL=DEBUG the log shows it for whoever needs it).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from importlib.metadata import version as package_version
 
@@ -21,8 +22,9 @@ from app.cli.output import error
 from app.cli.report import report_app
 from app.cli.serve import serve_command
 from app.cli.sync import sync_command
-from app.errors import ExitCode, HandoffError
-from app.settings import SettingsError
+from app.errors import ExitCode, HandoffError, environment_problem
+from app.logs import configure_logging
+from app.settings import SettingsError, load_settings
 from sf_client import SalesforceError
 
 log = logging.getLogger("handoff")
@@ -54,6 +56,10 @@ cli.command("serve")(serve_command)
 
 def _failure_message(exc: BaseException) -> tuple[str, ExitCode] | None:
     """The line and exit status for a failure a person can act on; None for a bug."""
+    for cause in _chain(exc):
+        problem = environment_problem(cause)
+        if problem is not None:
+            return problem, ExitCode.FAILURE
     if isinstance(exc, HandoffError):
         return str(exc), exc.exit_code
     if isinstance(exc, SettingsError):
@@ -63,12 +69,32 @@ def _failure_message(exc: BaseException) -> tuple[str, ExitCode] | None:
     return None
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and what caused it, so a database error wrapped by another is still named."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _log_level() -> str:
+    """`HANDOFF_LOG_LEVEL`, read before the command so its failures are logged at that level."""
+    try:
+        return load_settings().log_level
+    except SettingsError:
+        return os.environ.get("HANDOFF_LOG_LEVEL", "INFO").upper() or "INFO"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run a command and turn its outcome into an exit status.
 
     Commands return an `ExitCode` (or raise `typer.Exit`); usage errors are shown by click with
     the usage line (exit 2); every other failure is translated here into one line.
     """
+    level = _log_level()
+    configure_logging(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "INFO")
     try:
         result = cli(args=argv, prog_name="handoff", standalone_mode=False)
     except TyperException as usage:
@@ -86,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
             )
             sys.exit(ExitCode.FAILURE)
         message, code = found
+        log.debug("the command failed", exc_info=True)
         error(message)
         sys.exit(code)
     sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)

@@ -40,4 +40,7 @@ def serve_command(
         # Request lines only: keys travel in headers, which uvicorn does not log.
         access_log=True,
         lifespan="on",
+        # SIGTERM: requests in flight get half of HANDOFF_SHUTDOWN_SECONDS, then the lifespan
+        # gives running syncs the other half to stop at a safe point (`app.main`).
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_seconds / 2)),
     )

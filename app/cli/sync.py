@@ -1,7 +1,9 @@
 """`handoff sync [--full] [--dry-run]`: one sync now, the same `run_sync` the scheduler calls.
 
-On a terminal a live display counts records per object as pages are stored; elsewhere only the
-summary's `key=value` lines are printed, for scripts and log collectors. Exit status: 0 done,
+On a terminal a bar per object shows records stored against the total Salesforce announced, with
+the time left, and the run ends with a summary in sentences (`app.cli.sync_summary`); elsewhere
+only the summary's `key=value` lines are printed, for scripts and log collectors, and `--json`
+prints them as one object. Exit status: 0 done,
 3 partial (writes queued for retry), 1 failed, 75 another sync holds the lock.
 """
 
@@ -13,36 +15,52 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from app.cli.context import open_store
 from app.cli.output import Output
+from app.cli.sync_summary import RunStory, render
 from app.errors import ExitCode, HandoffError
+from app.reports.run_routes import owners_by_route
+from app.run import run_sync
 from app.salesforce import connect
 from app.settings import load_salesforce_settings, load_settings
+from app.store import repo_runs
 from app.store.models import SyncRun
 from app.sync import pull
-from app.sync.run import run_sync
 
 
 @contextmanager
 def progress_display(out: Output) -> Iterator[pull.Progress | None]:
-    """A live records-per-object display on a terminal; nothing otherwise."""
+    """On a terminal, a bar per object with its total and time left; nothing otherwise.
+
+    The total is what Salesforce announced (`totalSize`) for the object's query; until the first
+    page arrives, or when no total is known, the bar pulses.
+    """
     if not out.terminal:
         yield None
         return
     columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description:<12}"),
-        TextColumn("{task.fields[n]}"),
+        TextColumn("{task.description:<13}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("records"),
+        TimeRemainingColumn(compact=True),
     )
     with Progress(*columns, console=out.console) as display:
         tasks: dict[str, Any] = {}
 
-        def update(sobject: str, stored: int) -> None:
+        def update(sobject: str, stored: int, expected: int | None) -> None:
             if sobject not in tasks:
-                tasks[sobject] = display.add_task(sobject, total=None, n="0 records")
-            display.update(tasks[sobject], n=f"{stored:,} records")
+                tasks[sobject] = display.add_task(sobject, total=None)
+            total = None if expected is None else max(expected, stored)
+            display.update(tasks[sobject], completed=stored, total=total)
 
         yield update
 
@@ -84,16 +102,27 @@ def sync_command(
             run = run_sync(
                 settings,
                 sessions,
-                lambda: connect(sf_settings, settings),
+                lambda: connect(sf_settings, settings, sessions),
                 full=full,
                 dry_run=dry_run,
                 trigger="cli",
                 now=lambda: datetime.now(UTC),
                 progress=progress,
             )
+        if out.terminal:
+            with sessions() as session:
+                story = RunStory(
+                    fields=summary(run),
+                    counts=dict(run.counts or {}),
+                    routes=owners_by_route(session, run.id),
+                    permanent_failures=repo_runs.permanent_failures(session, run.id),
+                )
+            for line in render(story):
+                out.line(line)
+        else:
+            out.record(f"Sync run {run.id}", summary(run))
     finally:
         engine.dispose()
-    out.record(f"Sync run {run.id}", summary(run))
     if run.state == "failed":
         raise HandoffError(run.message or "the sync failed")
     return ExitCode.PARTIAL if run.state == "partial" else ExitCode.OK

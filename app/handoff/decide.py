@@ -1,7 +1,7 @@
 """Deciding a batch of leads: rules, owners, planned values, stored decisions.
 
 The rules engine decides each lead and assigns owners for the batch in one call, with the stored
-round-robin positions and open-MQL counts; this module turns each outcome into a `Decision` row
+round-robin positions and open-MQL counts; this module turns each outcome into a `DecisionRow`
 with the exact values to write, so a later retry writes the same values and never draws a new
 owner.
 """
@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from app.handoff.facts import RunFacts
 from app.handoff.mapping import LeadInput
-from app.handoff.plan import Intent, planned_values, write_kind
-from app.sync.context import RunCounts
+from app.handoff.plan import Intent, planned_values
+from app.handoff.run_facts import RunFacts
+from app.store.repo_decisions import DecisionRow
+from app.store.states import WriteState
 from rules import (
     Assignment,
     AssignmentState,
@@ -28,8 +29,8 @@ from rules import (
 from rules import Decision as RulesDecision
 
 
-def lead_facts(lead: LeadInput, facts: RunFacts) -> LeadFacts:
-    """The rules' view of a stored lead."""
+def rules_view(lead: LeadInput, facts: RunFacts) -> LeadFacts:
+    """The rules' view of a stored lead (`rules.LeadFacts`)."""
     return LeadFacts(
         fields=lead.facts_fields(),
         status=lead.status,
@@ -51,7 +52,7 @@ def decide_batch(
     context = DecisionContext(
         integration_user_id=facts.integration_user_id, go_live_after=facts.go_live_after
     )
-    outcomes = [(lead, fp, decide(ruleset, lead_facts(lead, facts), context)) for lead, fp in leads]
+    outcomes = [(lead, fp, decide(ruleset, rules_view(lead, facts), context)) for lead, fp in leads]
     wanting = [
         (lead.id, lead.facts_fields())
         for lead, _fp, outcome in outcomes
@@ -73,42 +74,37 @@ def decision_row(
     run_id: int | None,
     dry_run: bool,
     now: datetime,
-) -> dict[str, Any]:
-    """The columns of one stored decision, with the values it will write.
-
-    Plain values rather than an ORM object: a first run stores a decision for every open lead,
-    and building tens of thousands of mapped objects would cost more than deciding them.
-    """
+) -> DecisionRow:
+    """One decision to store, with the values it will write."""
     explanation = _explanation(ruleset, outcome)
     planned = _planned(ruleset, lead, outcome, assignment, facts, explanation, now)
     result = input_fingerprint
     if planned:
         result = facts.fingerprint(lead.with_values(planned, ruleset.statuses.mql))
-    return {
-        "lead_id": lead.id,
-        "run_id": run_id,
-        "decided_at": now,
-        "rules_version": str(ruleset.version),
-        "rules_hash": ruleset.content_hash,
-        "input_fingerprint": input_fingerprint,
-        "result_fingerprint": result,
-        "dry_run": dry_run,
-        "mql": outcome.mql,
-        "held": outcome.held,
-        "missing_fields": {"fields": list(outcome.missing_fields)} if outcome.held else None,
-        "fit": outcome.fit,
-        "interest": outcome.interest,
-        "matched": _matched(outcome),
-        "disqualified_by": _rule_name(outcome.disqualified_by),
-        "ineligible_reason": str(outcome.ineligible_reason) if outcome.ineligible_reason else None,
-        "route_index": assignment.route if assignment is not None else None,
-        "explanation": explanation,
-        "planned": planned,
-        "write_state": "pending" if planned and not dry_run else "none",
-        "write_attempts": 0,
-        "read_status": lead.status,
-        "read_owner_id": lead.owner_id,
-    }
+    return DecisionRow(
+        lead_id=lead.id,
+        run_id=run_id,
+        decided_at=now,
+        rules_version=str(ruleset.version),
+        rules_hash=ruleset.content_hash,
+        input_fingerprint=input_fingerprint,
+        result_fingerprint=result,
+        dry_run=dry_run,
+        mql=outcome.mql,
+        held=outcome.held,
+        missing_fields=list(outcome.missing_fields) if outcome.held else None,
+        fit=outcome.fit,
+        interest=outcome.interest,
+        matched=_matched(outcome),
+        disqualified_by=_rule_name(outcome.disqualified_by),
+        ineligible_reason=str(outcome.ineligible_reason) if outcome.ineligible_reason else None,
+        route_index=assignment.route if assignment is not None else None,
+        explanation=explanation,
+        planned=planned,
+        write_state=WriteState.PENDING if planned and not dry_run else WriteState.NONE,
+        read_status=lead.status,
+        read_owner_id=lead.owner_id,
+    )
 
 
 def _planned(
@@ -130,29 +126,10 @@ def _planned(
     return planned_values(lead, intent, facts.writeback, now)
 
 
-def count_decision(counts: RunCounts, decision: dict[str, Any], *, dry_run: bool) -> None:
-    """Add one decision to the run's figures (writes are counted when they land, in live runs)."""
-    counts.decided += 1
-    if decision["mql"] or decision["held"]:
-        counts.qualified += 1
-    if decision["held"]:
-        counts.held += 1
-        for name in decision["missing_fields"]["fields"]:
-            counts.held_by_field[name] = counts.held_by_field.get(name, 0) + 1
-    if dry_run and decision["planned"]:
-        if write_kind(decision["planned"]) == "promoted":
-            counts.promoted += 1
-        else:
-            counts.reassigned += 1
-
-
 def _explanation(ruleset: RuleSet, outcome: RulesDecision) -> str:
     """The rules' full one-line explanation for leads that qualify or need an owner; a short
     one for the rest (most leads of a first run), whose matched rules are stored beside it."""
-    qualifies = outcome.disqualified_by is None and (
-        outcome.fit >= ruleset.fit_threshold and outcome.interest >= ruleset.interest_threshold
-    )
-    if qualifies or outcome.needs_owner:
+    if outcome.scores_qualify or outcome.needs_owner:
         return outcome.explain()
     why = outcome.disqualified_by.label if outcome.disqualified_by else outcome.ineligible_reason
     scores = f"fit {outcome.fit}, interest {outcome.interest}"

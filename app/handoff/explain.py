@@ -11,13 +11,13 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import HandoffError
 from app.handoff.mapping import load_leads
 from app.handoff.preview import preview, stored_facts
-from app.store.models import Decision, Write
+from app.store import repo_audit
+from app.store.models import DecisionRecord, Write
 from rules import RuleSet
 from rules.ids import to18
 
@@ -43,18 +43,15 @@ def explain_lead(
 ) -> dict[str, Any]:
     """The latest decision for the lead, its writes, and the current rules' view if it differs."""
     lead_id = normalise_lead_id(lead_id)
-    decision = session.scalars(
-        select(Decision).where(Decision.lead_id == lead_id).order_by(Decision.id.desc()).limit(1)
-    ).first()
+    latest = repo_audit.lead_audit(session, [lead_id], limit=1)
+    decision = latest[0].decision if latest else None
     leads = load_leads(session, [lead_id])
     if decision is None and not leads:
         raise HandoffError(f"lead {lead_id} is not in the store: run `handoff sync` first")
     result: dict[str, Any] = {"lead_id": lead_id, "decision": None, "writes": []}
     if decision is not None:
         result["decision"] = _decision(decision)
-        result["writes"] = [_write(w) for w in session.scalars(
-            select(Write).where(Write.decision_id == decision.id).order_by(Write.id)
-        )]  # fmt: skip
+        result["writes"] = [_write(w) for w in reversed(latest[0].writes)]
     stale = decision is None or (
         current_ruleset is not None and current_ruleset.content_hash != decision.rules_hash
     )
@@ -75,7 +72,7 @@ def explain_lead(
     return result
 
 
-def _decision(decision: Decision) -> dict[str, Any]:
+def _decision(decision: DecisionRecord) -> dict[str, Any]:
     return {
         "decided_at": decision.decided_at.isoformat(),
         "run_id": decision.run_id,

@@ -15,21 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.store.models import Lead
-
-# Columns of `leads` that a decision reads; `fields` (the raw record) is by far the largest.
-LEAD_COLUMNS = (
-    Lead.id,
-    Lead.status,
-    Lead.owner_id,
-    Lead.created_date,
-    Lead.ever_mql,
-    Lead.taken_out_of_mql_by_person,
-    Lead.fields,
-)
+from app.store import repo_leads
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +66,7 @@ class LeadInput:
 
 
 def lead_input(row: Any) -> LeadInput:
-    """A `LeadInput` from a row of `LEAD_COLUMNS` (or a `Lead`)."""
+    """A `LeadInput` from a row of `repo_leads.LEAD_COLUMNS` (or a `Lead`)."""
     return LeadInput(
         id=row.id,
         status=row.status,
@@ -90,27 +78,9 @@ def lead_input(row: Any) -> LeadInput:
     )
 
 
-def open_leads_query() -> Select[Any]:
-    """Leads a decision can still change: in the org, not converted."""
-    return (
-        select(*LEAD_COLUMNS)
-        .where(
-            Lead.is_deleted.is_(False),
-            Lead.purged.is_(False),
-            Lead.is_converted.is_(False),
-        )
-        .order_by(Lead.id)
-    )
-
-
 def load_leads(session: Session, ids: Iterable[str]) -> list[LeadInput]:
     """The open leads among `ids`, in Id order."""
-    wanted = list(ids)
-    found: list[LeadInput] = []
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        rows = session.execute(open_leads_query().where(Lead.id.in_(chunk)))
-        found += [lead_input(row) for row in rows]
+    found = [lead_input(row) for row in repo_leads.open_lead_rows_of(session, ids)]
     return sorted(found, key=lambda lead: lead.id)
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.handoff.rules_file import RulesFileError
-from app.store.models import Org, Queue, User
-from app.sync.sla_policy import org_calendar
+from app.sla_policy import org_calendar
+from app.store import repo_mirror, repo_sync
 from rules import LeadField, OrgFacts, RuleSet, check_against_org, format_issues, has_errors
 from sf_client import SObjectDescribe
 
@@ -22,8 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def org_facts(session: Session, describe: SObjectDescribe) -> OrgFacts:
-    """The org as the rules check sees it: Lead fields and statuses, users, queues, and its
-    default BusinessHours with Holidays (as the run read them)."""
+    """The org as the rules check sees it: Lead fields and statuses, users, queues."""
     fields = {
         name: LeadField(
             type=field.type,
@@ -35,19 +33,14 @@ def org_facts(session: Session, describe: SObjectDescribe) -> OrgFacts:
     }
     status = describe.fields.get("Status")
     statuses = {v.value: v.active for v in status.picklist_values} if status else {}
-    users = {user_id: bool(active) for user_id, active in session.execute(
-        select(User.id, User.is_active)
-    )}  # fmt: skip
-    queues = {queue_id: bool(takes) for queue_id, takes in session.execute(
-        select(Queue.id, Queue.takes_leads)
-    )}  # fmt: skip
+    known = repo_mirror.people(session)
     return OrgFacts(
         lead_fields=fields,
         lead_statuses=statuses,
-        users=users,
-        lead_queues=frozenset(q for q, takes in queues.items() if takes),
-        queues=frozenset(queues),
-        business_hours=org_calendar(session.scalars(select(Org)).first()),
+        users=known.users,
+        lead_queues=frozenset(q for q, takes in known.queues.items() if takes),
+        queues=frozenset(known.queues),
+        business_hours=org_calendar(repo_sync.get_org(session)),
     )
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.handoff.assign_state import load_positions, open_mql_counts
 from app.handoff.decide import decide_batch
-from app.handoff.facts import RunFacts, run_facts
 from app.handoff.mapping import LeadInput
-from app.store.models import Org
+from app.handoff.run_facts import RunFacts, run_facts
+from app.store import repo_sync
+from app.store.repo_assignment import load_positions, open_mql_counts
 from rules import Assignment, AssignmentState, RuleSet
 from rules import Decision as RulesDecision
 
@@ -26,7 +25,8 @@ Preview = tuple[LeadInput, RulesDecision, Assignment | None]
 
 def stored_facts(session: Session, ruleset: RuleSet, go_live_after: datetime | None) -> RunFacts:
     """The run facts the store alone can give (no describe: nothing is written)."""
-    integration_user = session.scalar(select(Org.integration_user_id).limit(1))
+    org = repo_sync.get_org(session)
+    integration_user = org.integration_user_id if org is not None else None
     return run_facts(
         session, ruleset, None, integration_user_id=integration_user, go_live_after=go_live_after
     )

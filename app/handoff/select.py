@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.handoff.mapping import LeadInput, lead_input, open_leads_query
-from app.store.models import Decision
+from app.handoff.mapping import LeadInput, lead_input
+from app.store import repo_leads
+from app.store.states import WriteState
 
 # Read this many leads per round trip to the store while selecting.
 _BATCH = 2000
@@ -35,29 +35,9 @@ class LastDecision:
         """Whether this decision still answers for a lead whose input reads `current`."""
         return (
             self.rules_hash == rules_hash
-            and self.write_state != "capped"
+            and self.write_state != WriteState.CAPPED
             and current in (self.input_fingerprint, self.result_fingerprint)
         )
-
-
-def latest_decisions(session: Session, *, dry_run: bool) -> dict[str, LastDecision]:
-    """The latest decision per lead among those of this mode (dry run or live)."""
-    newest = (
-        select(func.max(Decision.id))
-        .where(Decision.dry_run.is_(dry_run))
-        .group_by(Decision.lead_id)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(
-            Decision.lead_id,
-            Decision.input_fingerprint,
-            Decision.result_fingerprint,
-            Decision.rules_hash,
-            Decision.write_state,
-        ).where(Decision.id.in_(newest))
-    )
-    return {row.lead_id: LastDecision(*row[1:]) for row in rows}
 
 
 def leads_to_decide(
@@ -67,12 +47,21 @@ def leads_to_decide(
     rules_hash: str,
     fingerprint: Callable[[LeadInput], str],
 ) -> Iterator[tuple[LeadInput, str]]:
-    """Each open lead that needs a decision, with its current input fingerprint."""
-    last = latest_decisions(session, dry_run=dry_run)
-    rows = session.execute(open_leads_query().execution_options(yield_per=_BATCH))
+    """Each open lead that needs a decision, with its current input fingerprint, in Id order.
+
+    One streamed query: the open leads joined to their latest decision of this mode in the
+    narrow `decision_heads`, read `_BATCH` rows at a time, so memory stays flat at any size.
+    """
+    rows = repo_leads.open_lead_rows(session, yield_per=_BATCH, heads_of=dry_run)
     for row in rows:
         lead = lead_input(row)
         current = fingerprint(lead)
-        previous = last.get(lead.id)
-        if previous is None or not previous.still_holds(current, rules_hash):
+        if row.input_fingerprint is None:
+            yield lead, current
+            continue
+        state = WriteState.CAPPED if row.capped else WriteState.NONE
+        previous = LastDecision(
+            row.input_fingerprint, row.result_fingerprint, row.rules_hash, state
+        )
+        if not previous.still_holds(current, rules_hash):
             yield lead, current

@@ -13,8 +13,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.handoff.mapping import lead_input, open_leads_query
+from app.handoff.mapping import lead_input
 from app.handoff.preview import Preview, preview, stored_facts
+from app.store import repo_leads
 from rules import RuleSet
 
 
@@ -45,7 +46,7 @@ def simulate(
     go_live_after: datetime | None = None,
 ) -> SimulationResult:
     """Run `ruleset` (and `active`, to compare) over every open stored lead; store nothing."""
-    leads = [lead_input(row) for row in session.execute(open_leads_query())]
+    leads = [lead_input(row) for row in repo_leads.open_lead_rows(session)]
     candidate = preview(session, ruleset, leads, stored_facts(session, ruleset, go_live_after))
     result = _summarise(ruleset, candidate)
     if active is not None:

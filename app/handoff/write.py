@@ -17,13 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from app.handoff.plan import write_kind
-from app.store.models import Decision, Write
-from app.sync.context import RunContext
-from sf_client import SalesforceError
+from app.handoff.inputs import HandoffInputs
+from app.handoff.report import HandoffReport
+from app.store import repo_leads, repo_writes
+from app.store.models import DecisionRecord
+from app.store.states import WriteState
+from sf_client import ApiBudgetSpent, QueryTimeout, SalesforceError
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,6 @@ RETRYABLE_CODES = frozenset(
     }
 )
 
-# Decision write states that still owe the org a write.
-OWED = ("pending", "retrying")
-
 
 @dataclass(frozen=True, slots=True)
 class OrgState:
@@ -54,16 +52,38 @@ class OrgState:
     is_converted: bool
 
 
-def read_org_state(ctx: RunContext, lead_ids: Sequence[str]) -> dict[str, OrgState]:
-    """Status and OwnerId of `lead_ids` in one query (split only by the URL cap)."""
-    return {
-        record["Id"]: OrgState(record["Status"], record["OwnerId"], bool(record["IsConverted"]))
-        for record in ctx.sf.query_in(PRECHECK_SOQL, list(lead_ids))
-    }
+# The re-read splits its Ids in halves on QUERY_TIMEOUT down to this many per query.
+MIN_REREAD_IDS = 25
+
+
+def read_org_state(
+    ctx: HandoffInputs, report: HandoffReport, lead_ids: Sequence[str]
+) -> dict[str, OrgState]:
+    """Status and OwnerId of `lead_ids` in one query (split by the URL cap).
+
+    A busy org may time the query out (QUERY_TIMEOUT); then the Ids are asked for in two
+    halves, and so on down to `MIN_REREAD_IDS`, as the pull narrows its window.
+    """
+    try:
+        return {
+            record["Id"]: OrgState(record["Status"], record["OwnerId"], bool(record["IsConverted"]))
+            for record in ctx.sf.query_in(PRECHECK_SOQL, list(lead_ids))
+        }
+    except QueryTimeout:
+        if len(lead_ids) <= MIN_REREAD_IDS:
+            raise
+        half = len(lead_ids) // 2
+        log.info("re-reading %d leads timed out; asking in halves", len(lead_ids))
+        report.count_reread_split()
+        first = read_org_state(ctx, report, lead_ids[:half])
+        return first | read_org_state(ctx, report, lead_ids[half:])
 
 
 def write_groups(
-    ctx: RunContext, session: Session, groups: Sequence[Sequence[Decision]]
+    ctx: HandoffInputs,
+    report: HandoffReport,
+    session: Session,
+    groups: Sequence[Sequence[DecisionRecord]],
 ) -> dict[str, OrgState]:
     """Write `groups` in order; return the leads a person changed, with their fresh values.
 
@@ -75,25 +95,27 @@ def write_groups(
     if not groups:
         return changed
     with ThreadPoolExecutor(1, thread_name_prefix="handoff-reread") as reader:
-        ahead = reader.submit(read_org_state, ctx, [d.lead_id for d in groups[0]])
+        ahead = reader.submit(read_org_state, ctx, report, [d.lead_id for d in groups[0]])
         for index, group in enumerate(groups):
             state = ahead.result()
             if index + 1 < len(groups):
                 following = [d.lead_id for d in groups[index + 1]]
-                ahead = reader.submit(read_org_state, ctx, following)
-            changed |= write_group(ctx, session, group, state)
+                ahead = reader.submit(read_org_state, ctx, report, following)
+            changed |= write_group(ctx, report, session, group, state)
     return changed
 
 
 def write_group(
-    ctx: RunContext,
+    ctx: HandoffInputs,
+    report: HandoffReport,
     session: Session,
-    decisions: Sequence[Decision],
+    decisions: Sequence[DecisionRecord],
     state: dict[str, OrgState],
 ) -> dict[str, OrgState]:
     """Write `decisions` that the org `state` (just re-read) allows; commit the outcomes."""
-    ctx.crash_point("before_write_chunk")
-    to_send: list[Decision] = []
+    ctx.guard.crash_point("before_write_chunk")
+    ctx.guard.check_lock()  # a chunk boundary: stop here if the lock is lost or the service stops
+    to_send: list[DecisionRecord] = []
     changed: dict[str, OrgState] = {}
     attempts: list[dict[str, Any]] = []
     for decision in decisions:
@@ -103,23 +125,24 @@ def write_group(
             to_send.append(decision)
         elif verdict == "landed":
             note = "already in the org (an earlier attempt landed)"
-            attempts.append(_record(ctx, decision, None, note))
+            attempts.append(_record(ctx, report, decision, None, note))
         elif verdict == "changed" and fresh is not None:
-            decision.write_state = "skipped_changed"
-            ctx.counts.skipped_changed += 1
+            decision.write_state = WriteState.SKIPPED_CHANGED
+            report.count_skipped_changed()
             changed[decision.lead_id] = fresh
         else:
             code = "CANNOT_UPDATE_CONVERTED_LEAD" if fresh else "ENTITY_IS_DELETED"
-            attempts.append(_record(ctx, decision, code, "the lead is converted or deleted"))
+            gone = "the lead is converted or deleted"
+            attempts.append(_record(ctx, report, decision, code, gone))
     if to_send:
-        attempts += _send(ctx, session, to_send, attempts)
-    _store_attempts(session, attempts)
+        attempts += _send(ctx, report, session, to_send, attempts)
+    repo_writes.insert_writes(session, attempts)
     session.commit()
-    ctx.crash_point("after_write_chunk")
+    ctx.guard.crash_point("after_write_chunk")
     return changed
 
 
-def _verdict(decision: Decision, fresh: OrgState | None) -> str:
+def _verdict(decision: DecisionRecord, fresh: OrgState | None) -> str:
     """`send`, `landed` (our values are there), `changed` (by a person) or `gone`."""
     if fresh is None or fresh.is_converted:
         return "gone"
@@ -137,9 +160,10 @@ def _verdict(decision: Decision, fresh: OrgState | None) -> str:
 
 
 def _send(
-    ctx: RunContext,
+    ctx: HandoffInputs,
+    report: HandoffReport,
     session: Session,
-    decisions: Sequence[Decision],
+    decisions: Sequence[DecisionRecord],
     earlier: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """One `update_many` for the group (the client keeps several chunks in flight).
@@ -150,30 +174,51 @@ def _send(
     records = [{"Id": d.lead_id, **(d.planned or {})} for d in decisions]
     try:
         results = ctx.sf.update_many("Lead", records)
+    except ApiBudgetSpent:
+        # Nothing was sent: the group stays owed as it is, without a failed attempt.
+        repo_writes.insert_writes(session, earlier)
+        session.commit()
+        raise
     except SalesforceError as exc:
         # A run-ending error (daily limit, refused session): keep the group owed, then stop.
         code = _code(exc.error_code)
-        failed = [_record(ctx, d, code, str(exc), retryable=True) for d in decisions]
-        _store_attempts(session, [*earlier, *failed])
+        failed = [_record(ctx, report, d, code, str(exc), retryable=True) for d in decisions]
+        repo_writes.insert_writes(session, [*earlier, *failed])
         session.commit()
         raise
+    refused = [
+        d.lead_id
+        for d, r in zip(decisions, results, strict=True)
+        if not r.success and r.error_code not in RETRYABLE_CODES
+    ]
+    stamps = repo_leads.modstamps(session, refused) if refused else {}
     attempts = []
     for decision, result in zip(decisions, results, strict=True):
         if result.success:
-            attempts.append(_record(ctx, decision, None, None))
+            attempts.append(_record(ctx, report, decision, None, None))
         else:
             retryable = result.error_code in RETRYABLE_CODES
             code = _code(result.error_code)
-            attempts.append(_record(ctx, decision, code, result.message, retryable=retryable))
+            fields = _fields(code, result.fields, decision.planned or {})
+            attempt = _record(
+                ctx, report, decision, code, result.message, retryable=retryable, fields=fields
+            )
+            attempt["lead_modstamp"] = stamps.get(decision.lead_id)
+            attempts.append(attempt)
     return attempts
 
 
-def _store_attempts(session: Session, attempts: list[dict[str, Any]]) -> None:
-    """Keep a group's attempts in one executemany: mapped `Write` objects, built and flushed
-    one by one, cost a first run's write phase about a second per 5,000 writes."""
-    if attempts:
-        table: Table = Write.__table__  # type: ignore[assignment]
-        session.execute(insert(table), attempts)
+def _fields(code: str, named: Sequence[str], planned: dict[str, Any]) -> list[str]:
+    """The fields to name with a refusal: Salesforce's, else OwnerId for a bad owner.
+
+    INVALID_CROSS_REFERENCE_KEY on a Lead update points at a lookup we wrote; the only one we
+    write is OwnerId, so that is the field, even when Salesforce leaves `fields` empty.
+    """
+    if named:
+        return list(named)
+    if code == "INVALID_CROSS_REFERENCE_KEY" and "OwnerId" in planned:
+        return ["OwnerId"]
+    return []
 
 
 def _code(error_code: str | None) -> str:
@@ -181,12 +226,14 @@ def _code(error_code: str | None) -> str:
 
 
 def _record(
-    ctx: RunContext,
-    decision: Decision,
+    ctx: HandoffInputs,
+    report: HandoffReport,
+    decision: DecisionRecord,
     error_code: str | None,
     message: str | None,
     *,
     retryable: bool = False,
+    fields: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Move the decision on and count it; return the attempt (a `writes` row) to keep."""
     success = error_code is None
@@ -201,25 +248,20 @@ def _record(
         "error_code": error_code,
         "message": message,
         "retryable": retryable,
+        "fields": list(fields) or None,
+        "lead_modstamp": None,
     }
-    counts = ctx.counts
     if success:
-        decision.write_state = "written"
-        counts.written += 1
-        _count_kind(ctx, decision.planned or {})
+        decision.write_state = WriteState.WRITTEN
+        report.count_written(decision.planned or {})
         return attempt
-    counts.failed += 1
+    report.count_failed(permanently=not retryable)
     if retryable:
-        decision.write_state = "retrying"
+        decision.write_state = WriteState.RETRYING
         return attempt
-    decision.write_state = "failed"
-    counts.failed_permanently += 1
-    log.warning("lead %s was not written: %s: %s", decision.lead_id, error_code, message)
+    decision.write_state = WriteState.FAILED
+    code = error_code or "UNAVAILABLE"
+    report.count_refused(code)
+    where = f" on {', '.join(fields)}" if fields else ""
+    log.warning("lead %s was not written: %s%s: %s", decision.lead_id, code, where, message)
     return attempt
-
-
-def _count_kind(ctx: RunContext, planned: dict[str, Any]) -> None:
-    if write_kind(planned) == "promoted":
-        ctx.counts.promoted += 1
-    else:
-        ctx.counts.reassigned += 1

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.reports.models import BreachActionItem, BreachesReport, BreachGroup
 from app.reports.names import user_names
-from app.store.models import BreachAction, Decision, Lead, Outbox
+from app.store.models import BreachAction, DecisionRecord, Lead, Outbox
 
 METHODS = {
     "breaches": "MQL stays due in the window whose first touch came after the due time or not "
@@ -78,7 +78,7 @@ def _write_states(session: Session, rows: list[Any]) -> dict[int, str]:
     ]
     if not ids:
         return {}
-    query = select(Decision.id, Decision.write_state).where(Decision.id.in_(ids))
+    query = select(DecisionRecord.id, DecisionRecord.write_state).where(DecisionRecord.id.in_(ids))
     return {int(i): str(state) for i, state in session.execute(query)}
 
 

@@ -11,7 +11,15 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from app.reports.models import Funnel, HandoffStatus, RulesReport, Segment, WinLoss
+from app.reports.models import (
+    FirstTouchByWeek,
+    Funnel,
+    HandoffStatus,
+    MqlAging,
+    RulesReport,
+    Segment,
+    WinLoss,
+)
 
 SEGMENTS = ("all", "excluding_mql", "mql_only")
 WIN_LOSS_COLUMNS = (
@@ -33,13 +41,30 @@ WIN_LOSS_COLUMNS = (
 )
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    """A cell as a spreadsheet shows it: text that would start a formula gets a leading `'`.
+
+    Text comes from the org (a LeadSource, an owner's name), which web forms and many people
+    write, so `=HYPERLINK(...)` must arrive as text. Numbers are left alone: -5.0 is a number.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """CSV text with a header row; None becomes an empty field."""
+    """CSV text with a header row; None becomes an empty field, formulas become text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([neutralised(value) for value in row])
     return buffer.getvalue()
 
 
@@ -137,4 +162,25 @@ def rules_csv(report: RulesReport) -> str:
         ["held_missing_field", name, count, None, None, None, None, None]
         for name, count in report.held_by_missing_field.items()
     ]
+    return render(columns, rows)
+
+
+def aging_csv(report: MqlAging) -> str:
+    columns = ("as_of", "bucket", "from_hours", "to_hours", "mql_open")
+    rows = [
+        [report.as_of.isoformat(), b.label, b.from_hours, b.to_hours, b.mql_open]
+        for b in report.buckets
+    ]
+    return render(columns, rows)
+
+
+def first_touch_weeks_csv(report: FirstTouchByWeek) -> str:
+    columns = (
+        "week_start",
+        "mqls",
+        "touched",
+        "median_hours_to_first_touch",
+        "p90_hours_to_first_touch",
+    )
+    rows = [[getattr(week, name) for name in columns] for week in report.weeks]
     return render(columns, rows)

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 GroupBy = Literal["quarter", "month", "lead_source", "owner"]
-SlaState = Literal["stale", "pending", "met", "breached"]
-SLA_STATES: tuple[SlaState, ...] = ("stale", "pending", "met", "breached")
+
+
+class SlaState(StrEnum):
+    """Where an open MQL stands against the SLA (SPEC, Definitions), most urgent first.
+
+    Not a write state: `SlaState.PENDING` is an MQL nobody touched yet inside the SLA, where
+    `app.store.states.WriteState.PENDING` is a decision not yet written to the org.
+    """
+
+    BREACHED = "breached"
+    PENDING = "pending"
+    STALE = "stale"
+    MET = "met"
+    # No known MQL time: kept out of the SLA figures.
+    MQL_AT_UNKNOWN = "mql_at_unknown"
 
 
 class Report(BaseModel):
@@ -110,11 +124,16 @@ class TargetStatus(StateCounts):
 class HandoffStatus(StateCounts):
     as_of: datetime
     since: datetime
-    sla_hours: SlaSettings
+    sla_hours: float = Field(description="the default first-touch target, in hours")
     sla_clock: Literal["calendar", "business"] = Field(
-        description="calendar: wall-clock hours; business: working time of sla_calendar"
+        "calendar",
+        description="how SLA hours are counted: calendar (wall clock) or business (working "
+        "time of sla_calendar)",
     )
-    sla_calendar: str | None = None
+    sla_calendar: str | None = Field(
+        None, description="on the business clock: owner, org or a calendar's name"
+    )
+    sla: SlaSettings = Field(description="the SLA settings in full (first touch, stale, clock)")
     median_hours_to_first_touch: float | None
     p90_hours_to_first_touch: float | None
     acceptance_rate: float | None
@@ -131,7 +150,7 @@ class OpenMql(Report):
     mql_at: datetime | None
     first_touch_at: datetime | None
     hours_to_first_touch: float | None
-    sla: SlaState | Literal["mql_at_unknown"]
+    sla: SlaState
     due_at: datetime | None = Field(description="when the first touch is due, on the SLA clock")
     target: str | None = Field(description="the SLA target that applies (default or its name)")
     target_hours: float | None
@@ -220,4 +239,34 @@ class BreachesReport(Report):
     by_target: list[BreachGroup]
     actions: list[BreachActionItem]
     actions_truncated: bool
+    methods: dict[str, str]
+
+
+class AgingBucket(Report):
+    """Open MQLs whose MQL time is between `from_hours` and `to_hours` ago (None: unbounded)."""
+
+    label: str
+    from_hours: float | None
+    to_hours: float | None
+    mql_open: int
+
+
+class MqlAging(Report):
+    as_of: datetime
+    buckets: list[AgingBucket]
+
+
+class FirstTouchWeek(Report):
+    """MQLs whose MQL time falls in the week starting `week_start` (Monday, UTC)."""
+
+    week_start: date
+    mqls: int
+    touched: int
+    median_hours_to_first_touch: float | None
+    p90_hours_to_first_touch: float | None
+
+
+class FirstTouchByWeek(Report):
+    as_of: datetime
+    weeks: list[FirstTouchWeek]
     methods: dict[str, str]

@@ -15,26 +15,26 @@ from sqlalchemy.orm import Session
 
 from app.reports import stats
 from app.reports.models import RuleRow, RulesReport
-from app.store.models import Decision, Lead, Opportunity
+from app.store.models import DecisionRecord, Lead, Opportunity
 
 
 def _matched_places(session: Session) -> tuple[Any, ColumnElement[Any]]:
     """The rules each decision matched (`{"rules": [{"place": ...}]}`), one row per rule."""
     if session.get_bind().dialect.name == "postgresql":
-        rules = func.jsonb_extract_path(Decision.matched, "rules")
+        rules = func.jsonb_extract_path(DecisionRecord.matched, "rules")
         each = func.jsonb_array_elements(rules).table_valued("value")
         return each, func.jsonb_extract_path_text(each.c.value, "place")
-    each = func.json_each(Decision.matched, "$.rules").table_valued("value")
+    each = func.json_each(DecisionRecord.matched, "$.rules").table_valued("value")
     return each, func.json_extract(each.c.value, "$.place")
 
 
 def _missing_fields(session: Session) -> tuple[Any, ColumnElement[Any]]:
     """The fields a held lead lacked (`{"fields": [...]}`), one row per field."""
     if session.get_bind().dialect.name == "postgresql":
-        fields = func.jsonb_extract_path(Decision.missing_fields, "fields")
+        fields = func.jsonb_extract_path(DecisionRecord.missing_fields, "fields")
         each = func.jsonb_array_elements_text(fields).table_valued("value")
         return each, each.c.value
-    each = func.json_each(Decision.missing_fields, "$.fields").table_valued("value")
+    each = func.json_each(DecisionRecord.missing_fields, "$.fields").table_valued("value")
     return each, each.c.value
 
 
@@ -43,7 +43,9 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 def _newest_hash(session: Session) -> str | None:
-    return session.scalar(select(Decision.rules_hash).order_by(Decision.id.desc()).limit(1))
+    return session.scalar(
+        select(DecisionRecord.rules_hash).order_by(DecisionRecord.id.desc()).limit(1)
+    )
 
 
 def rules_report(
@@ -53,9 +55,9 @@ def rules_report(
     if rules_hash is None:
         rules_hash, rules_version = _newest_hash(session), None
     latest = (
-        select(func.max(Decision.id).label("id"))
-        .where(Decision.rules_hash == rules_hash)
-        .group_by(Decision.lead_id)
+        select(func.max(DecisionRecord.id).label("id"))
+        .where(DecisionRecord.rules_hash == rules_hash)
+        .group_by(DecisionRecord.lead_id)
         .subquery()
     )
     decided = int(session.scalar(select(func.count()).select_from(latest)) or 0)
@@ -75,15 +77,15 @@ def _rule_rows(session: Session, latest: Any) -> list[RuleRow]:
         select(
             place,
             func.count(),
-            _flag(Decision.mql.is_(True)),
+            _flag(DecisionRecord.mql.is_(True)),
             _flag(Lead.is_converted.is_(True)),
             _flag(Opportunity.is_closed.is_(True)),
             _flag(Opportunity.is_won.is_(True)),
         )
-        .select_from(Decision)
-        .join(latest, latest.c.id == Decision.id)
+        .select_from(DecisionRecord)
+        .join(latest, latest.c.id == DecisionRecord.id)
         .join(matched, true())
-        .join(Lead, Lead.id == Decision.lead_id)
+        .join(Lead, Lead.id == DecisionRecord.lead_id)
         .outerjoin(Opportunity, Opportunity.id == Lead.converted_opportunity_id)
         .group_by(place)
         .order_by(place)
@@ -107,10 +109,10 @@ def _held(session: Session, latest: Any) -> dict[str, int]:
     missing, field = _missing_fields(session)
     held = session.execute(
         select(field, func.count())
-        .select_from(Decision)
-        .join(latest, latest.c.id == Decision.id)
+        .select_from(DecisionRecord)
+        .join(latest, latest.c.id == DecisionRecord.id)
         .join(missing, true())
-        .where(Decision.held.is_(True))
+        .where(DecisionRecord.held.is_(True))
         .group_by(field)
         .order_by(field)
     )

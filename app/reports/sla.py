@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, true
 from sqlalchemy.types import Integer
 
-from app.reports.models import SlaSettings
+from app.reports.models import SlaSettings, SlaState
 from app.store.models import Lead
 from app.store.types import UtcDateTime
 
-UNKNOWN = "mql_at_unknown"
+UNKNOWN = SlaState.MQL_AT_UNKNOWN.value
 # Most urgent first: late ones, then those about to be late, then the forgotten, then the fine.
-URGENCY = ("breached", "pending", "stale", "met", UNKNOWN)
+URGENCY = tuple(state.value for state in SlaState)
 
 
 def open_mql() -> ColumnElement[bool]:
@@ -53,15 +53,15 @@ def _conditions(as_of: datetime, sla: SlaSettings) -> list[tuple[ColumnElement[b
     )
     return [
         (Lead.mql_at.is_(None), UNKNOWN),
-        (stale, "stale"),
-        (and_(Lead.first_touch_at.is_(None), inside), "pending"),
-        (and_(Lead.first_touch_at.is_not(None), met), "met"),
+        (stale, SlaState.STALE.value),
+        (and_(Lead.first_touch_at.is_(None), inside), SlaState.PENDING.value),
+        (and_(Lead.first_touch_at.is_not(None), met), SlaState.MET.value),
     ]
 
 
 def sla_state(as_of: datetime, sla: SlaSettings) -> ColumnElement[str]:
     """The state name of each open MQL as of `as_of`."""
-    return case(*_conditions(as_of, sla), else_="breached")
+    return case(*_conditions(as_of, sla), else_=SlaState.BREACHED.value)
 
 
 def urgency(as_of: datetime, sla: SlaSettings) -> ColumnElement[int]:
@@ -69,4 +69,4 @@ def urgency(as_of: datetime, sla: SlaSettings) -> ColumnElement[int]:
     ranked = [
         (cond, literal(URGENCY.index(name), Integer())) for cond, name in _conditions(as_of, sla)
     ]
-    return case(*ranked, else_=literal(URGENCY.index("breached"), Integer()))
+    return case(*ranked, else_=literal(URGENCY.index(SlaState.BREACHED), Integer()))

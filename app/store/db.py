@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -43,3 +43,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit (runs report after committing)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def ping(session: Session) -> None:
+    """One round trip to the database; raises SQLAlchemyError when it does not answer."""
+    session.execute(text("SELECT 1"))

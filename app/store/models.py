@@ -276,7 +276,7 @@ class MqlEpisode(Base):
     )
 
 
-class Decision(Base):
+class DecisionRecord(Base):
     """What the rules decided for a lead in a run, and the write it calls for.
 
     Stored before anything is written: a retry writes this decision again, it never draws a new
@@ -318,7 +318,29 @@ class Decision(Base):
     __table_args__ = (
         Index("ix_decisions_lead", "lead_id", "decided_at"),
         Index("ix_decisions_write_state", "write_state"),
+        Index("ix_decisions_decided_at", "decided_at"),
     )
+
+
+class DecisionHead(Base):
+    """A lead's latest decision per mode, narrow: what choosing the leads to decide reads.
+
+    Picking the leads a run decides compares every open lead's input fingerprint with its latest
+    decision's. Reading that from `decisions` meant a grouped max over every decision ever made,
+    held in memory for a million leads; this table has one short row per lead and mode, read in
+    the same streamed join as the leads, and written with each decision.
+    """
+
+    __tablename__ = "decision_heads"
+
+    lead_id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    dry_run: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    input_fingerprint: Mapped[str] = mapped_column(String(64))
+    result_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    rules_hash: Mapped[str] = mapped_column(String(64))
+    # Stopped by the write cap: decided again next run whatever the fingerprints say.
+    capped: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Write(Base):
@@ -336,6 +358,11 @@ class Write(Base):
     error_code: Mapped[str | None] = mapped_column(String(80))
     message: Mapped[str | None] = mapped_column(Text)
     retryable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The fields Salesforce named with the error (a validation rule's field, OwnerId...).
+    fields: Mapped[list[str] | None] = mapped_column(JsonDocument, nullable=True)
+    # For a refusal retrying cannot fix: the lead's SystemModstamp as stored when it was
+    # refused. Once the lead changes in the org (a person fixed the data), it is tried again.
+    lead_modstamp: Mapped[datetime | None]
 
 
 class LeadHolder(Base):
@@ -463,3 +490,20 @@ class SyncLock(Base):
     holder: Mapped[str] = mapped_column(String(255))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class StoredSecret(Base):
+    """A secret the service must keep between runs and restarts, encrypted.
+
+    Today the one row is the Salesforce refresh token: with Refresh Token Rotation every
+    refresh answers with a new one, and only the newest works. `seed_digest` is a keyed
+    digest of the token it grew from (`SF_REFRESH_TOKEN`), so a new token set by a person
+    starts a new chain instead of being ignored.
+    """
+
+    __tablename__ = "stored_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seed_digest: Mapped[str] = mapped_column(String(64))
+    ciphertext: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -8,6 +8,7 @@ one with the same or a later SystemModstamp), so a re-read caused by the lookbac
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, select, update
@@ -134,3 +135,51 @@ def replace_users(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def replace_queues(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         upsert(session, Queue, rows, newer_only=False)
+
+
+@dataclass(frozen=True)
+class People:
+    """The org's users (Id -> active) and queues (Id -> takes Leads), as the store mirrors them."""
+
+    users: dict[str, bool]
+    queues: dict[str, bool]
+
+
+def people(session: Session) -> People:
+    """The one read of users and queues, for the rules check and for owner assignment."""
+    users = session.execute(select(User.id, User.is_active))
+    queues = session.execute(select(Queue.id, Queue.takes_leads))
+    return People(
+        users={user_id: bool(active) for user_id, active in users},
+        queues={queue_id: bool(takes) for queue_id, takes in queues},
+    )
+
+
+def apply_own_writes(
+    session: Session, written: dict[str, dict[str, Any]], *, by_user_id: str
+) -> None:
+    """Show our landed writes on the mirrored leads, as the org now holds them (no commit).
+
+    The record's SystemModstamp is left as it was, so the next pull still stores the org's own
+    version of these leads over ours.
+    """
+    ids = list(written)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(
+            select(Lead.id, Lead.status, Lead.owner_id, Lead.fields).where(Lead.id.in_(chunk))
+        )
+        updates = []
+        for lead_id, status, owner_id, fields in rows:
+            values = written[lead_id]
+            updates.append(
+                {
+                    "id": lead_id,
+                    "status": values.get("Status", status),
+                    "owner_id": values.get("OwnerId", owner_id),
+                    "fields": {**(fields or {}), **values},
+                    "last_modified_by_id": by_user_id,
+                }
+            )
+        if updates:
+            session.execute(update(Lead), updates)

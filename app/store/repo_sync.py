@@ -1,4 +1,4 @@
-"""The run record, the per-object watermarks and the org row: the pull's own bookkeeping.
+"""The per-object watermarks and the org row: the pull's own bookkeeping.
 
 Functions add and flush; the caller commits (a page's watermark commits with the page's rows).
 """
@@ -11,59 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.store.models import Org, SyncRun, Watermark, Write
-
-
-def start_run(
-    session: Session, *, started_at: datetime, trigger: str, full: bool, dry_run: bool
-) -> SyncRun:
-    run = SyncRun(
-        started_at=started_at,
-        state="running",
-        trigger=trigger,
-        full=full,
-        dry_run=dry_run,
-        counts={},
-    )
-    session.add(run)
-    session.flush()
-    return run
-
-
-def close_abandoned_runs(session: Session, *, now: datetime) -> int:
-    """Runs still marked running when the lock is free: their process died (crash, SIGKILL)."""
-    abandoned = list(session.scalars(select(SyncRun).where(SyncRun.state == "running")))
-    for run in abandoned:
-        run.state = "failed"
-        run.finished_at = now
-        run.error_kind = "abandoned"
-        run.message = (
-            "the process running this sync stopped without finishing (crash, kill or power "
-            "loss); the next sync went on from the last stored page"
-        )
-    session.flush()
-    return len(abandoned)
-
-
-def finish_run(
-    session: Session,
-    run_id: int,
-    *,
-    state: str,
-    finished_at: datetime,
-    counts: dict[str, Any],
-    message: str | None = None,
-    error_kind: str | None = None,
-) -> SyncRun:
-    run = session.get(SyncRun, run_id)
-    assert run is not None, run_id
-    run.state = state
-    run.finished_at = finished_at
-    run.counts = counts
-    run.message = message
-    run.error_kind = error_kind
-    session.flush()
-    return run
+from app.store.models import Org, Watermark
 
 
 def get_watermark(session: Session, sobject: str) -> Watermark | None:
@@ -112,17 +60,3 @@ def save_org(session: Session, values: dict[str, Any]) -> Org:
             setattr(org, key, value)
     session.flush()
     return org
-
-
-def permanent_failures(session: Session, run_id: int, *, limit: int = 5) -> list[str]:
-    """`LEAD: CODE` for writes of this run that failed for a reason retrying cannot fix."""
-    rows = session.execute(
-        select(Write.lead_id, Write.error_code)
-        .where(Write.run_id == run_id, Write.success.is_(False), Write.retryable.is_(False))
-        .order_by(Write.id)
-        .limit(limit + 1)
-    ).all()
-    named = [f"{lead_id}: {code or 'error'}" for lead_id, code in rows[:limit]]
-    if len(rows) > limit:
-        named.append("and more (see GET /audit or the writes of this run)")
-    return named

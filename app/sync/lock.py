@@ -3,7 +3,9 @@
 PostgreSQL: a session advisory lock on a connection held open for the whole run; the server
 drops it when that connection ends, so a crashed holder frees it at once.
 SQLite: a row in `sync_lock` with a lease, renewed by a heartbeat thread; a crashed holder stops
-renewing and its lease runs out, so it blocks the next sync for at most one lease.
+renewing and its lease runs out, so it blocks the next sync for at most one lease. A holder on
+this same machine whose process is gone (a SIGKILLed `handoff sync`) is taken over at once: the
+holder name carries host and PID, and a PID that no longer runs cannot be holding anything.
 """
 
 from __future__ import annotations
@@ -77,8 +79,42 @@ def _advisory_lock(engine: Engine) -> Iterator[Held]:
             connection.commit()
 
 
+def dead_local_holder(holder: str) -> bool:
+    """True when `holder` names a process on this machine that is no longer running."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it exists, under another user
+        return False
+    return False
+
+
+def _take_from_dead_holder(connection: Connection, now: datetime) -> None:
+    """Expire the lease of a holder on this machine whose process died (crash, SIGKILL)."""
+    table: Any = SyncLock.__table__
+    current = connection.execute(
+        select(table.c.holder).where(table.c.name == LOCK_NAME, table.c.expires_at >= now)
+    ).scalar_one_or_none()
+    if current is not None and dead_local_holder(current):
+        log.warning("the sync lock's holder %s is gone (its process died); taking over", current)
+        connection.execute(
+            update(table)
+            .where(table.c.name == LOCK_NAME, table.c.holder == current)
+            .values(expires_at=now - timedelta(seconds=1))
+        )
+
+
 def _try_lease(connection: Connection, holder: str, now: datetime, lease: timedelta) -> bool:
-    """Take the row if it is free or its lease ran out; one atomic statement."""
+    """Take the row if it is free, its lease ran out, or its holder's process died here."""
+    _take_from_dead_holder(connection, now)
     table: Any = SyncLock.__table__
     statement = sqlite_insert(table).values(
         name=LOCK_NAME, holder=holder, acquired_at=now, expires_at=now + lease

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from app.sync.mirror import month_in
 
 if TYPE_CHECKING:
-    from app.sync.sla_policy import SlaPolicy
+    from app.sla_policy import SlaPolicy
 
 EVIDENCE_RANK = {"field": 0, "history": 1, "ours": 2, "first_seen": 3}
 PERSON_EXITS = frozenset({"accepted", "rejected", "other"})
@@ -266,7 +266,7 @@ def hours_between(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds() / 3600, 4)
 
 
-def lead_facts(
+def lead_fact_columns(
     episodes: Sequence[Episode],
     touches: Sequence[datetime],
     created: datetime,

@@ -38,7 +38,10 @@ QUERY_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
-class OrgFacts:
+class OrgProfile:
+    """The org as a run needs it: its Id and the integration user, time zone, fiscal year and
+    Lead statuses (not `rules.OrgProfile`, which is what the rules check is given)."""
+
     org_id: str
     integration_user_id: str
     time_zone: str
@@ -117,7 +120,7 @@ def _queue_rows(sf: SalesforceClient) -> list[dict[str, Any]]:
 
 def read_org(
     session: Session, sf: SalesforceClient, identity: Identity, *, now: datetime
-) -> OrgFacts:
+) -> OrgProfile:
     """Read the org's settings, users, queues and Lead statuses into the store (no commit)."""
     previous = repo_sync.get_org(session)
     if previous is not None and previous.org_id != identity.org_id:
@@ -127,7 +130,7 @@ def read_org(
         )
     organization = _records(sf, ORGANIZATION_SOQL)[0]
     statuses = list(_records(sf, LEAD_STATUS_SOQL))
-    facts = OrgFacts(
+    profile = OrgProfile(
         org_id=identity.org_id,
         integration_user_id=identity.user_id,
         time_zone=organization.get("TimeZoneSidKey") or "UTC",
@@ -140,14 +143,14 @@ def read_org(
     repo_sync.save_org(
         session,
         {
-            "org_id": facts.org_id,
+            "org_id": profile.org_id,
             "name": organization.get("Name"),
             "instance_url": sf.instance_url,
-            "integration_user_id": facts.integration_user_id,
-            "time_zone": facts.time_zone,
-            "fiscal_year_start_month": facts.fiscal_year_start_month,
+            "integration_user_id": profile.integration_user_id,
+            "time_zone": profile.time_zone,
+            "fiscal_year_start_month": profile.fiscal_year_start_month,
             "updated_at": now,
             **_working_calendar(sf),
         },
     )
-    return facts
+    return profile

@@ -16,22 +16,28 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from app.errors import HandoffError
 from app.store import repo_sync
-from app.sync import facts
-from app.sync.context import RunContext
+from app.sync import bulk_pull, fact_refresh
 from app.sync.deletes import check_deleted
-from app.sync.mirror import PageMark, fields_hash, page_mark
+from app.sync.inputs import PullInputs
+from app.sync.mirror import LEAD_FIELDS, PageMark, fields_hash, page_mark
 from app.sync.mql_facts import FactRules
 from app.sync.objects import ObjectPull
 from app.sync.reconcile import reconcile
-from sf_client.errors import BadRequest, QueryTimeout
+from app.sync.report import PullReport
+from sf_client import BulkJobFailed, QueryPage
+from sf_client.errors import BadRequest, InvalidQueryLocator, QueryTimeout
 from sf_client.soql import format_soql, soql_datetime
 
 log = logging.getLogger(__name__)
 
-# Called after each stored page with the object's name and its records stored so far this run.
-Progress = Callable[[str, int], None]
+# Called after each stored page with the object's name, its records stored so far this run and
+# how many it expects in all (stored before this query plus the query's `totalSize`), or None.
+Progress = Callable[[str, int, int | None], None]
 
 T = TypeVar("T")
 _END = object()
@@ -39,6 +45,9 @@ _END = object()
 # Lower bound of a narrowed first pull: no Salesforce record is older than the company.
 EARLIEST = datetime(1999, 1, 1, tzinfo=UTC)
 MIN_WINDOW = timedelta(minutes=1)
+# An object's query is started again from its watermark at most this many times in one run
+# after INVALID_QUERY_LOCATOR (an expired cursor, or one from before a re-authentication).
+MAX_CURSOR_RESTARTS = 5
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -67,13 +76,28 @@ class _ObjectRun:
     """One object's pull within a run: its window, its pages, its counts."""
 
     def __init__(
-        self, ctx: RunContext, spec: ObjectPull, rules: FactRules, progress: Progress | None
+        self,
+        ctx: PullInputs,
+        spec: ObjectPull,
+        rules: FactRules,
+        report: PullReport,
+        progress: Progress | None,
     ) -> None:
         self.ctx, self.spec, self.rules, self.progress = ctx, spec, rules, progress
+        self.report = report
         self.hash = fields_hash(spec.fields)
         self.stored = 0
+        self.expected: int | None = None
         # Every Id a full read returned, for the reconcile that follows it.
         self.seen: set[str] | None = None
+
+    def has_rows(self) -> bool:
+        """Whether the store holds any row of this object yet."""
+        model = self.spec.purge_model
+        if model is None:
+            return False
+        with self.ctx.sessions() as session:
+            return session.scalar(select(model.id).limit(1)) is not None
 
     def start(self, run_start: datetime) -> datetime | None:
         """Where this object's window opens; None for a full read."""
@@ -84,48 +108,128 @@ class _ObjectRun:
         if mark.fields_hash != self.hash:
             log.info("%s: the field list changed; reading it again in full", self.spec.sobject)
             return None
-        lookback = timedelta(seconds=self.ctx.settings.lookback_seconds)
+        lookback = timedelta(seconds=self.ctx.lookback_seconds)
         return min(mark.system_modstamp - lookback, run_start)
 
-    def store_page(self, records: list[dict[str, Any]]) -> PageMark | None:
+    def store_page(self, records: list[dict[str, Any]], *, advance: bool = True) -> PageMark | None:
+        """Store one page with its facts; with `advance`, move the watermark to its end (pages
+        in cursor order only) in the same transaction."""
         mark = page_mark(records, self.spec.cursor)
         if mark is None:
             return None
         now = self.ctx.now()
         with self.ctx.sessions() as session:
             touched = self.spec.store(session, records)
-            facts.refresh_leads(session, touched.leads, self.rules, now)
-            facts.refresh_opportunities(session, touched.opportunities, self.rules)
-            repo_sync.save_watermark(
-                session,
-                self.spec.sobject,
-                now=now,
-                stamp=mark.stamp,
-                last_id=mark.last_id,
-                fields_hash=self.hash,
-            )
-            self.ctx.check_lock()
+            fact_refresh.refresh_leads(session, touched.leads, self.rules, now)
+            fact_refresh.refresh_opportunities(session, touched.opportunities, self.rules)
+            if advance:
+                self._save_mark(session, mark, now)
+            self.ctx.guard.check_lock()
             session.commit()
         self._count(records)
         if self.seen is not None:
             self.seen.update(str(r["Id"]) for r in records)
-        self.ctx.crash_point("after_pull_page")
+        self.ctx.guard.crash_point("after_pull_page")
         return mark
 
+    def _save_mark(self, session: Session, mark: PageMark, now: datetime) -> None:
+        repo_sync.save_watermark(
+            session,
+            self.spec.sobject,
+            now=now,
+            stamp=mark.stamp,
+            last_id=mark.last_id,
+            fields_hash=self.hash,
+        )
+
+    def pull_full(self, end: datetime) -> None:
+        """Read everything before `end`: the first page on REST, then the rest through a Bulk
+        API 2.0 query job when the page says more than HANDOFF_BULK_THRESHOLD records remain."""
+        threshold = self.ctx.bulk_threshold
+        if threshold <= 0:
+            self.pull(None, end)
+            return
+        pages = self._query(None, end)
+        try:
+            first = next(pages, None)
+        except QueryTimeout:
+            self.pull(None, end, width=_halved(end - EARLIEST, self.spec.sobject))
+            return
+        except BadRequest as exc:
+            raise _refused(self.spec.sobject, exc) from None
+        if first is None:
+            return
+        self.expected = self.stored + first.total_size
+        mark = self.store_page(first.records)
+        if first.done:
+            return
+        if first.total_size - len(first.records) > threshold and self._bulk(mark, end):
+            return
+        resume = mark.stamp if mark else None
+        try:
+            for records in self._records(pages, counted=len(first.records)):
+                stored = self.store_page(records)
+                resume = stored.stamp if stored else resume
+        except InvalidQueryLocator:
+            self.report.cursor_restarts += 1
+            log.info(
+                "%s: the query cursor expired; querying again from %s", self.spec.sobject, resume
+            )
+            self.pull(resume, end)
+        except QueryTimeout:
+            self.pull(resume, end)
+
+    def _bulk(self, mark: PageMark | None, end: datetime) -> bool:
+        """Read [mark, end) through one query job; False (nothing lost) if the job failed."""
+        spec = self.spec
+        soql = bulk_pull.window_soql(build_soql(spec, mark.stamp if mark else None, end))
+        types = bulk_pull.field_types(spec, self._described_types())
+        records = self.ctx.sf.query_bulk(
+            soql, types=types, include_deleted=spec.include_deleted,
+            max_records=bulk_pull.BULK_RESULTS_PAGE,
+        )  # fmt: skip
+        best = mark
+        try:
+            for page in bulk_pull.pages_of(records, self.ctx.batch_size):
+                self.store_page(page, advance=False)
+                best = bulk_pull.newest(best, page, spec.cursor)
+        except BulkJobFailed as exc:
+            log.warning("%s: %s; reading it on REST instead", spec.sobject, exc)
+            return False
+        except BadRequest as exc:
+            raise _refused(spec.sobject, exc) from None
+        if best is not None:
+            with self.ctx.sessions() as session:
+                self._save_mark(session, best, self.ctx.now())
+                session.commit()
+        return True
+
+    def _described_types(self) -> dict[str, str] | None:
+        """Salesforce types of the rules' own Lead fields (one describe), for the Bulk CSV."""
+        if self.spec.sobject != "Lead" or all(f in LEAD_FIELDS for f in self.spec.fields):
+            return None
+        return {name: f.type for name, f in self.ctx.sf.describe("Lead").fields.items()}
+
     def _count(self, records: list[dict[str, Any]]) -> None:
-        counts = self.ctx.counts
         name = self.spec.sobject
         self.stored += len(records)
-        counts.pulled[name] = counts.pulled.get(name, 0) + len(records)
         deleted = sum(1 for r in records if r.get("IsDeleted"))
-        if deleted:
-            counts.deleted[name] = counts.deleted.get(name, 0) + deleted
+        self.report.count_stored(name, len(records), deleted)
         if self.progress is not None:
-            self.progress(name, self.stored)
+            self.progress(name, self.stored, self.expected)
 
-    def pull(self, start: datetime | None, end: datetime) -> None:
-        """Read [start, end) page by page; on QUERY_TIMEOUT halve the window and go on."""
-        lo, width = start, None
+    def pull(
+        self, start: datetime | None, end: datetime, *, width: timedelta | None = None
+    ) -> None:
+        """Read [start, end) page by page, `width` at a time when given; on QUERY_TIMEOUT halve
+        the window and go on.
+
+        On INVALID_QUERY_LOCATOR the cursor is gone (idle too long, too many open, or opened
+        by a session that has since been replaced), so the same window is queried again from
+        the last stored page's stamp: the watermark never passed an unstored record, and the
+        records read twice are upserts that change nothing.
+        """
+        lo, restarts = start, 0
         while True:
             hi = end if width is None else min(end, (lo or EARLIEST) + width)
             resume = lo
@@ -133,6 +237,22 @@ class _ObjectRun:
                 for page in self._pages(lo, hi):
                     mark = self.store_page(page)
                     resume = mark.stamp if mark else resume
+            except InvalidQueryLocator as exc:
+                restarts += 1
+                if restarts > MAX_CURSOR_RESTARTS:
+                    raise HandoffError(
+                        f"Salesforce kept closing the {self.spec.sobject} query's cursor "
+                        f"(INVALID_QUERY_LOCATOR {restarts} times: {exc.message}); the pages "
+                        "read so far are kept, and the next sync goes on from there"
+                    ) from None
+                self.report.cursor_restarts += 1
+                log.info(
+                    "%s: the query cursor expired; querying again from %s",
+                    self.spec.sobject,
+                    resume,
+                )
+                lo = resume
+                continue
             except QueryTimeout:
                 width = _halved(hi - (resume or EARLIEST), self.spec.sobject)
                 log.info(
@@ -144,17 +264,28 @@ class _ObjectRun:
                 return
             lo = hi
 
-    def _pages(self, lo: datetime | None, hi: datetime) -> Iterator[list[dict[str, Any]]]:
-        soql = build_soql(self.spec, lo, hi)
-        pages = self.ctx.sf.query_pages(
-            soql,
+    def _query(self, lo: datetime | None, hi: datetime) -> Iterator[QueryPage]:
+        return self.ctx.sf.query_pages(
+            build_soql(self.spec, lo, hi),
             include_deleted=self.spec.include_deleted,
-            batch_size=self.ctx.settings.pull_batch_size,
+            batch_size=self.ctx.batch_size,
         )
+
+    def _pages(self, lo: datetime | None, hi: datetime) -> Iterator[list[dict[str, Any]]]:
+        return self._records(self._query(lo, hi))
+
+    def _records(
+        self, pages: Iterator[QueryPage], *, counted: int = 0
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The records of one query's pages; `counted` of them were already stored (a first page
+        read apart), so the progress total stays the query's own count."""
+        base = self.stored - counted
         try:
             for page in prefetched(pages):
+                # Salesforce answers the query's full count on every page.
+                self.expected = base + page.total_size
                 yield page.records
-        except QueryTimeout:
+        except (QueryTimeout, InvalidQueryLocator):
             raise
         except BadRequest as exc:
             raise _refused(self.spec.sobject, exc) from None
@@ -209,20 +340,27 @@ def _refused(sobject: str, exc: BadRequest) -> HandoffError:
 
 
 def pull_object(
-    ctx: RunContext,
+    ctx: PullInputs,
     spec: ObjectPull,
     rules: FactRules,
+    report: PullReport,
     *,
     run_start: datetime,
     progress: Progress | None = None,
-) -> list[str]:
-    """Pull one object up to `run_start`, then its hard deletes; return notes for the run."""
-    job = _ObjectRun(ctx, spec, rules, progress)
+) -> None:
+    """Pull one object up to `run_start`, then its hard deletes, into the pull's `report`."""
+    job = _ObjectRun(ctx, spec, rules, report, progress)
     start = job.start(run_start)
-    job.seen = set() if start is None and spec.purge_model is not None else None
-    job.pull(start, run_start)
+    # A full read over stored rows remembers every Id it sees, to find the rows the org lost;
+    # over an empty store (a first sync) there is nothing to find, and nothing is remembered.
+    reconciling = start is None and spec.purge_model is not None and job.has_rows()
+    job.seen = set() if reconciling else None
+    if start is None:
+        job.pull_full(run_start)
+    else:
+        job.pull(start, run_start)
     if job.seen is not None:
-        reconcile(ctx, spec, rules, job.seen)
+        report.count_deleted(spec.sobject, reconcile(ctx, spec, rules, job.seen))
     if progress is not None and job.stored == 0:
-        progress(spec.sobject, 0)
-    return check_deleted(ctx, spec, rules, run_start=run_start)
+        progress(spec.sobject, 0, 0)
+    check_deleted(ctx, spec, rules, report, run_start=run_start)

@@ -1,8 +1,7 @@
 """The pull step of a run: every object in order, then the facts that depend on the rules.
 
 When what decides a lead's facts changes (the MQL and exit statuses, the MQL date field, whose
-activity is no touch, the integration user, the org's time zone or fiscal year, the SLA's clock,
-calendars and targets), every lead's
+activity is no touch, the integration user, the org's time zone or fiscal year), every lead's
 facts are derived again, a committed batch at a time; a crash part-way repeats the refresh.
 """
 
@@ -12,15 +11,16 @@ import hashlib
 import json
 from datetime import datetime
 
+from app.sla_policy import SlaPolicy, sla_policy
 from app.store import repo_facts, repo_sync
-from app.sync import facts
-from app.sync.context import RunContext
+from app.sync import fact_refresh
+from app.sync.inputs import PullInputs
 from app.sync.mirror import LEAD_FIELDS
 from app.sync.mql_facts import FactRules
 from app.sync.objects import object_pulls
-from app.sync.org import OrgFacts
+from app.sync.org import OrgProfile
 from app.sync.pull import ObjectMissing, Progress, pull_object
-from app.sync.sla_policy import SlaPolicy, sla_policy
+from app.sync.report import PullReport
 from rules import RuleSet
 
 # The watermark row that remembers which fact rules the stored facts were derived with.
@@ -28,7 +28,9 @@ FACT_RULES_MARK = "_fact_rules"
 LEAD_HISTORY = "LeadHistory"
 
 
-def fact_rules(ruleset: RuleSet, org: OrgFacts, sla: SlaPolicy | None = None) -> FactRules:
+def fact_rules(ruleset: RuleSet, org: OrgProfile, *, sla: SlaPolicy | None) -> FactRules:
+    """What the facts are derived with; `sla` (from `sla_policy`) puts the SLA's clock,
+    calendars and targets in, None leaves the SLA columns empty."""
     statuses = ruleset.statuses
     return FactRules(
         mql_status=statuses.mql,
@@ -63,30 +65,39 @@ def rule_lead_fields(ruleset: RuleSet) -> set[str]:
     return {f for f in (*ruleset.lead_fields, *named) if f and f not in LEAD_FIELDS}
 
 
-def pull_everything(
-    ctx: RunContext, org: OrgFacts, *, run_start: datetime, progress: Progress | None = None
-) -> list[str]:
-    """Pull Leads, LeadHistory, Opportunities, Tasks and Events; return notes for the run."""
-    with ctx.sessions() as session:
-        policy = sla_policy(session, ctx.ruleset)
-    rules = fact_rules(ctx.ruleset, org, policy)
-    notes: list[str] = []
-    history_readable = True
-    for spec in object_pulls(rule_lead_fields(ctx.ruleset), org.time_zone):
-        try:
-            notes += pull_object(ctx, spec, rules, run_start=run_start, progress=progress)
-        except ObjectMissing:
-            if spec.sobject != LEAD_HISTORY:
-                raise
-            history_readable = False
-            notes.append("LeadHistory is not readable in this org; MQL times come from elsewhere")
-    _note_history_tracking(ctx, org, history_readable)
-    _refresh_if_rules_changed(ctx, rules)
-    ctx.crash_point("after_pull")
-    return notes
+class PullStep:
+    """The pull of one run; `report` holds its figures so far, even when it stops with an error."""
+
+    def __init__(self, inputs: PullInputs, org: OrgProfile, progress: Progress | None = None):
+        self.inputs, self.org, self.progress = inputs, org, progress
+        self.report = PullReport()
+
+    def run(self, run_start: datetime) -> PullReport:
+        """Pull Leads, LeadHistory, Opportunities, Tasks and Events; return the pull's report."""
+        ctx, org = self.inputs, self.org
+        with ctx.sessions() as session:
+            policy = sla_policy(session, ctx.ruleset)
+        rules = fact_rules(ctx.ruleset, org, sla=policy)
+        history_readable = True
+        for spec in object_pulls(rule_lead_fields(ctx.ruleset), org.time_zone):
+            try:
+                pull_object(
+                    ctx, spec, rules, self.report, run_start=run_start, progress=self.progress
+                )
+            except ObjectMissing:
+                if spec.sobject != LEAD_HISTORY:
+                    raise
+                history_readable = False
+                self.report.notes.append(
+                    "LeadHistory is not readable in this org; MQL times come from elsewhere"
+                )
+        _note_history_tracking(ctx, org, history_readable)
+        _refresh_if_rules_changed(ctx, rules)
+        ctx.guard.crash_point("after_pull")
+        return self.report
 
 
-def _note_history_tracking(ctx: RunContext, org: OrgFacts, readable: bool) -> None:
+def _note_history_tracking(ctx: PullInputs, org: OrgProfile, readable: bool) -> None:
     """Record whether the org tracks Lead Status history (readable, and Status rows seen)."""
     with ctx.sessions() as session:
         tracked = readable and repo_facts.has_status_history(session)
@@ -94,7 +105,7 @@ def _note_history_tracking(ctx: RunContext, org: OrgFacts, readable: bool) -> No
         session.commit()
 
 
-def _refresh_if_rules_changed(ctx: RunContext, rules: FactRules) -> None:
+def _refresh_if_rules_changed(ctx: PullInputs, rules: FactRules) -> None:
     fingerprint = _fingerprint(rules)
     with ctx.sessions() as session:
         mark = repo_sync.get_watermark(session, FACT_RULES_MARK)
@@ -102,7 +113,7 @@ def _refresh_if_rules_changed(ctx: RunContext, rules: FactRules) -> None:
     if previous == fingerprint:
         return
     if previous is not None:
-        facts.refresh_every_lead(ctx.sessions, rules, ctx.now())
+        fact_refresh.refresh_every_lead(ctx.sessions, rules, ctx.now())
     with ctx.sessions() as session:
         repo_sync.save_watermark(session, FACT_RULES_MARK, now=ctx.now(), fields_hash=fingerprint)
         session.commit()

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from app.store import repo_mirror
 from app.store.models import Lead
-from app.sync import facts
-from app.sync.context import RunContext
+from app.sync import fact_refresh
+from app.sync.inputs import PullInputs
 from app.sync.mql_facts import FactRules
 from app.sync.objects import ObjectPull
 
 EXISTS_SOQL = "SELECT Id FROM {sobject:literal} WHERE Id IN {ids}"
 
 
-def reconcile(ctx: RunContext, spec: ObjectPull, rules: FactRules, seen: set[str]) -> int:
+def reconcile(ctx: PullInputs, spec: ObjectPull, rules: FactRules, seen: set[str]) -> int:
     """Mark as purged the stored rows of `spec` that the org no longer holds; return how many."""
     model = spec.purge_model
     if model is None:
@@ -35,7 +35,6 @@ def reconcile(ctx: RunContext, spec: ObjectPull, rules: FactRules, seen: set[str
     with ctx.sessions() as session:
         purged = repo_mirror.mark_purged(session, model, gone)
         if model is Lead:
-            facts.refresh_leads(session, gone, rules, ctx.now())
+            fact_refresh.refresh_leads(session, gone, rules, ctx.now())
         session.commit()
-    ctx.counts.deleted[spec.sobject] = ctx.counts.deleted.get(spec.sobject, 0) + purged
     return purged

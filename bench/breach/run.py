@@ -24,11 +24,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from app.breach.outbox import OutboxPolicy, deliver_outbox
+from app.handoff.breach_outbox import OutboxPolicy, deliver_outbox
+from app.sla_policy import SlaPolicy
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
 from app.store.models import BreachAction, Outbox
-from app.sync.sla_policy import SlaPolicy
 from rules.calendars import WorkCalendar
 from rules.sla import CompiledTarget
 

@@ -19,9 +19,8 @@ import httpx
 from app.handoff.rules_file import load_rules
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
-from app.sync.context import RunContext
+from app.sync import PullInputs, PullStep
 from app.sync.org import read_org
-from app.sync.pull_all import pull_everything
 from sf_client import AccessTokenAuth, SalesforceClient
 
 
@@ -35,28 +34,25 @@ def main(database_url: str, rules: str, base_url: str, token: str, ca_file: str)
         sf = SalesforceClient(http, AccessTokenAuth(base_url, token))
         identity = sf.identity()
         now = datetime.now(UTC)
-        ctx = RunContext(
-            settings=settings,
+        inputs = PullInputs(
             sessions=sessions,
             sf=sf,
             ruleset=load_rules(settings.rules),
-            identity=identity,
-            run_id=0,
-            dry_run=True,
-            full=False,
             now=lambda: datetime.now(UTC),
+            lookback_seconds=settings.lookback_seconds,
+            batch_size=settings.pull_batch_size,
         )
         with sessions() as session:
             org = read_org(session, sf, identity, now=now)
             session.commit()
-        pull_everything(ctx, org, run_start=now)
+        report = PullStep(inputs, org).run(now)
         calls = sf.usage.calls
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result = {
         "seconds": round(seconds, 2),
         "api_calls": calls,
-        "pulled": ctx.counts.pulled,
+        "pulled": report.pulled,
         "peak_rss_mb": round(peak_kb / 1024, 1),
     }
     sys.stdout.write(json.dumps(result) + "\n")

@@ -44,13 +44,14 @@ POSTGRES = os.environ.get("HANDOFF_BENCH_POSTGRES_URL", "postgresql://postgres@1
 
 
 @contextmanager
-def database(kind: str, folder: Path, keep: bool) -> Iterator[str]:
+def database(
+    kind: str, folder: Path, keep: bool, name: str = "handoff_bench_reports"
+) -> Iterator[str]:
     """A database URL of `kind`; with `keep` it survives the run and is reused by the next."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'bench.db'}"
         return
     server = create_engine(_sql_url(POSTGRES), isolation_level="AUTOCOMMIT")
-    name = "handoff_bench_reports"
     with server.connect() as connection:
         exists = connection.scalar(
             text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}

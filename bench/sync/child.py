@@ -12,16 +12,19 @@ import os
 import resource
 import ssl
 import sys
+import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from app.run import run_sync
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
-from app.sync.run import run_sync
 from bench.sync import scripts
 from sf_client import AccessTokenAuth, SalesforceClient
 
@@ -45,23 +48,76 @@ def handoff(base_url: str, token: str, ca_file: str, database_url: str, rules: s
                 write_concurrency=settings.write_concurrency,
             )  # fmt: skip
 
-    run = run_sync(settings, make_sessionmaker(engine), connect, trigger="bench")
+    run = run_sync(
+        settings, make_sessionmaker(engine), connect, trigger="bench", progress=_progress()
+    )
     engine.dispose()
     if run.state != "succeeded":
         raise SystemExit(f"the Handoff run ended {run.state}: {run.message}")
     return int(run.counts["written"])
 
 
+def _progress() -> Any:
+    """With BENCH_PROGRESS=N, a line on stderr every N records pulled (for the long runs)."""
+    every = int(os.environ.get("BENCH_PROGRESS") or 0)
+    if not every:
+        return None
+    started = time.perf_counter()
+
+    def report(sobject: str, stored: int) -> None:
+        if stored % every < 2000 or stored == 0:
+            seconds = time.perf_counter() - started
+            sys.stderr.write(f"  {sobject}: {stored:,} stored after {seconds:.0f} s\n")
+
+    return report
+
+
+class PeakProfile:
+    """With BENCH_TRACEMALLOC=1: tracemalloc snapshots every second, the one at the highest
+    traced memory kept, and its top allocation sites printed on stderr at the end."""
+
+    def __init__(self) -> None:
+        self.enabled = os.environ.get("BENCH_TRACEMALLOC") == "1"
+        self.peak = 0
+        self.snapshot: tracemalloc.Snapshot | None = None
+        self._stop = threading.Event()
+
+    def __enter__(self) -> PeakProfile:
+        if self.enabled:
+            tracemalloc.start(8)
+            threading.Thread(target=self._sample, daemon=True).start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.wait(1.0):
+            current, _peak = tracemalloc.get_traced_memory()
+            if current > self.peak:
+                self.peak, self.snapshot = current, tracemalloc.take_snapshot()
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.enabled:
+            return
+        self._stop.set()
+        if self.snapshot is not None:
+            sys.stderr.write(f"tracemalloc: highest sampled {self.peak / 2**20:.0f} MB traced\n")
+            for stat in self.snapshot.statistics("traceback")[:8]:
+                sys.stderr.write(f"  {stat.size / 2**20:8.1f} MB {stat.count:>9,} blocks\n")
+                for line in stat.traceback.format(limit=4):
+                    sys.stderr.write(f"      {line}\n")
+        tracemalloc.stop()
+
+
 def main(way: str, base_url: str, ca_file: str, *extra: str) -> None:
     token = os.environ["SF_ACCESS_TOKEN"]
     started = time.perf_counter()
-    if way == "handoff":
-        written = handoff(base_url, token, ca_file, *extra)
-    else:
-        reps, queue, keepers = (extra[0], extra[1]), extra[2], set(extra[3].split(","))
-        sf = scripts.connect(base_url, token, ca_file)
-        write = scripts.plain if way == "plain" else scripts.careful
-        written = write(sf, reps, queue, keepers)
+    with PeakProfile():
+        if way == "handoff":
+            written = handoff(base_url, token, ca_file, *extra)
+        else:
+            reps, queue, keepers = (extra[0], extra[1]), extra[2], set(extra[3].split(","))
+            sf = scripts.connect(base_url, token, ca_file)
+            write = scripts.plain if way == "plain" else scripts.careful
+            written = write(sf, reps, queue, keepers)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = {"seconds": round(seconds, 2), "written": written, "peak_rss_mb": round(peak_mb, 1)}

@@ -14,9 +14,11 @@ import argparse
 import json
 import math
 import os
+import random
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from typing import Any
 from app.store.db import make_engine
 from app.store.migrate import upgrade
 from bench.sync.org import MQL, BenchOrg, build_org, lead_state
-from sfsim import Org, serve
+from sfsim import Org, edit, serve
 
 WAYS = ("handoff", "careful", "plain")
 
@@ -43,8 +45,37 @@ def calls_by_kind(org: Org) -> Counter[str]:
     return Counter(_kind(entry.path) for entry in org.log.entries())
 
 
-def run_way(way: str, bench: BenchOrg, latency_ms: int, scratch: Path) -> dict[str, Any]:
-    """Serve a fresh org, run `way` against it in a child process, and measure."""
+def _child(args: list[str], token: str, way: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.sync.child", *args],
+        env={**os.environ, "SF_ACCESS_TOKEN": token},  # not in argv: ps shows it
+        stdout=subprocess.PIPE, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"{way} failed (its stderr is above)")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def change_leads(org: Org, share: float, seed: int = 11) -> tuple[int, dict[str, tuple[str, str]]]:
+    """Edit `share` of the leads as a rep would (size and source), so some newly qualify; return
+    how many, and the org state the edits leave before any sync."""
+    table = org.table("Lead")
+    rng = random.Random(seed)
+    rows = [row for row in range(table.size) if table.exists(row)]
+    chosen = rng.sample(rows, max(1, int(len(rows) * share)))
+    rep = next(iter(_active_users(org)))
+    for row in chosen:
+        edit(org, rep, "Lead", table.id_of(row),
+             {"NumberOfEmployees": rng.randrange(1, 5000), "LeadSource": "Webinar"})  # fmt: skip
+    return len(chosen), lead_state(org)
+
+
+def run_way(
+    way: str, bench: BenchOrg, latency_ms: int, scratch: Path, incremental: float = 0.0
+) -> dict[str, Any]:
+    """Serve a fresh org, run `way` against it in a child process, and measure; for Handoff,
+    then change `incremental` of the leads and measure a second (incremental) run."""
     bench.org.faults.latency_ms = latency_ms
     with serve(bench.org, tls=True) as server:
         assert server.ca_file is not None
@@ -63,16 +94,18 @@ def run_way(way: str, bench: BenchOrg, latency_ms: int, scratch: Path) -> dict[s
             keepers = ",".join(_active_users(bench.org))
             args += [bench.reps[0], bench.reps[1], bench.queue, keepers]
         bench.org.log.clear()
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.sync.child", *args],
-            env={**os.environ, "SF_ACCESS_TOKEN": server.access_token},  # not in argv: ps shows it
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise SystemExit(f"{way} failed:\n{done.stderr[-3000:]}")
-        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        result = _child(args, server.access_token, way)
         result["calls"] = calls_by_kind(bench.org)
         result["api_calls"] = sum(result["calls"].values())
+        result["state"] = lead_state(bench.org)
+        if way == "handoff" and incremental > 0:
+            changed, _before = change_leads(bench.org, incremental)
+            bench.org.log.clear()
+            again = _child(args, server.access_token, way)
+            again["changed"] = changed
+            again["calls"] = calls_by_kind(bench.org)
+            again["api_calls"] = sum(again["calls"].values())
+            result["incremental"] = again
     return result
 
 
@@ -97,6 +130,13 @@ def report(results: dict[str, dict[str, Any]], leads: int, latency_ms: int) -> N
             f"{way:<10}{r['api_calls']:>10}{c['query']:>9}{updates:>9}{c['other']:>7}"
             f"{r['written']:>9}{r['seconds']:>9.1f}{r['peak_rss_mb']:>9.0f}"
         )
+    if "incremental" in results.get("handoff", {}):
+        again = results["handoff"]["incremental"]
+        print(
+            f"handoff incremental: {again['changed']:,} leads changed, {again['api_calls']} API "
+            f"calls, {again['written']:,} written, {again['seconds']:.1f} s, "
+            f"{again['peak_rss_mb']:.0f} MB peak"
+        )
     if "handoff" in results:
         base = results["handoff"]
         for way in ("careful", "plain"):
@@ -119,14 +159,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--leads", type=int, default=50_000)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--ways", default=",".join(WAYS))
+    parser.add_argument(
+        "--incremental", type=float, default=0.01,
+        help="share of leads changed before a second Handoff run (0: none)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.leads >= 500_000:
+        # The million-lead run takes minutes per way: say where it is.
+        os.environ.setdefault("BENCH_PROGRESS", "100000")
+        print(f"{args.leads:,} leads: a long run (minutes per way); progress on stderr", flush=True)
     results: dict[str, dict[str, Any]] = {}
     states = {}
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as scratch:
         for way in args.ways.split(","):
+            started = time.perf_counter()
             bench = build_org(args.leads)
-            results[way] = run_way(way, bench, args.latency_ms, Path(scratch))
-            states[way] = lead_state(bench.org)
+            if os.environ.get("BENCH_PROGRESS"):
+                print(f"  {way}: org built in {time.perf_counter() - started:.0f} s", flush=True)
+            results[way] = run_way(way, bench, args.latency_ms, Path(scratch), args.incremental)
+            states[way] = results[way].pop("state")
+            del bench
     report(results, args.leads, args.latency_ms)
     first, *others = states.values()
     promoted = sum(1 for status, _owner in first.values() if status == MQL)

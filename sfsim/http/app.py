@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sfsim.errors import SfError, not_found
-from sfsim.http import collections, control, oauth, rest, soap
+from sfsim.http import bulk, collections, control, oauth, rest, soap
 from sfsim.http.gate import Handler, error_response, json_response, run
 from sfsim.org import Org
 
@@ -55,6 +55,9 @@ def _routes() -> list[BaseRoute]:
         (f"{DATA}/sobjects/{{sobject}}/updated", rest.updated, ["GET"]),
         (f"{DATA}/sobjects/{{sobject}}/{{record_id}}", rest.get_record, ["GET"]),
         (f"{DATA}/composite/sobjects", collections.update_collection, ["PATCH"]),
+        (f"{DATA}/jobs/query", bulk.create_job, ["POST"]),
+        (f"{DATA}/jobs/query/{{job_id}}", bulk.job_state, ["GET"]),
+        (f"{DATA}/jobs/query/{{job_id}}/results", bulk.job_results, ["GET"]),
     ]
     routes: list[BaseRoute] = _both("/services/data", _versions, ["GET"])
     for path, handler, methods in table:
@@ -62,6 +65,8 @@ def _routes() -> list[BaseRoute]:
     routes += [
         Route(f"{DATA}/sobjects/{{sobject}}/{{record_id}}", _rest(rest.patch_record),
               methods=["PATCH"]),
+        Route(f"{DATA}/jobs/query/{{job_id}}", _rest(bulk.change_job), methods=["PATCH"]),
+        Route(f"{DATA}/jobs/query/{{job_id}}", _rest(bulk.delete_job), methods=["DELETE"]),
         Route("/services/oauth2/token", oauth.token, methods=["POST"]),
         Route("/services/Soap/u/{version}", soap.login, methods=["POST"]),
         Route("/services/oauth2/userinfo", oauth.userinfo, methods=["GET", "POST"]),

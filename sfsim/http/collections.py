@@ -31,7 +31,7 @@ def _records(call: Call) -> tuple[list[dict[str, Any]], bool]:
     return records, bool(body.get("allOrNone", False))
 
 
-def _plan(org: Org, record: dict[str, Any]) -> Plan:
+def _plan(org: Org, record: dict[str, Any], duplicate_header: str | None) -> Plan:
     attributes = record.get("attributes")
     obj = attributes.get("type") if isinstance(attributes, dict) else None
     if not isinstance(obj, str):
@@ -42,7 +42,9 @@ def _plan(org: Org, record: dict[str, Any]) -> Plan:
     if org.faults.lock_fails(record_id):
         message = f"unable to obtain exclusive access to this record or 1 records: {record_id}"
         raise SfError(400, "UNABLE_TO_LOCK_ROW", message)
-    return plan_update(org.db, org.table(obj), record_id, record)
+    plan = plan_update(org.db, org.table(obj), record_id, record)
+    org.refuse_by_rules(plan, duplicate_header)
+    return plan
 
 
 def update_collection(org: Org, call: Call) -> Reply:
@@ -50,9 +52,10 @@ def update_collection(org: Org, call: Call) -> Reply:
     version_of(call)
     records, all_or_none = _records(call)
     outcomes: list[Plan | SfError] = []
+    duplicate_header = call.headers.get("sforce-duplicate-rule-header")
     for record in records:
         try:
-            outcomes.append(_plan(org, record))
+            outcomes.append(_plan(org, record, duplicate_header))
         except SfError as error:
             outcomes.append(error)
     failed = any(isinstance(o, SfError) for o in outcomes)

@@ -21,9 +21,12 @@ from sfsim.org import Org
 from sfsim.seed.generate import generate
 from sfsim.state import lead_states, record
 from sfsim.values import parse_datetime
+from sfsim.write_rules import WriteRule
 
 FAULT_FIELDS = ("latency_ms", "unavailable", "expire_after", "lock_share", "query_timeouts",
-                "api_max", "api_used")  # fmt: skip
+                "api_max", "api_used", "bulk_polls", "bulk_failures", "per_app_max",
+                "per_app_used", "rotate_refresh", "short_ids", "absolute_next_urls",
+                "expire_cursors", "in_list_timeout_over")  # fmt: skip
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -93,6 +96,24 @@ def _endpoint(work: Callable[[Org, Request, dict[str, Any]], Any]) -> Endpoint:
     return endpoint
 
 
+def _write_rules(org: Org, request: Request, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """GET the org's write rules, POST one more (`WriteRule` fields), DELETE them all."""
+    with org.lock:
+        if request.method == "DELETE":
+            org.write_rules.clear()
+        elif request.method == "POST":
+            org.write_rules.append(WriteRule.from_json(body))
+        return [rule.as_json() for rule in org.write_rules]
+
+
+def _refresh_token(org: Org, _request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    """A refresh token for a user, as a person authorising the app once would grant."""
+    with org.lock:
+        user = org.user_id(body.get("user", org.integration_user_id))
+        return {"refresh_token": org.auth.issue_refresh(user),
+                "consumer_key": org.auth.consumer_key}  # fmt: skip
+
+
 def _state(org: Org, _request: Request, _body: dict[str, Any]) -> dict[str, Any]:
     with org.lock:
         sizes = {name: org.table(name).size for name in org.db.names()}
@@ -140,4 +161,6 @@ ROUTES = [
     ),
     Route("/__sfsim__/tokens", _endpoint(_issue_token), methods=["POST"]),
     Route("/__sfsim__/seed", _endpoint(_seed), methods=["POST"]),
+    Route("/__sfsim__/write-rules", _endpoint(_write_rules), methods=["GET", "POST", "DELETE"]),
+    Route("/__sfsim__/refresh-tokens", _endpoint(_refresh_token), methods=["POST"]),
 ]

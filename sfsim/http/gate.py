@@ -41,6 +41,8 @@ class Call:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     body: bytes
+    session: str = ""  # the access token: query locators belong to the session that opened them
+    base_url: str = ""  # scheme and host the request came to
 
     def json(self) -> Any:
         """The parsed body, or JSON_PARSER_ERROR as Salesforce answers malformed input."""
@@ -52,19 +54,26 @@ class Call:
 
 @dataclass
 class Reply:
-    """A handler's answer: status, JSON-ready body (None for 204) and per-record outcomes."""
+    """A handler's answer: status, JSON-ready body (None for 204) and per-record outcomes;
+    or, with `content_type`, a body of bytes sent as they are (Bulk CSV) with extra `headers`."""
 
     body: Any = None
     status: int = 200
     writes: list[WriteOutcome] = field(default_factory=list)
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Org, Call], Reply]
 
 
 def limit_info(org: Org) -> str:
-    """The `Sforce-Limit-Info` header value."""
-    return f"api-usage={org.faults.api_used}/{org.faults.api_max}"
+    """The `Sforce-Limit-Info` header value (with the app's own usage when it has a cap)."""
+    faults = org.faults
+    value = f"api-usage={faults.api_used}/{faults.api_max}"
+    if faults.per_app_max is not None:
+        value += f"; per-app-api-usage={faults.per_app_used}/{faults.per_app_max}(appName=handoff)"
+    return value
 
 
 def json_response(body: Any, status: int, org: Org) -> Response:
@@ -103,6 +112,7 @@ def _admit(org: Org, request: Request) -> str | SfError | None:
     if faults.over_limit():
         return SfError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
     faults.api_used += 1
+    faults.per_app_used += 1
     return user
 
 
@@ -118,14 +128,21 @@ async def run(org: Org, request: Request, handler: Handler) -> Response:
         return Response(URI_TOO_LONG_HTML, 414, headers={"Content-Type": "text/html"})
     started, cpu_started = time.perf_counter(), time.thread_time()
     body = await request.body()
-    entry = LoggedRequest(request.method, request.url.path, 200,
-                          request.headers.get("sforce-auto-assign"))  # fmt: skip
+    headers = request.headers
+    entry = LoggedRequest(
+        request.method,
+        request.url.path,
+        200,
+        headers.get("sforce-auto-assign"),
+        duplicate_rule_header=headers.get("sforce-duplicate-rule-header"),
+    )
     with org.lock:
         admitted = _admit(org, request)
         reply: Reply | SfError | None
         if isinstance(admitted, str):
             entry.user_id = admitted
-            call = Call(admitted, request.path_params, request.query_params, request.headers, body)
+            call = Call(admitted, request.path_params, request.query_params, request.headers, body,
+                        bearer(request) or "", str(request.base_url).rstrip("/"))  # fmt: skip
             try:
                 reply = handler(org, call)
             except SfError as error:
@@ -139,10 +156,14 @@ async def run(org: Org, request: Request, handler: Handler) -> Response:
         if reply is None:
             return Response(UNAVAILABLE_HTML, 503, headers={"Content-Type": "text/html"})
         usage = limit_info(org)
-    response = (
-        error_response(reply, org) if isinstance(reply, SfError)
-        else json_response(reply.body, reply.status, org)
-    )  # fmt: skip
+    if isinstance(reply, SfError):
+        response = error_response(reply, org)
+    elif reply.content_type is not None:
+        response = Response(
+            reply.body, reply.status, headers={"Content-Type": reply.content_type, **reply.headers}
+        )
+    else:
+        response = json_response(reply.body, reply.status, org)
     response.headers["Sforce-Limit-Info"] = usage
     entry.elapsed_ms = (time.perf_counter() - started) * 1000
     entry.cpu_ms = (time.thread_time() - cpu_started) * 1000

@@ -74,22 +74,31 @@ def _active_user(org: Org, username: str) -> str:
     raise OAuthError("invalid_grant", "user hasn't approved this consumer")
 
 
-def _grant(org: Org, request: Request, form: dict[str, str]) -> tuple[str, bool]:
-    """The user a grant authenticates, and whether the response carries a signature."""
+def _refresh(org: Org, form: dict[str, str]) -> tuple[str, str | None]:
+    """The user of a refresh grant, and the rotated refresh token when rotation is on."""
+    if form.get("client_id") != org.auth.consumer_key:
+        raise OAuthError("invalid_client_id", "client identifier invalid")
+    token = form.get("refresh_token", "")
+    user = org.auth.refresh_user(token)
+    rotated = org.auth.rotate(token) if org.faults.rotate_refresh else None
+    if user is None:  # unknown, revoked, or rotated out (its family is revoked now)
+        raise OAuthError("invalid_grant", "expired access/refresh token")
+    return user, rotated
+
+
+def _grant(org: Org, request: Request, form: dict[str, str]) -> tuple[str, bool, str | None]:
+    """The user a grant authenticates, whether the response carries a signature, and the
+    new refresh token when the grant rotated one."""
     grant = form.get("grant_type")
     if grant == "refresh_token":
-        if form.get("client_id") != org.auth.consumer_key:
-            raise OAuthError("invalid_client_id", "client identifier invalid")
-        user = org.auth.refresh_user(form.get("refresh_token", ""))
-        if user is None:
-            raise OAuthError("invalid_grant", "expired access/refresh token")
-        return user, True
+        user, rotated = _refresh(org, form)
+        return user, True, rotated
     if grant == "client_credentials":
         if not org.auth.client_ok(*_client(request, form)):
             raise OAuthError("invalid_client", "invalid client credentials")
-        return org.integration_user_id, True
+        return org.integration_user_id, True, None
     if grant == JWT_GRANT:
-        return _jwt_user(org, form.get("assertion", ""), _base_url(request)), False
+        return _jwt_user(org, form.get("assertion", ""), _base_url(request)), False, None
     raise OAuthError("unsupported_grant_type", "grant type not supported")
 
 
@@ -100,7 +109,7 @@ async def token(request: Request) -> Response:
     form = {k: v[0] for k, v in parse_qs(raw).items()}
     with org.lock:
         try:
-            user, signed = _grant(org, request, form)
+            user, signed, rotated = _grant(org, request, form)
         except OAuthError as error:
             org.log.add(LoggedRequest("POST", request.url.path, error.status))
             body = {"error": error.error, "error_description": error.description}
@@ -108,8 +117,11 @@ async def token(request: Request) -> Response:
         access = org.auth.issue(user)
         org.log.add(LoggedRequest("POST", request.url.path, 200, user_id=user))
     base = _base_url(request)
+    org_id, user_id = (org.org_id[:15], user[:15]) if org.faults.short_ids else (org.org_id, user)
     body = {"access_token": access, "scope": "api", "instance_url": base,
-            "id": f"{base}/id/{org.org_id}/{user}", "token_type": "Bearer"}  # fmt: skip
+            "id": f"{base}/id/{org_id}/{user_id}", "token_type": "Bearer"}  # fmt: skip
+    if rotated is not None:
+        body["refresh_token"] = rotated
     if signed:
         body |= {"signature": base64.b64encode(access[-16:].encode()).decode(),
                  "issued_at": str(int(time.time() * 1000))}  # fmt: skip

@@ -9,7 +9,7 @@ from sfsim.describe import describe
 from sfsim.errors import SfError, not_found
 from sfsim.http.gate import Call, Reply
 from sfsim.org import Org
-from sfsim.query import batch_size_from
+from sfsim.query import batch_size_from, invalid_locator
 from sfsim.render import formatter
 from sfsim.reqlog import WriteOutcome
 from sfsim.values import format_datetime, parse_datetime
@@ -68,11 +68,19 @@ def _query(org: Org, call: Call, *, include_deleted: bool) -> Reply:
     soql = call.query.get("q")
     if not soql:
         raise SfError(400, "MALFORMED_QUERY", "A query string has to be specified")
-    if org.faults.take_query_timeout():
+    if org.faults.times_out(soql):
         raise SfError(400, "QUERY_TIMEOUT", "Your query request was running for too long.")
     batch = batch_size_from(call.headers.get("sforce-query-options"))
-    return Reply(org.queries.run(soql, include_deleted=include_deleted, version=version,
-                                 batch=batch))  # fmt: skip
+    return _paged(org, call, org.queries.run(soql, include_deleted=include_deleted,
+                                             version=version, batch=batch,
+                                             session=call.session))  # fmt: skip
+
+
+def _paged(org: Org, call: Call, page: dict[str, Any]) -> Reply:
+    """A query page; its `nextRecordsUrl` made absolute when that fault is on."""
+    if org.faults.absolute_next_urls and "nextRecordsUrl" in page:
+        page["nextRecordsUrl"] = call.base_url + page["nextRecordsUrl"]
+    return Reply(page)
 
 
 def query(org: Org, call: Call) -> Reply:
@@ -89,7 +97,10 @@ def query_more(org: Org, call: Call) -> Reply:
     """`query/0r8...-2000`: a later page of a cursor."""
     version = version_of(call)
     batch = batch_size_from(call.headers.get("sforce-query-options"))
-    return Reply(org.queries.more(call.params["locator"], version=version, batch=batch))
+    if org.faults.take_cursor_expiry():
+        raise invalid_locator()
+    return _paged(org, call, org.queries.more(call.params["locator"], version=version,
+                                              batch=batch, session=call.session))  # fmt: skip
 
 
 def describe_object(org: Org, call: Call) -> Reply:
@@ -176,6 +187,7 @@ def patch_record(org: Org, call: Call) -> Reply:
         raise SfError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
     try:
         plan = plan_update(org.db, table, record_id, body)
+        org.refuse_by_rules(plan, call.headers.get("sforce-duplicate-rule-header"))
     except SfError as error:
         return Reply([error.as_rest()], error.status, [WriteOutcome(record_id, error.code)])
     org.apply(plan, user_id=call.user_id, auto_assign=call.headers.get("sforce-auto-assign"))

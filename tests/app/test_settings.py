@@ -83,6 +83,22 @@ class TestSettings:
         assert secret not in repr(settings)
         assert secret not in str(settings)
 
+    def test_secret_key_is_long_and_never_shown(self) -> None:
+        with pytest.raises(SettingsError, match=r"HANDOFF_SECRET_KEY: .*at least 32") as bad:
+            load_settings(secret_key="tooShortSecretValue")
+        assert "tooShortSecretValue" not in str(bad.value)
+        key = "s" * 30 + "SECRETVALUE"
+        settings = load_settings(secret_key=key)
+        assert settings.secret_key is not None
+        assert settings.secret_key.get_secret_value() == key
+        assert key not in repr(settings)
+
+    def test_api_budget_and_duplicate_header_defaults(self) -> None:
+        settings = load_settings()
+        assert (settings.api_budget_percent, settings.duplicate_rule_allow_save) == (50, True)
+        with pytest.raises(SettingsError, match="HANDOFF_API_BUDGET_PERCENT"):
+            load_settings(api_budget_percent=0)
+
     @pytest.mark.parametrize(
         ("value", "message"),
         [

@@ -21,7 +21,7 @@ import httpx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.demo_org import org_placeholders, render_rules, sample_rules
+from app.demo.org import org_placeholders, render_rules, sample_rules
 from app.store.db import make_engine
 from app.store.models import SyncRun
 from sf_client import AccessTokenAuth, SalesforceClient
@@ -124,13 +124,24 @@ class Service:
         raise AssertionError(f"no such run in {timeout} s; last runs: {described}")
 
 
+def client_credentials(sim: Sim) -> dict[str, str]:
+    """The `SF_*` variables that connect to `sim` with its app's client credentials."""
+    return {
+        "SF_CONSUMER_KEY": sim.facts["consumer_key"],
+        "SF_CONSUMER_SECRET": sim.facts["consumer_secret"],
+        "SF_DOMAIN": sim.base_url,
+        "SF_CA_BUNDLE": sim.facts["ca_file"],
+    }
+
+
 @contextmanager
 def service_process(
-    sim: Sim, database_url: str, rules: Path, cwd: Path, interval: int = 2, **extra: str
+    sim: Sim | None, database_url: str, rules: Path, cwd: Path, interval: int = 2, **extra: str
 ) -> Iterator[Service]:
     """`handoff serve` syncing `sim` every `interval` seconds, stopped when the block ends.
 
-    `extra` adds (or overrides) environment variables of the service.
+    `extra` adds (or overrides) environment variables of the service; without `sim` the
+    `SF_*` variables come from `extra` alone.
     """
     port = free_port()
     env = (
@@ -143,11 +154,8 @@ def service_process(
             HANDOFF_HOST="127.0.0.1",
             HANDOFF_PORT=str(port),
             HANDOFF_LOG_LEVEL="WARNING",
-            SF_CONSUMER_KEY=sim.facts["consumer_key"],
-            SF_CONSUMER_SECRET=sim.facts["consumer_secret"],
-            SF_DOMAIN=sim.base_url,
-            SF_CA_BUNDLE=sim.facts["ca_file"],
         )
+        | (client_credentials(sim) if sim is not None else {})
         | extra
     )
     store = make_engine(database_url)

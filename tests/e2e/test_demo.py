@@ -19,7 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from app.demo import READY_LINE
+from app.demo.loop import READY_LINE
 from app.store.models import SyncRun, Write
 from tests.e2e.processes import Child, child, clean_env
 
@@ -161,6 +161,14 @@ class TestServe:
             api = _field(demo, "API docs", r"(http://127\.0\.0\.1:\d+)/docs")
             org = _field(demo, "sfsim org", r"(https://127\.0\.0\.1:\d+)/")
             admin = {"Authorization": f"Bearer {key}"}
+            opened = demo.lines[demo.lines.index("Open:") + 1]
+            assert opened.split() == ["dashboard", f"{api}/ui", "(sign", "in", "with", "the",
+                                      "admin", "key", "above)"]  # fmt: skip
+            signed_in = httpx.post(f"{api}/ui/sign-in", data={"api_key": key})
+            assert signed_in.status_code == 303
+            dashboard = httpx.get(f"{api}/ui", cookies=signed_in.cookies)
+            assert dashboard.status_code == 200
+            assert "The handoff at a glance" in dashboard.text
 
             assert httpx.get(f"{api}/healthz").json() == {"status": "ok"}
             assert httpx.get(f"{api}/readyz").status_code == 200

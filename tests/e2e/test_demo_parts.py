@@ -11,9 +11,9 @@ import httpx
 import pytest
 import respx
 
-from app.demo import LOCK_FILE, DemoOptions, run_demo
-from app.demo_org import org_placeholders, render_rules, sample_rules
-from app.demo_settings import (
+from app.demo.loop import LOCK_FILE, DemoOptions, run_demo
+from app.demo.org import org_placeholders, render_rules, sample_rules
+from app.demo.settings import (
     DB_FILE,
     DEMO_SYNC_INTERVAL,
     demo_salesforce_settings,

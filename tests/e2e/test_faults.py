@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.store.models import Decision, Lead
+from app.store.models import DecisionRecord, Lead
 from tests.e2e.stack import Sim, service_process, sim_process, write_rules
 from tests.e2e.test_loop import _written, settled
 
@@ -58,7 +58,7 @@ def test_expired_sessions_503_bursts_and_locked_rows_lose_nothing(
             owed = service.read(
                 lambda s: s.scalar(
                     select(func.count()).where(
-                        Decision.write_state.in_(("pending", "failed", "retrying"))
+                        DecisionRecord.write_state.in_(("pending", "failed", "retrying"))
                     )
                 )
             )

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.demo_org import org_placeholders
-from app.store.models import Decision, Lead, SyncRun
+from app.demo.org import org_placeholders
+from app.store.models import DecisionRecord, Lead, SyncRun
 from sf_client import format_soql
 from tests.e2e.stack import MQL, Service, Sim, service_process, sim_process, write_rules
 
@@ -58,9 +58,9 @@ def _written(service: Service) -> dict[str, dict[str, str]]:
     """Lead Id -> the Status/OwnerId values of our newest successful write to it."""
     rows = service.read(
         lambda s: s.execute(
-            select(Decision.lead_id, Decision.planned)
-            .where(Decision.write_state == "written", Decision.dry_run.is_(False))
-            .order_by(Decision.id)
+            select(DecisionRecord.lead_id, DecisionRecord.planned)
+            .where(DecisionRecord.write_state == "written", DecisionRecord.dry_run.is_(False))
+            .order_by(DecisionRecord.id)
         ).all()
     )
     return {

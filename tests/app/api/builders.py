@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.store.models import (
-    Decision,
+    DecisionRecord,
     Lead,
     MqlEpisode,
     Opportunity,
@@ -150,7 +150,7 @@ def sync_run(session: Session, *, state: str = "succeeded", **values: Any) -> Sy
     return row
 
 
-def decision(session: Session, lead_id: str, **values: Any) -> Decision:
+def decision(session: Session, lead_id: str, **values: Any) -> DecisionRecord:
     defaults: dict[str, Any] = {
         "lead_id": lead_id,
         "decided_at": T0,
@@ -159,13 +159,13 @@ def decision(session: Session, lead_id: str, **values: Any) -> Decision:
         "input_fingerprint": "in",
         "result_fingerprint": "out",
     }
-    row = Decision(**{**defaults, **values})
+    row = DecisionRecord(**{**defaults, **values})
     session.add(row)
     session.flush()
     return row
 
 
-def write(session: Session, row: Decision, *, success: bool, **values: Any) -> Write:
+def write(session: Session, row: DecisionRecord, *, success: bool, **values: Any) -> Write:
     attempt = Write(
         decision_id=row.id,
         lead_id=row.lead_id,

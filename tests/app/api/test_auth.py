@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 
+from app.api.key_attempts import KeyAttempts
 from tests.app.api.conftest import ADMIN, ADMIN_KEY, READ, READ_KEY
 
 OPEN = {"/healthz", "/readyz"}
@@ -45,6 +46,7 @@ def test_no_key_and_unknown_keys_get_401_with_a_challenge(app: FastAPI, client: 
         if path in OPEN:
             continue
         for headers in ({}, {"Authorization": "Bearer not-a-key-at-all-xx"}, {"X-API-Key": "x"}):
+            app.state.key_attempts = KeyAttempts()  # as from a new client, never throttled
             response = client.request(method, path, headers=headers)
             assert response.status_code == 401, (method, path, headers)
             assert response.headers["WWW-Authenticate"].startswith("Bearer")

@@ -14,7 +14,7 @@ from app.api.rules import RULES_YAML_EXAMPLE
 from app.main import create_app
 from app.settings import Settings
 from tests.app.api import builders as b
-from tests.app.api.conftest import ADMIN, READ
+from tests.app.api.conftest import ADMIN, READ, READ_KEY
 
 
 class TestHealth:
@@ -26,29 +26,49 @@ class TestHealth:
     ) -> None:
         b.sync_run(session, started_at=b.T0, finished_at=b.T0 + timedelta(seconds=3))
         session.commit()
-        response = client.get("/readyz")
+        response = client.get("/readyz", headers=READ)
         assert response.status_code == 200
         body = response.json()
-        assert body["ready"] is True
-        assert (body["database"], body["schema_current"], body["rules_valid"]) == (True,) * 3
-        assert body["last_sync"]["state"] == "succeeded"
+        assert (body["ready"], body["reasons"], body["database"]) == (True, [], True)
+        detail = body["detail"]
+        assert (detail["database"], detail["schema_current"], detail["rules_valid"]) == (True,) * 3
+        assert detail["last_sync"]["state"] == "succeeded"
 
     def test_not_ready_when_the_rules_file_is_invalid(
         self, client: TestClient, rules_path: Path
     ) -> None:
         rules_path.write_text("version: 9\nfit: nonsense\n", encoding="utf-8")
-        response = client.get("/readyz")
+        response = client.get("/readyz", headers=READ)
         assert response.status_code == 503
-        assert response.json()["rules_valid"] is False
-        assert any("rules.yaml" in reason for reason in response.json()["reasons"])
+        assert response.json()["reasons"] == ["rules_invalid"]
+        assert response.json()["detail"]["rules_valid"] is False
+        assert any("rules.yaml" in reason for reason in response.json()["detail"]["reasons"])
+
+    def test_without_a_key_readiness_is_a_reason_code_and_nothing_else(
+        self, client: TestClient, rules_path: Path, session: Session
+    ) -> None:
+        rules_path.write_text("version: 9\nfit: nonsense\n", encoding="utf-8")
+        b.sync_run(session, state="failed", message="Salesforce: INVALID_SESSION_ID")
+        session.commit()
+        for headers in ({}, {"X-API-Key": "not-a-key-at-all-xxxxx"}):
+            response = client.get("/readyz", headers=headers)
+            assert response.status_code == 503
+            assert response.json() == {
+                "ready": False,
+                "reasons": ["rules_invalid", "last_sync_failed"],
+                "database": True,
+                "detail": None,
+            }
+            assert str(rules_path) not in response.text
+            assert "nonsense" not in response.text
 
     def test_not_ready_when_the_last_run_failed(self, client: TestClient, session: Session) -> None:
         b.sync_run(session, state="failed", message="Salesforce: INVALID_SESSION_ID")
         session.commit()
-        response = client.get("/readyz")
-        assert response.status_code == 503
-        assert response.json()["reasons"] == [
-            f"the last sync (run {response.json()['last_sync']['id']}) failed"
+        body = client.get("/readyz", headers=ADMIN).json()
+        assert body["reasons"] == ["last_sync_failed"]
+        assert body["detail"]["reasons"] == [
+            f"the last sync (run {body['detail']['last_sync']['id']}) failed"
         ]
 
     def test_not_ready_when_the_schema_is_missing(self, tmp_path: Path, rules_path: Path) -> None:
@@ -56,12 +76,14 @@ class TestHealth:
             _env_file=None,
             database_url=f"sqlite:///{tmp_path / 'empty.db'}",
             rules=rules_path,
+            api_keys=f"{READ_KEY}:read",
         )
         with TestClient(create_app(settings, start_scheduler=False)) as client:
-            response = client.get("/readyz")
+            response = client.get("/readyz", headers=READ)
         assert response.status_code == 503
-        assert response.json()["schema_current"] is False
-        assert "handoff db upgrade" in response.json()["reasons"][0]
+        assert response.json()["reasons"] == ["schema_behind"]
+        assert response.json()["detail"]["schema_current"] is False
+        assert "handoff db upgrade" in response.json()["detail"]["reasons"][0]
 
     def test_readiness_reasons_come_from_overdue_syncs(
         self, database_url: str, rules_path: Path, session: Session
@@ -73,11 +95,13 @@ class TestHealth:
             database_url=database_url,
             rules=rules_path,
             sync_interval=300,
+            api_keys=f"{READ_KEY}:read",
         )
         with TestClient(create_app(settings, start_scheduler=False)) as client:
-            response = client.get("/readyz")
+            response = client.get("/readyz", headers=READ)
         assert response.status_code == 503
-        assert "over 900 s" in response.json()["reasons"][0]
+        assert response.json()["reasons"] == ["sync_overdue"]
+        assert "over 900 s" in response.json()["detail"]["reasons"][0]
 
 
 class TestRules:

@@ -1,5 +1,9 @@
 """Schemathesis over the OpenAPI schema: no request may produce a 5xx or break the schema.
 
+Beside the generated cases, the hostile inputs of issue 12 (forged cursors, dates out of range,
+numbers for dates and booleans, invalid UTF-8, alias bombs, merge keys, oversized bodies) go
+through the same checks.
+
 Bounded (a few examples per operation, a time limit) so it runs in CI; on SQLite with a small
 store so the reports have rows to compute over. `/readyz`'s 503 is documented and allowed.
 Every check runs except "schema-valid data must be accepted": some rules cannot be written in
@@ -8,8 +12,11 @@ JSON Schema (`from` after `to`, `since` in the future) and rightly answer 422.
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -18,6 +25,8 @@ from hypothesis import strategies as st
 from schemathesis import BaseSchema
 from schemathesis.checks import positive_data_acceptance
 
+from app.api.key_attempts import KeyAttempts
+from app.api.request_guard import MAX_BODY_BYTES
 from app.api.rules import RULES_YAML_EXAMPLE
 from app.main import create_app
 from app.settings import Settings
@@ -25,6 +34,7 @@ from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
 from tests.app.api import builders as b
 from tests.app.api.conftest import ADMIN_KEY, READ_KEY
+from tests.rules.test_limits import alias_bomb
 
 
 def _filled_store(url: str) -> None:
@@ -56,9 +66,10 @@ def fuzz_schema(tmp_path_factory: pytest.TempPathFactory) -> BaseSchema:
         api_keys=f"{READ_KEY}:read,{ADMIN_KEY}:admin",
         sync_interval=0,
     )
-    return schemathesis.openapi.from_asgi(
-        "/openapi.json", create_app(app_settings, start_scheduler=False)
-    )
+    app = create_app(app_settings, start_scheduler=False)
+    # Schemathesis sends wrong keys on purpose, all from one client; the throttle has its tests.
+    app.state.key_attempts = KeyAttempts(capacity=1_000_000)
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 # The operations are the same whatever the settings; building an app reads nothing.
@@ -87,3 +98,54 @@ def test_no_server_error_and_no_schema_violation(
         headers={"Authorization": f"Bearer {ADMIN_KEY}"},
         excluded_checks=[positive_data_acceptance],
     )
+
+
+def _cursor(*values: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+# The hostile inputs of issue 12, beside what schemathesis generates: each must answer a
+# documented 4xx, never a 5xx, and fit the schema.
+HOSTILE: list[tuple[str, dict[str, Any]]] = [
+    *[
+        ("GET /sync/runs", {"query": {"cursor": _cursor(value)}})
+        for value in (2**80, True, -1, 1.5, "7", None)
+    ],
+    *[
+        ("GET /audit", {"query": {"lead_id": "00Q000000000001AAA", "cursor": _cursor(value)}})
+        for value in (2**80, True)
+    ],
+    ("GET /handoff/leads", {"query": {"cursor": _cursor("x", 2**80, "y", 1)}}),
+    ("GET /reports/funnel", {"query": {"from": "0001-01-01", "to": "9999-12-31"}}),
+    ("GET /reports/win-loss", {"query": {"to": "0"}}),
+    ("GET /handoff/status", {"query": {"since": "0.5"}}),
+    ("POST /sync/runs", {"body": {"dry_run": 0}, "media_type": "application/json"}),
+    (
+        "POST /rules/validate",
+        {"body": b"version: 1\nfit: \xff\n", "media_type": "application/yaml"},
+    ),
+    ("POST /rules/validate", {"body": alias_bomb(), "media_type": "application/yaml"}),
+    (
+        "POST /rules/simulate",
+        {"body": "sla:\n  <<: {first_touch_hours: 24}\n", "media_type": "application/yaml"},
+    ),
+    (
+        "POST /rules/validate",
+        {"body": "x" * (MAX_BODY_BYTES + 1), "media_type": "application/yaml"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "parts"), HOSTILE, ids=[label for label, _ in HOSTILE])
+def test_hostile_input_is_a_documented_4xx(
+    fuzz_schema: BaseSchema, label: str, parts: dict[str, Any]
+) -> None:
+    operation = fuzz_schema.find_operation_by_label(label)
+    assert operation is not None
+    case = operation.Case(**parts)
+    response = case.call_and_validate(
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+        excluded_checks=[positive_data_acceptance],
+    )
+    assert 400 <= response.status_code < 500 or label == "POST /rules/validate"
+    assert len(response.content) < 10_000

@@ -6,16 +6,22 @@ read from a store the sync itself filled.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import respx
+from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from app.main import create_app
+from app.run.background import SyncRunner
 from app.store.db import make_engine
+from app.store.models import SyncRun
 from app.sync.lock import sync_lock
 from tests.app.api import builders as b
 from tests.app.api.conftest import ADMIN, READ
@@ -129,3 +135,44 @@ class TestReadingRuns:
         assert (body["state"], body["counts"]["api_calls"]) == ("partial", 4)
         assert client.get("/sync/runs/999", headers=READ).status_code == 404
         assert client.get("/sync/runs/0", headers=READ).status_code == 422
+
+
+class TestShutdown:
+    """SIGTERM: uvicorn ends the lifespan, which stops a running sync at its next safe point."""
+
+    def test_shutdown_stops_a_running_sync_at_a_page_boundary_and_it_resumes(
+        self, app: FastAPI, org: FakeOrg, session: Session
+    ) -> None:
+        for _ in range(3):
+            lead(org)
+        runner: SyncRunner
+        reached = threading.Event()
+
+        def hold_the_lead_pull(request: httpx.Request) -> None:
+            if "FROM Lead" in request.url.params.get("q", ""):
+                reached.set()
+                runner.stop.wait(30)  # a slow page: it arrives after SIGTERM
+            return None
+
+        org.faults.append(hold_the_lead_pull)
+        with TestClient(app) as client:
+            runner = app.state.sync_runner
+            run_id = client.post("/sync/runs", json={"full": True}, headers=ADMIN).json()["id"]
+            assert reached.wait(30)
+        # The lifespan has ended: the run stopped where it was, without waiting for the org.
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        assert (run.state, run.error_kind) == ("interrupted", "shutdown")
+        assert "shutting down (SIGTERM)" in (run.message or "")
+        org.faults.clear()
+        with TestClient(create_app(app.state.settings, start_scheduler=False)) as client:
+            again = client.post("/sync/runs", json={"full": False}, headers=ADMIN).json()["id"]
+            finished = _finished(client, again)
+        assert finished["state"] == "succeeded", finished["message"]
+        assert finished["counts"]["pulled"]["Lead"] == 3
+
+    def test_no_new_sync_starts_once_shutdown_began(self, client: TestClient, org: FakeOrg) -> None:
+        client.app.state.sync_runner.stop.set()  # type: ignore[attr-defined]
+        response = client.post("/sync/runs", headers=ADMIN)
+        assert response.status_code == 409
+        assert response.json()["detail"] == "the service is shutting down"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,14 +18,12 @@ import respx
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.handoff import decide_and_write
+from app.handoff import HandoffInputs, HandoffReport, HandoffStep
 from app.handoff.rules_file import parse_rules_text
-from app.settings import Settings
 from app.store.db import make_sessionmaker
-from app.store.models import Decision, Lead, Org, Queue, SyncRun, User
-from app.sync.context import RunContext
+from app.store.models import DecisionRecord, Lead, Org, Queue, SyncRun, User
 from rules.ids import to18
-from sf_client import AccessTokenAuth, Identity, RetryPolicy, SalesforceClient
+from sf_client import AccessTokenAuth, RetryPolicy, SalesforceClient
 from tests.app.handoff.fake_org import INSTANCE, FakeOrg
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -85,6 +82,9 @@ class World:
     org: FakeOrg
     rules_text: str = RULES
     taken_out: set[str] = field(default_factory=set)
+    # The client of the latest run, for its API usage.
+    client: SalesforceClient | None = None
+    run_id: int | None = None
 
     def add(self, n: int, **fields: Any) -> str:
         self.org.leads[lead_id(n)] = {"Id": lead_id(n), **fields}
@@ -111,7 +111,7 @@ class World:
         dry_run: bool = False,
         max_writes: int = 2000,
         go_live_after: datetime | None = None,
-    ) -> RunContext:
+    ) -> HandoffReport:
         """One run: pull, then the handoff step on a fresh client (as each run builds one)."""
         self.pull()
         with self.sessions.begin() as session:
@@ -121,24 +121,20 @@ class World:
             session.add(run)
             session.flush()
             run_id = run.id
-        settings = Settings(
-            database_url="sqlite://", rules=Path("rules.yaml"), max_writes_per_run=max_writes,
-            write_mode="dry-run" if dry_run else "live", go_live_after=go_live_after,
-        )  # fmt: skip
         client = SalesforceClient(
             httpx.Client(),
             AccessTokenAuth(INSTANCE, "00Dxx!secret-token"),
             retry=RetryPolicy(max_attempts=2, lock_row_rounds=1),
             sleep=lambda _seconds: None,
         )
-        ctx = RunContext(
-            settings=settings, sessions=self.sessions, sf=client,
-            ruleset=parse_rules_text(self.rules_text, "rules.yaml"),
-            identity=Identity(ORG_ID, INTEGRATION, "integration@acme.com"),
-            run_id=run_id, dry_run=dry_run, full=False, now=lambda: NOW,
+        self.client, self.run_id = client, run_id
+        inputs = HandoffInputs(
+            sessions=self.sessions, sf=client,
+            ruleset=parse_rules_text(self.rules_text, "rules.yaml"), rules_source="rules.yaml",
+            integration_user_id=INTEGRATION, now=lambda: NOW, run_id=run_id, dry_run=dry_run,
+            go_live_after=go_live_after, max_writes_per_run=max_writes, write_concurrency=4,
         )  # fmt: skip
-        decide_and_write(ctx)
-        return ctx
+        return HandoffStep(inputs).run()
 
 
 @pytest.fixture
@@ -155,8 +151,12 @@ def world(engine: Engine) -> Iterator[World]:
         yield World(engine, sessions, org)
 
 
-def decisions_of(world: World, lead: str) -> list[Decision]:
+def decisions_of(world: World, lead: str) -> list[DecisionRecord]:
     with world.sessions() as session:
         return list(
-            session.scalars(select(Decision).where(Decision.lead_id == lead).order_by(Decision.id))
+            session.scalars(
+                select(DecisionRecord)
+                .where(DecisionRecord.lead_id == lead)
+                .order_by(DecisionRecord.id)
+            )
         )

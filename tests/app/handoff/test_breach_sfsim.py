@@ -26,12 +26,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
-from app.breach.outbox import OutboxPolicy, deliver_outbox
+from app.handoff.breach_outbox import OutboxPolicy, deliver_outbox
 from app.main import create_app
+from app.run import run_sync
 from app.settings import ApiKey, Settings
 from app.store.db import make_sessionmaker
-from app.store.models import BreachAction, Decision, LeadHolder, Outbox
-from app.sync.run import run_sync
+from app.store.models import BreachAction, DecisionRecord, LeadHolder, Outbox
 from sfsim import serve
 from tests.app.handoff.test_sfsim import (
     MQL,
@@ -186,7 +186,7 @@ def test_notify_then_reassign_once_each_never_to_a_previous_holder(
     with sessions() as session:
         holders = session.scalar(select(func.count()).select_from(LeadHolder))
         explained = session.scalars(
-            select(Decision.explanation).where(Decision.explanation.like("SLA breach%"))
+            select(DecisionRecord.explanation).where(DecisionRecord.explanation.like("SLA breach%"))
         ).all()
     assert (holders or 0) >= 2 * len(us)
     assert len(explained) == len(us)

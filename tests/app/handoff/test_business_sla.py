@@ -19,9 +19,9 @@ from starlette.testclient import TestClient
 
 from app.deps import get_now
 from app.main import create_app
+from app.run import run_sync
 from app.settings import ApiKey, Settings
 from app.store.db import make_sessionmaker
-from app.sync.run import run_sync
 from sfsim import serve
 from tests.app.handoff.test_sfsim import Sim, build_org, factory, lead, rules_text
 from tests.app.sync.conftest import Clock

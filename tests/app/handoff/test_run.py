@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.handoff import WriteCapExceeded
 from app.handoff.rules_file import RulesFileError
-from app.store import repo_sync
+from app.store import repo_runs
 from app.store.models import RoundRobin, User, Write
 from tests.app.handoff.conftest import (
     QUEUE,
@@ -37,7 +37,7 @@ class TestFirstLiveRun:
         held = world.add(22, **qualifying(Phone=None))
         weak = world.add(23, **qualifying(LeadSource="Cold Call"))
 
-        ctx = world.run()
+        report = world.run()
 
         leads = world.org.leads
         assert {i for i, lead in leads.items() if lead["Status"] == MQL} == set(promoted)
@@ -49,7 +49,7 @@ class TestFirstLiveRun:
         assert leads[promoted[0]]["MQL_Date__c"] == "2026-11-02"
         assert leads[promoted[0]]["Lead_Score__c"] == 75
         assert leads[promoted[0]]["MQL_Reason__c"].startswith("MQL (rules v7)")
-        counts = ctx.counts
+        counts = report
         assert (counts.promoted, counts.written, counts.held) == (7, 7, 1)
         assert counts.held_by_field == {"Phone": 1}
         assert counts.decided == 11
@@ -83,8 +83,8 @@ class TestSecondRun:
             world.add(n, **qualifying())
         world.run()
         calls = len(world.org.calls)
-        ctx = world.run()
-        assert ctx.counts.decided == 0
+        report = world.run()
+        assert report.decided == 0
         new_calls = world.org.calls[calls:]
         assert [r.url.path.rsplit("/", 1)[-1] for r in new_calls] == ["describe"]
 
@@ -93,9 +93,9 @@ class TestSecondRun:
         world.run()
         world.org.leads[lead]["Status"] = "Nurturing"
         world.taken_out.add(lead)
-        ctx = world.run()
+        report = world.run()
         assert world.org.leads[lead]["Status"] == "Nurturing"
-        assert ctx.counts.written == 0
+        assert report.written == 0
         assert decisions_of(world, lead)[-1].ineligible_reason == "taken out of MQL by a person"
 
     def test_a_rules_change_decides_every_lead_again(self, world: World):
@@ -105,8 +105,8 @@ class TestSecondRun:
         world.run()
         assert world.org.leads[lead]["Status"] == "Open - Not Contacted"
         world.rules_text = RULES
-        ctx = world.run()
-        assert ctx.counts.decided == 2
+        report = world.run()
+        assert report.decided == 2
         assert world.org.leads[lead]["Status"] == MQL
         assert len(decisions_of(world, other)) == 2
 
@@ -136,11 +136,11 @@ class TestPeopleAndPlaceholders:
             org.leads[lead]["OwnerId"] = REP3
 
         world.org.before_read.append(person_works_the_lead)
-        ctx = world.run()
+        report = world.run()
         assert world.org.leads[lead]["Status"] == "Working - Contacted"
         assert world.org.leads[lead]["OwnerId"] == REP3
         assert world.org.leads[kept]["Status"] == MQL
-        assert ctx.counts.skipped_changed == 1
+        assert report.skipped_changed == 1
         states = [d.write_state for d in decisions_of(world, lead)]
         assert states == ["skipped_changed", "none"]
 
@@ -149,21 +149,21 @@ class TestFailures:
     def test_a_503_burst_is_queued_and_written_by_the_next_run(self, world: World):
         leads = [world.add(n, **qualifying()) for n in range(1, 4)]
         world.org.writes_unavailable = 2  # both attempts the client makes
-        ctx = world.run()
-        assert (ctx.counts.failed, ctx.counts.queued_for_retry) == (3, 3)
+        report = world.run()
+        assert (report.failed, report.queued_for_retry) == (3, 3)
         assert all(world.org.leads[i]["Status"] != MQL for i in leads)
-        ctx = world.run()
-        assert (ctx.counts.written, ctx.counts.queued_for_retry) == (3, 0)
+        report = world.run()
+        assert (report.written, report.queued_for_retry) == (3, 0)
         assert all(world.org.leads[i]["Status"] == MQL for i in leads)
 
     def test_lock_errors_are_retried_until_they_succeed(self, world: World):
         leads = [world.add(n, **qualifying()) for n in range(1, 4)]
         world.org.failing[leads[0]] = "UNABLE_TO_LOCK_ROW"
         first = world.run()
-        assert (first.counts.written, first.counts.queued_for_retry) == (2, 1)
+        assert (first.written, first.queued_for_retry) == (2, 1)
         owner_before = decisions_of(world, leads[0])[-1].planned["OwnerId"]
         second = world.run()
-        assert (second.counts.written, second.counts.queued_for_retry) == (1, 0)
+        assert (second.written, second.queued_for_retry) == (1, 0)
         assert world.org.leads[leads[0]]["OwnerId"] == owner_before
         assert len(decisions_of(world, leads[0])) == 1
 
@@ -171,25 +171,26 @@ class TestFailures:
         lead = world.add(1, **qualifying())
         world.org.failing[lead] = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
         first = world.run()
-        assert (first.counts.failed_permanently, first.counts.queued_for_retry) == (1, 0)
+        assert (first.failed_permanently, first.queued_for_retry) == (1, 0)
         with world.sessions() as session:
             [write] = session.scalars(select(Write).where(Write.lead_id == lead))
-            named = repo_sync.permanent_failures(session, first.run_id)
+            named = repo_runs.permanent_failures(session, world.run_id)
         assert write.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
-        assert named == [f"{lead}: FIELD_CUSTOM_VALIDATION_EXCEPTION"]
+        assert named == [f"{lead}: FIELD_CUSTOM_VALIDATION_EXCEPTION ({write.message})"]
+        assert first.counts.failed_by_code == {"FIELD_CUSTOM_VALIDATION_EXCEPTION": 1}
         second = world.run()
-        assert second.counts.written == 0
+        assert second.written == 0
 
     def test_a_write_whose_answer_was_lost_is_not_sent_twice(self, world: World):
         leads = [world.add(n, **qualifying()) for n in range(1, 3)]
         world.org.answers_lost = 2
         first = world.run()
-        assert first.counts.queued_for_retry == 2
+        assert first.queued_for_retry == 2
         values = {i: dict(world.org.leads[i]) for i in leads}
         patches = len(world.org.writes())
         second = world.run()
         assert len(world.org.writes()) == patches
-        assert second.counts.written == 2
+        assert second.written == 2
         assert {i: world.org.leads[i] for i in leads} == values
         assert all(decisions_of(world, i)[-1].write_state == "written" for i in leads)
 
@@ -198,14 +199,14 @@ class TestModesAndLimits:
     def test_dry_run_writes_nothing_and_uses_no_turns(self, world: World):
         for n in range(1, 4):
             world.add(n, **qualifying())
-        ctx = world.run(dry_run=True)
-        assert ctx.counts.promoted == 3
+        report = world.run(dry_run=True)
+        assert report.promoted == 3
         assert world.org.writes() == []
         with world.sessions() as session:
             assert session.scalars(select(RoundRobin)).all() == []
         live = world.run()
-        assert live.counts.decided == 3
-        assert live.counts.written == 3
+        assert live.decided == 3
+        assert live.written == 3
 
     def test_the_write_cap_stops_the_run_before_any_write(self, world: World):
         for n in range(1, 6):
@@ -213,8 +214,8 @@ class TestModesAndLimits:
         with pytest.raises(WriteCapExceeded, match="HANDOFF_MAX_WRITES_PER_RUN=5"):
             world.run(max_writes=4)
         assert world.org.writes() == []
-        ctx = world.run(max_writes=5)
-        assert ctx.counts.written == 5
+        report = world.run(max_writes=5)
+        assert report.written == 5
 
     def test_rules_that_do_not_fit_the_org_fail_before_any_decision(self, world: World):
         world.add(1, **qualifying())
@@ -227,10 +228,11 @@ class TestModesAndLimits:
         written = 450
         for n in range(1, written + 1):
             world.add(n, **qualifying())
-        ctx = world.run()
-        assert ctx.counts.written == written
+        report = world.run()
+        assert report.written == written
         updates = len(world.org.writes())
         checks = len(world.org.queries())
         assert updates == math.ceil(written / 200)
         assert checks == math.ceil(written / 600)  # one re-read per group of 3 chunks
-        assert ctx.sf.usage.calls == updates + checks + 1  # + describe
+        assert world.client is not None
+        assert world.client.usage.calls == updates + checks + 1  # + describe

@@ -28,10 +28,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.reports.handoff import handoff_status
+from app.reports.models import SlaSettings
+from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
 from app.store.db import make_sessionmaker
-from app.store.models import Decision, SyncLock
-from app.sync.run import SalesforceFactory, run_sync
+from app.store.models import DecisionRecord, SyncLock
 from sf_client import AccessTokenAuth, SalesforceClient
 from sfsim import FieldDef, LeadStatusDef, Org, Server, edit, serve
 
@@ -195,6 +197,25 @@ class TestLiveRuns:
         again = run_sync(settings, sessions, factory(sim.server))
         assert again.counts["written"] == 0
 
+    def test_the_reports_show_a_runs_promotions_when_it_ends(self, sim, settings, sessions):
+        run = run_sync(settings, sessions, factory(sim.server))
+        assert run.state == "succeeded", run.message
+        sla = SlaSettings(first_touch_hours=24, stale_days=14)
+        as_of = datetime.now(UTC)
+        with sessions() as session:
+            status = handoff_status(session, as_of=as_of, since=START, sla=sla)
+            owners = {o.owner_id: o.mql_open for o in status.by_owner}
+        assert status.mql_open == QUALIFYING
+        assert status.pending == QUALIFYING  # promoted just now: nobody touched them yet
+        assert owners == Counter(lead(sim.org, i)["OwnerId"] for i in sim.expected)
+        # The next pull reads the same leads back from the org: the figures stay as they were.
+        again = run_sync(settings, sessions, factory(sim.server))
+        assert again.state == "succeeded", again.message
+        with sessions() as session:
+            after = handoff_status(session, as_of=as_of, since=START, sla=sla)
+        assert (after.mql_open, after.pending) == (status.mql_open, status.pending)
+        assert {o.owner_id: o.mql_open for o in after.by_owner} == owners
+
     def test_api_calls_stay_within_the_economy_bound(self, sim, settings, sessions):
         first = run_sync(settings, sessions, factory(sim.server))
         idle = run_sync(settings, sessions, factory(sim.server))  # the constant: no writes
@@ -226,7 +247,9 @@ class TestLiveRuns:
         assert lead(sim.org, taken)["Status"] == "Nurturing"
         with sessions() as session:
             last = session.scalars(
-                select(Decision).where(Decision.lead_id == taken).order_by(Decision.id.desc())
+                select(DecisionRecord)
+                .where(DecisionRecord.lead_id == taken)
+                .order_by(DecisionRecord.id.desc())
             ).first()
         assert last is not None
         assert last.ineligible_reason == "taken out of MQL by a person"

@@ -137,7 +137,8 @@ class TestFiguresOverTheWindow:
             2,
         )
         assert (rows["Bo Rep"].met, rows["Bo Rep"].median_hours_to_first_touch) == (1, 2.0)
-        assert status.sla_hours == SLA
+        assert status.sla == SLA
+        assert status.sla_hours == SLA.first_touch_hours
 
 
 class TestLeadsList:

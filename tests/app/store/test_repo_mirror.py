@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.store import repo_mirror, repo_sync
+from app.store import repo_mirror, repo_runs
 from app.store.models import Activity, Lead, SyncRun
 from app.sync.mirror import activity_row, lead_row
 
@@ -98,11 +98,11 @@ class TestPurge:
 class TestRuns:
     def test_runs_left_running_by_a_dead_process_are_closed(self, engine: Engine) -> None:
         with Session(engine) as session:
-            dead = repo_sync.start_run(
+            dead = repo_runs.start_run(
                 session, started_at=T0, trigger="cli", full=False, dry_run=True
             )
             session.commit()
-            assert repo_sync.close_abandoned_runs(session, now=T0 + timedelta(hours=1)) == 1
+            assert repo_runs.close_abandoned_runs(session, now=T0 + timedelta(hours=1)) == 1
             session.commit()
             row = session.get(SyncRun, dead.id)
         assert row is not None

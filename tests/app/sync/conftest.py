@@ -13,18 +13,27 @@ import respx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.run import SalesforceFactory
 from app.settings import Settings
 from app.store.db import make_sessionmaker
-from app.sync.run import SalesforceFactory
 from sf_client import AccessTokenAuth, SalesforceClient
 from tests.app.sync.fake_org import INSTANCE, REP, REP_2, FakeOrg
 
-RULES = f"""\
+
+def rules_text(
+    *reps: str,
+    mql: str = "Marketing Qualified",
+    eligible: str = '"Open - Not Contacted", "Nurturing"',
+    accepted: str = '"Sales Qualified", "Working - Contacted"',
+) -> str:
+    """The tests' rules: 100+ employees and the US make an MQL, routed round-robin to `reps`."""
+    pool = ", ".join(f'"{rep}"' for rep in reps)
+    return f"""\
 version: 1
 statuses:
-  mql: "Marketing Qualified"
-  eligible_from: ["Open - Not Contacted", "Nurturing"]
-  accepted: ["Sales Qualified", "Working - Contacted"]
+  mql: "{mql}"
+  eligible_from: [{eligible}]
+  accepted: [{accepted}]
   rejected: ["Closed - Not Converted"]
 fit:
   - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
@@ -33,8 +42,11 @@ interest:
 thresholds: {{fit: 40, interest: 25}}
 assignment:
   routes:
-    - pool: ["{REP}", "{REP_2}"]
+    - pool: [{pool}]
 """
+
+
+RULES = rules_text(REP, REP_2)
 
 
 @pytest.fixture

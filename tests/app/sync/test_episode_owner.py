@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.store.db import make_sessionmaker
 from app.store.models import Lead, MqlEpisode
-from app.sync.facts import refresh_leads
+from app.sync.fact_refresh import refresh_leads
 from app.sync.mql_facts import FactRules
 from tests.app.api import builders as b
 

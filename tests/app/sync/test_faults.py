@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
 from app.store.models import Lead, SyncLock, SyncRun, Watermark
-from app.sync.run import SalesforceFactory, run_sync
 from sf_client import RefreshTokenAuth, SalesforceClient
 from tests.app.sync.conftest import Clock
 from tests.app.sync.fake_org import API, INTEGRATION_USER, ORG_ID, T0, FakeOrg, error, lead

@@ -77,22 +77,34 @@ class TestProcesses:
         with pytest.raises(SyncLocked), sync_lock(engine, lease_seconds=60):
             pass
 
-    def test_a_killed_holder_blocks_for_at_most_its_lease(
+    def test_a_killed_holder_on_this_machine_frees_the_lock_at_once(
         self, engine: Engine, holder: subprocess.Popen[str]
     ) -> None:
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait()
-        if engine.dialect.name == "sqlite":
-            # The row stays until its lease runs out; past it, the next sync takes over.
-            with pytest.raises(SyncLocked), sync_lock(engine, lease_seconds=60):
-                pass
-            later = datetime.now(UTC) + timedelta(seconds=61)
-            with sync_lock(engine, lease_seconds=60, clock=lambda: later) as mine:
-                assert mine.holder
-        else:
-            # The server drops an advisory lock with its connection.
-            with sync_lock(engine, lease_seconds=60) as mine:
-                assert mine.holder
+        # SQLite: the holder's host and PID show its process is gone, so its lease is void;
+        # PostgreSQL: the server dropped the advisory lock with the connection.
+        with sync_lock(engine, lease_seconds=60) as mine:
+            assert mine.holder
+
+    def test_a_holder_on_another_machine_blocks_for_at_most_its_lease(self, engine: Engine) -> None:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("the lease is SQLite's; PostgreSQL uses an advisory lock")
+        now = datetime.now(UTC)
+        with engine.begin() as connection:
+            connection.execute(
+                SyncLock.__table__.insert().values(  # type: ignore[attr-defined]
+                    name="sync",
+                    holder="other-host:4242:abcd1234",
+                    acquired_at=now,
+                    expires_at=now + timedelta(seconds=60),
+                )
+            )
+        with pytest.raises(SyncLocked), sync_lock(engine, lease_seconds=60):
+            pass
+        later = now + timedelta(seconds=61)
+        with sync_lock(engine, lease_seconds=60, clock=lambda: later) as mine:
+            assert mine.holder
 
     def test_the_cli_exits_75_with_one_line(
         self, database_url: str, holder: subprocess.Popen[str], tmp_path: Path

@@ -17,7 +17,7 @@ from app.sync.mql_facts import (
     StatusChange,
     close_period,
     derive_episodes,
-    lead_facts,
+    lead_fact_columns,
     start_evidence,
 )
 
@@ -96,7 +96,7 @@ class TestReplay:
             (T0 + timedelta(days=1), T0 + timedelta(days=2), "accepted", "005b"),
             (T0 + timedelta(days=3), T0 + timedelta(days=4), "rejected", "005c"),
         ]
-        assert lead_facts(episodes, [], T0, "UTC")["taken_out_of_mql_by_person"]
+        assert lead_fact_columns(episodes, [], T0, "UTC")["taken_out_of_mql_by_person"]
 
     def test_a_closed_stay_keeps_the_owner_seen_as_it_closed(self) -> None:
         entry = StatusChange(T0 + timedelta(days=1), "Open - Not Contacted", MQL, "005a")

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
-from app.store.models import Decision, Lead, MqlEpisode, Opportunity, Org, Write
-from app.sync.run import SalesforceFactory, run_sync
+from app.store.models import DecisionRecord, Lead, MqlEpisode, Opportunity, Org, Write
 from tests.app.sync.conftest import Clock
 from tests.app.sync.fake_org import (
     INTEGRATION_USER,
@@ -93,7 +93,7 @@ class TestSetToMqlByHand:
         record = lead(world.org)
         world.sync(timedelta(hours=1))
         with world.sessions() as session:
-            decision = Decision(
+            decision = DecisionRecord(
                 lead_id=record["Id"],
                 decided_at=T1,
                 rules_version="1",

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
 from app.store.models import Lead, SyncRun, Watermark
-from app.sync.run import SalesforceFactory, run_sync
 from tests.app.sync.conftest import Clock
 from tests.app.sync.fake_org import T0, FakeOrg, lead, sf_time
 

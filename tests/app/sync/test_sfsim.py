@@ -15,38 +15,25 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
-from app.store.models import Lead, MqlEpisode, SyncLock, SyncRun
-from app.sync.run import SalesforceFactory, run_sync
+from app.store.models import Lead, MqlEpisode, SyncRun
 from sf_client import AccessTokenAuth, SalesforceClient
 from sfsim.org import LeadStatusDef, Org
 from sfsim.server import Server, serve
-from tests.app.sync.conftest import Clock
+from tests.app.sync.conftest import Clock, rules_text
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 MQL = "Marketing Qualified"
 
 
 def _rules(rep: str) -> str:
-    return f"""\
-version: 1
-statuses:
-  mql: "{MQL}"
-  eligible_from: ["Open - Not Contacted"]
-  accepted: ["Working - Contacted"]
-  rejected: ["Closed - Not Converted"]
-fit:
-  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
-interest:
-  - {{field: Country, op: eq, value: "US", points: 30}}
-thresholds: {{fit: 40, interest: 25}}
-assignment:
-  routes:
-    - pool: ["{rep}"]
-"""
+    return rules_text(
+        rep, mql=MQL, eligible='"Open - Not Contacted"', accepted='"Working - Contacted"'
+    )
 
 
 @pytest.fixture
@@ -160,9 +147,7 @@ class TestKilledProcess:
 
         assert killed.returncode == -signal.SIGKILL
         assert _lead_count(sessions) == 200  # the first page, committed with its watermark
-        with sessions() as session:  # on SQLite the dead holder's lease must run out first
-            session.execute(update(SyncLock).values(expires_at=START))
-            session.commit()
+        # At once: the dead holder's lock went with its process (no lease to wait out).
         done = subprocess.run(
             [handoff, "sync"], env=env, cwd=tmp_path, capture_output=True, text=True, check=False
         )
@@ -209,3 +194,64 @@ class TestSfsimFaults:
         again = run_sync(sim_settings, sessions, _factory(server), now=clock)
         assert again.state == "succeeded", again.message
         assert _lead_count(sessions) == 450
+
+
+def _bulk_calls(server: Server) -> int:
+    return sum(1 for e in server.org.log.entries() if "/jobs/query" in e.path)
+
+
+class TestBulkPulls:
+    def test_a_big_full_pull_reads_through_a_bulk_job_and_increments_stay_on_rest(
+        self,
+        sim: tuple[Server, str],
+        sim_settings: Settings,
+        sessions: sessionmaker[Session],
+    ) -> None:
+        server, rep = sim
+        for row in range(0, 450, 3):
+            lead = server.org.table("Lead").id_of(row)
+            values = {"NumberOfEmployees": 250, "Status": "Open - Not Contacted"}
+            server.org.update("Lead", lead, values, user_id=rep)
+        settings = sim_settings.model_copy(update={"bulk_threshold": 100})
+        clock = Clock(START + timedelta(minutes=5))
+        server.org.clock.pin(START + timedelta(minutes=1))
+
+        first = run_sync(settings, sessions, _factory(server), now=clock)
+
+        assert first.state == "succeeded", first.message
+        assert first.counts["pulled"]["Lead"] == 450 + 200  # the REST page is read again
+        assert _lead_count(sessions) == 450
+        # create, at least one poll, one results page, delete
+        assert _bulk_calls(server) >= 4
+        with sessions() as session:
+            leads = session.scalars(select(Lead)).all()
+            assert {lead.is_converted for lead in leads} == {False}
+            sizes = sorted((lead.fields["NumberOfEmployees"] for lead in leads), key=str)
+            assert (sizes.count(250), sizes.count(None)) == (150, 300)
+            assert leads[0].fields["CreatedDate"] == "2026-10-01T09:00:00.000+0000"
+            assert first.counts["qualified"] == 150
+
+        server.org.log.clear()
+        clock.now = START + timedelta(minutes=15)
+        second = run_sync(settings, sessions, _factory(server), now=clock)
+        assert second.state == "succeeded", second.message
+        assert _bulk_calls(server) == 0
+
+    def test_a_failed_bulk_job_falls_back_to_rest(
+        self,
+        sim: tuple[Server, str],
+        sim_settings: Settings,
+        sessions: sessionmaker[Session],
+    ) -> None:
+        server, _rep = sim
+        server.org.faults.bulk_failures = 1
+        settings = sim_settings.model_copy(update={"bulk_threshold": 100})
+        server.org.clock.pin(START + timedelta(minutes=1))
+
+        run = run_sync(
+            settings, sessions, _factory(server), now=Clock(START + timedelta(minutes=5))
+        )
+
+        assert run.state == "succeeded", run.message
+        assert _lead_count(sessions) == 450
+        assert server.org.faults.bulk_failures == 0

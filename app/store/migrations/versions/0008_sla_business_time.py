@@ -7,7 +7,7 @@ lead had; `breach_actions` records each on_breach step once per MQL stay; `outbo
 notifications until delivered.
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from app.store.types import JsonDocument, UtcDateTime
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

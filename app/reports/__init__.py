@@ -1,0 +1,1 @@
+"""Reports over the store: handoff status and SLA, win/loss, funnel, the rules report."""

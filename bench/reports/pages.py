@@ -1,0 +1,87 @@
+"""Dashboard page render times on a large store: `python -m bench.reports.pages [--rows N]`.
+
+For each database: the same seeded store as `bench.reports.run` (a million leads and
+opportunities by default, reused with `--keep`), then every `/ui` page requested in process
+through the ASGI app, signed in, with the clock fixed at the data's `NOW`: the median of several
+requests after a warm-up, which is the server's whole work for the page (queries, template, SVG),
+without the network. Aim: each page under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from app.api.rules import RULES_YAML_EXAMPLE
+from app.deps import get_now
+from app.main import create_app
+from app.settings import Settings
+from bench.reports.data import NOW
+from bench.reports.run import database, ensure_loaded
+
+KEY = "bench-read-key-0123456789"
+PAGES = (
+    "/ui",
+    "/ui/sla",
+    "/ui/win-loss",
+    "/ui/funnel",
+    "/ui/rules",
+    "/ui/sync",
+    "/ui/lead?id=00Q000000000001AAA",
+)
+
+
+def time_pages(url: str, folder: Path, repeat: int) -> dict[str, float]:
+    rules = folder / "rules.yaml"
+    rules.write_text(RULES_YAML_EXAMPLE, encoding="utf-8")
+    settings = Settings(
+        database_url=url,
+        rules=rules,
+        api_keys=f"{KEY}:read",
+        sync_interval=0,
+        secret_key="bench-secret-key-0123456789abcdefghijk",
+    )
+    app = create_app(settings, start_scheduler=False)
+    app.dependency_overrides[get_now] = lambda: NOW
+    figures = {}
+    with TestClient(app) as client:
+        client.post("/ui/sign-in", data={"api_key": KEY})
+        for path in PAGES:
+            assert client.get(path).status_code == 200, path  # warm-up
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                answer = client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                assert answer.status_code == 200, path
+            figures[path] = statistics.median(times)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", metavar="DIR", help="keep the stores in DIR and reuse them")
+    args = parser.parse_args()
+    for kind in (k.strip() for k in args.databases.split(",")):
+        folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-pages-"))
+        folder.mkdir(parents=True, exist_ok=True)
+        with database(kind, folder, keep=bool(args.keep), name="handoff_bench_pages") as url:
+            print(f"[{kind}] ", end="")
+            ensure_loaded(url, args.rows)
+            for path, ms in time_pages(url, folder, args.repeat).items():
+                print(f"[{kind}] {path} {ms:.1f} ms")
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
