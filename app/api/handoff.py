@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from app.api.auth import ReadAccess
 from app.api.errors import invalid
-from app.api.examples import LEADS_EXAMPLE, STATUS_EXAMPLE, documented
+from app.api.examples import BREACHES_EXAMPLE, LEADS_EXAMPLE, STATUS_EXAMPLE, documented
 from app.api.formats import FormatQuery, csv_response, wants_csv
 from app.api.pagination import (
     CursorQuery,
@@ -146,6 +146,7 @@ def get_leads(
     response_model=BreachesReport,
     response_model_by_alias=True,
     summary="SLA breaches in a window, by owner and target, and the breach actions taken",
+    responses=documented(BREACHES_EXAMPLE),
 )
 def get_breaches(
     session: SessionDep,
