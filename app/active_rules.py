@@ -37,7 +37,12 @@ class ActiveRules:
         if self.ruleset is None:
             return DEFAULT_SLA
         sla = self.ruleset.sla
-        return SlaSettings(first_touch_hours=sla.first_touch_hours, stale_days=sla.stale_days)
+        return SlaSettings(
+            first_touch_hours=sla.first_touch_hours,
+            stale_days=sla.stale_days,
+            clock=sla.clock,
+            calendar=sla.calendar if sla.clock == "business" else None,
+        )
 
 
 def read_rules(path: Path) -> ActiveRules:

@@ -11,10 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.active_rules import RulesCache
 from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
@@ -22,6 +25,7 @@ from app.api.examples import KEYED, UNAVAILABLE
 from app.api.key_attempts import KeyAttempts
 from app.api.request_guard import RequestGuard
 from app.api.status_cache import StatusCache
+from app.handoff.breach_outbox import deliver_outbox, outbox_policy
 from app.metrics import build_registry
 from app.reports.funnel import funnel as funnel_report
 from app.run.background import Connector, SyncRunner
@@ -47,6 +51,11 @@ JSON, or CSV with `Accept: text/csv` or `?format=csv`.
 """
 
 
+def _deliver(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """The scheduler's outbox job: breach notifications due now, outside any request."""
+    deliver_outbox(sessions, datetime.now(UTC), outbox_policy(settings))
+
+
 @contextmanager
 def _resources(
     app: FastAPI, settings: Settings, start_scheduler: bool, connector: Connector | None
@@ -65,7 +74,9 @@ def _resources(
     app.state.ui_funnel = Snapshot(funnel_report, sessions)
     scheduler = None
     if start_scheduler:
-        scheduler = build_scheduler(settings, app.state.sync_runner.scheduled_job)
+        scheduler = build_scheduler(
+            settings, app.state.sync_runner.scheduled_job, partial(_deliver, settings, sessions)
+        )
     if scheduler is not None:
         scheduler.start()
     try:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.active_rules import RulesCache
 from app.reports.sla import URGENCY, open_mql, sla_state
-from app.store.models import SyncRun, Write
+from app.store.models import BreachAction, Outbox, SyncRun, Write
 
 
 def _runs_by_state(session: Session) -> Metric:
@@ -165,6 +165,41 @@ def _writes(session: Session) -> Metric:
     return family
 
 
+def _breach_actions(session: Session) -> Metric:
+    family = CounterMetricFamily(
+        "handoff_breach_actions",
+        "SLA breach steps recorded (live runs), by kind and state",
+        labels=["kind", "state"],
+    )
+    query = (
+        select(BreachAction.kind, BreachAction.state, func.count())
+        .where(BreachAction.dry_run.is_(False))
+        .group_by(BreachAction.kind, BreachAction.state)
+    )
+    for kind, state, count in session.execute(query):
+        family.add_metric([kind, state], int(count))
+    return family
+
+
+def _outbox(session: Session) -> Iterator[Metric]:
+    family = GaugeMetricFamily(
+        "handoff_breach_notifications",
+        "Breach notifications in the outbox, by state (failed ones are not retried)",
+        labels=["state"],
+    )
+    found = dict.fromkeys(("pending", "sent", "failed"), 0)
+    for name, count in session.execute(select(Outbox.state, func.count()).group_by(Outbox.state)):
+        found[name] = int(count)
+    for name, count in found.items():
+        family.add_metric([name], count)
+    yield family
+    attempts = CounterMetricFamily(
+        "handoff_breach_notification_attempts", "Delivery attempts of breach notifications"
+    )
+    attempts.add_metric([], int(session.scalar(select(func.sum(Outbox.attempts))) or 0))
+    yield attempts
+
+
 class StoreCollector(Collector):
     """Reads every metric from the store at scrape time."""
 
@@ -178,6 +213,8 @@ class StoreCollector(Collector):
             yield _durations(session)
             yield from _last_run(session)
             yield _writes(session)
+            yield _breach_actions(session)
+            yield from _outbox(session)
             yield _refusals(session)
             yield self._open_mqls(session)
 

@@ -19,6 +19,7 @@ from app.settings import Settings
 log = logging.getLogger(__name__)
 
 JOB_ID = "handoff-sync"
+OUTBOX_JOB_ID = "handoff-outbox"
 
 
 def guarded(job: Callable[[], object]) -> Callable[[], None]:
@@ -35,11 +36,30 @@ def guarded(job: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
-def build_scheduler(settings: Settings, job: Callable[[], object]) -> BackgroundScheduler | None:
-    """A scheduler with the sync job, not yet started; None when the interval is 0 (off)."""
+def build_scheduler(
+    settings: Settings,
+    job: Callable[[], object],
+    deliver: Callable[[], object] | None = None,
+) -> BackgroundScheduler | None:
+    """A scheduler with the sync job, not yet started; None when the interval is 0 (off).
+
+    `deliver` sends due breach notifications from the outbox every HANDOFF_OUTBOX_INTERVAL
+    seconds, so a retry does not wait for the next sync.
+    """
     if settings.sync_interval == 0:
         return None
     scheduler = BackgroundScheduler(timezone="UTC")
+    if deliver is not None and settings.outbox_interval:
+        scheduler.add_job(
+            guarded(deliver),
+            trigger="interval",
+            seconds=settings.outbox_interval,
+            id=OUTBOX_JOB_ID,
+            name="breach notifications",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
     scheduler.add_job(
         guarded(job),
         trigger="interval",

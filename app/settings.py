@@ -105,6 +105,14 @@ class Settings(BaseSettings):
         400, ge=1, description="superseded decisions older than this many days are pruned"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    webhook_timeout: float = Field(
+        10.0, gt=0, le=120, description="seconds a breach webhook may take to answer"
+    )
+    outbox_interval: int = Field(
+        30, ge=0, description="seconds between deliveries of breach notifications; 0: runs only"
+    )
+    outbox_max_attempts: int = Field(8, ge=1, le=100)
+    outbox_backoff_seconds: float = Field(30.0, gt=0, le=3_600)
     secret_key: SecretStr | None = Field(
         None,
         min_length=32,

@@ -7,9 +7,11 @@ No file, clock, network, database or environment is read here; the app passes ev
     decision = decide(ruleset, LeadFacts(fields, status, owner_id, ...), DecisionContext(...))
     reason = decision.explain() if decision.mql else None
     assignments, state = assign(ruleset, [(lead_id, fields)], state, roster)
+    due = add_working_hours(calendar, mql_at, hours)   # rules.calendars: the business clock
 """
 
 from rules.assign import Assignment, AssignmentState, Roster, assign
+from rules.calendars import CalendarError, WorkCalendar, calendar_from_business_hours
 from rules.check import CheckResult, check_text, pattern_warnings, summary
 from rules.decide import Decision, DecisionContext, LeadFacts, decide, decide_reference
 from rules.issues import Issue, RulesInvalid, format_issues, has_errors
@@ -22,6 +24,7 @@ from rules.schema import json_schema
 __all__ = [
     "Assignment",
     "AssignmentState",
+    "CalendarError",
     "CheckResult",
     "CompiledRoute",
     "CompiledRule",
@@ -35,7 +38,9 @@ __all__ = [
     "Roster",
     "RuleSet",
     "RulesInvalid",
+    "WorkCalendar",
     "assign",
+    "calendar_from_business_hours",
     "check_against_org",
     "check_text",
     "decide",

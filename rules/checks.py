@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, TypeGuard
 
+from rules.calendar_rules import calendar_problems
 from rules.ids import QUEUE_PREFIX, USER_PREFIX, id_problem, to18
 from rules.issues import Path
 from rules.operator_checks import Problem, operator_problems
@@ -28,6 +29,8 @@ def meaning_problems(data: dict[str, Any]) -> list[Problem]:
     problems += _assignment(data)
     problems += _ids(data, ("sla", "ignore_activity_by"), (USER_PREFIX,))
     problems += _thresholds(data)
+    problems += calendar_problems(data)
+    problems += _breach_steps(data)
     return problems
 
 
@@ -40,6 +43,10 @@ def _conditions(data: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
         for c, condition in _items(route.get("when") if isinstance(route, dict) else None):
             if isinstance(condition, dict):
                 yield ("assignment", "routes", r, "when", c), condition
+    for t, target in _items(_get(data, "sla", "targets")):
+        for c, condition in _items(target.get("when") if isinstance(target, dict) else None):
+            if isinstance(condition, dict):
+                yield ("sla", "targets", t, "when", c), condition
 
 
 def _condition(rule: dict[str, Any]) -> list[Problem]:
@@ -83,6 +90,37 @@ def _assignment(data: dict[str, Any]) -> list[Problem]:
         if isinstance(pool, list) and not pool:
             problems.append((path, "pool is empty: name at least one user or queue"))
         problems += _ids(data, path, (USER_PREFIX, QUEUE_PREFIX))
+    return problems
+
+
+def _breach_steps(data: dict[str, Any]) -> list[Problem]:
+    """Each step does one thing; a reassignment needs a pool of users to take the next from."""
+    problems: list[Problem] = []
+    routes = _items(_get(data, "assignment", "routes"))
+    for s, step in _items(_get(data, "sla", "on_breach")):
+        if not isinstance(step, dict):
+            continue
+        path: Path = ("sla", "on_breach", s)
+        doing = [key for key in ("notify", "reassign") if step.get(key) not in (None, False)]
+        if len(doing) != 1:
+            problems.append((path, "a step does one thing: give notify or reassign: true"))
+        chosen = step.get("routes")
+        if isinstance(chosen, list):
+            for i, index in enumerate(chosen):
+                if not _is_int(index) or not 0 <= index < len(routes):
+                    message = f"{index!r} is no route: routes are numbered 0 to {len(routes) - 1}"
+                    problems.append(((*path, "routes", i), message))
+        if step.get("reassign") is not True:
+            continue
+        for r, route in routes:
+            pool = route.get("pool") if isinstance(route, dict) else None
+            if (isinstance(chosen, list) and r not in chosen) or not isinstance(pool, list):
+                continue
+            if pool and all(isinstance(m, str) and m.startswith(QUEUE_PREFIX) for m in pool):
+                problems.append(((*path, "reassign"), (
+                    f"route {r} hands its leads to a queue, which has no next member to "
+                    "reassign to; limit this step to other routes with routes: [...]"
+                )))  # fmt: skip
     return problems
 
 

@@ -8,7 +8,8 @@ the operator and say what it needs; the schema still lists the operators for edi
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -82,12 +83,54 @@ class Assignment(_Strict):
     routes: list[Route] = Field(min_length=1)
 
 
+class CalendarSpec(_Strict):
+    """Named working hours: a time zone, weekly hours, and holidays."""
+
+    time_zone: str = Field(description="IANA time zone, like America/New_York")
+    hours: dict[str, str] = Field(
+        description='Days to hours: {mon-fri: "09:00-17:30"} or {mon: "09:00-12:00,13:00-17:00"}'
+    )
+    holidays: list[date] = Field(default=[], description="Local dates with no working time")
+    holidays_country: str | None = Field(
+        default=None, description="Add a country's public holidays: US, GB, or GB-ENG, US-CA"
+    )
+
+
+class SlaTarget(_Strict):
+    """A first-touch target for the leads matching every `when` condition."""
+
+    name: str | None = Field(default=None, description="Shown in reports; else targets[N]")
+    when: list[Condition] = []
+    first_touch_hours: float = Field(gt=0)
+
+
+class Notify(_Strict):
+    """Where a breach notification goes: the URL is read from this environment variable."""
+
+    webhook_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class BreachStep(_Strict):
+    """One action, `after_hours` past a breach on the SLA's clock: notify or reassign."""
+
+    after_hours: float = Field(default=0, ge=0)
+    notify: Notify | None = None
+    reassign: bool = False
+    routes: list[int] | None = Field(
+        default=None, description="Only for leads of these routes (0 is the first); else all"
+    )
+
+
 class Sla(_Strict):
-    """The handoff's service level, used by the reports."""
+    """The handoff's service level: targets, the clock they run on, and what a breach does."""
 
     first_touch_hours: float = Field(default=24, gt=0)
+    clock: Literal["calendar", "business"] = "calendar"
+    calendar: str = Field(default="org", description="owner, org, or a name from calendars")
+    targets: list[SlaTarget] = []
     stale_days: int = Field(default=14, ge=1)
     ignore_activity_by: list[SalesforceId] = []
+    on_breach: list[BreachStep] = []
 
 
 class Writeback(_Strict):
@@ -113,3 +156,4 @@ class RulesFile(_Strict):
     assignment: Assignment
     sla: Sla = Sla()
     writeback: Writeback = Writeback()
+    calendars: dict[str, CalendarSpec | Literal["salesforce"]] = {}

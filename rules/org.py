@@ -17,6 +17,7 @@ from rules.issues import Issue, Path, Severity, place_of
 from rules.model import Condition
 from rules.org_types import MOMENT, NUMBER, value_type_problem
 from rules.ruleset import RuleSet
+from rules.work_calendar import WorkCalendar
 from rules.yaml_source import line_of
 
 _LONG_TEXT = frozenset({"string", "textarea"})
@@ -43,6 +44,8 @@ class OrgFacts:
     users: Mapping[str, bool]
     lead_queues: Collection[str] = ()
     queues: Collection[str] = ()
+    # The org's default BusinessHours with its Holidays, when read (`calendar_from_business_hours`).
+    business_hours: WorkCalendar | None = None
 
 
 def multi_select_fields(facts: OrgFacts) -> frozenset[str]:
@@ -58,6 +61,7 @@ def check_against_org(ruleset: RuleSet, facts: OrgFacts) -> list[Issue]:
         *_statuses(ruleset, facts),
         *_writeback(ruleset, facts),
         *_people(ruleset, facts),
+        *_org_calendar(ruleset, facts),
     ]
     issues = [
         Issue(line_of(ruleset.lines, path), place_of(path), message, severity)
@@ -77,6 +81,9 @@ def _all_conditions(ruleset: RuleSet) -> Iterator[tuple[Path, Condition]]:
     for r, route in enumerate(model.assignment.routes):
         for c, condition in enumerate(route.when):
             yield ("assignment", "routes", r, "when", c), condition
+    for t, target in enumerate(model.sla.targets):
+        for c, condition in enumerate(target.when):
+            yield ("sla", "targets", t, "when", c), condition
 
 
 def _conditions(ruleset: RuleSet, facts: OrgFacts) -> Iterator[Found]:
@@ -157,6 +164,18 @@ def _people(ruleset: RuleSet, facts: OrgFacts) -> Iterator[Found]:
         for index, user in enumerate(ids):
             if to18(user) not in users:
                 yield (section, key, index), f"{user} is no user in this org", "warning"
+
+
+def _org_calendar(ruleset: RuleSet, facts: OrgFacts) -> Iterator[Found]:
+    """`org` and `salesforce` calendars need the org's default BusinessHours."""
+    if facts.business_hours is not None:
+        return
+    message = "the org has no active default BusinessHours to read this calendar from"
+    for name in sorted(ruleset.org_calendars):
+        yield ("calendars", name), message, "error"
+    sla = ruleset.model.sla
+    if sla.clock == "business" and sla.calendar in ("org", "owner"):
+        yield ("sla", "calendar"), message, "error"
 
 
 def _member(

@@ -12,11 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rules.calendar_rules import ORG_SOURCE, build_calendar
 from rules.ids import to18
 from rules.issues import Path
 from rules.model import Assignment, Condition, RulesFile, ScoredRule, Sla, Statuses, Writeback
 from rules.operators import Predicate, compile_condition
 from rules.scorer import Scorer, compile_scorer
+from rules.sla import CompiledTarget
+from rules.work_calendar import WorkCalendar
 
 _SYMBOLS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _LABEL_WIDTH = 40
@@ -65,6 +68,9 @@ class RuleSet:
     fit_threshold: int
     interest_threshold: int
     handoff_requires: tuple[str, ...]
+    calendars: Mapping[str, WorkCalendar]
+    org_calendars: frozenset[str]
+    sla_targets: tuple[CompiledTarget, ...]
     # fit, interest and disqualify as one generated function (rules/scorer.py)
     score: Scorer
 
@@ -94,6 +100,7 @@ class RuleSet:
         model = self.model
         conditions = [*model.fit, *model.interest, *model.disqualify]
         conditions += [c for route in model.assignment.routes for c in route.when]
+        conditions += [c for target in model.sla.targets for c in target.when]
         return frozenset(c.field for c in conditions) | frozenset(model.handoff_requires)
 
 
@@ -122,6 +129,14 @@ def compile_rules(
         fit_threshold=model.thresholds.fit,
         interest_threshold=model.thresholds.interest,
         handoff_requires=tuple(model.handoff_requires),
+        calendars={name: build_calendar(name, spec.model_dump())
+                   for name, spec in model.calendars.items() if not isinstance(spec, str)},
+        org_calendars=frozenset(n for n, spec in model.calendars.items() if spec == ORG_SOURCE),
+        sla_targets=tuple(
+            CompiledTarget(target.name or f"targets[{i}]", target.first_touch_hours,
+                           tuple(_predicate(c, multi_select) for c in target.when))
+            for i, target in enumerate(model.sla.targets)
+        ),
         score=compile_scorer(fit, interest, disqualify),
     )  # fmt: skip
 

@@ -203,10 +203,41 @@ def _opportunity_stage() -> ObjectDef:
     ])  # fmt: skip
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+RECURRENCE_TYPES = ["RecursDaily", "RecursEveryWeekday", "RecursWeekly", "RecursMonthly",
+                    "RecursMonthlyNth", "RecursYearly", "RecursYearlyNth"]  # fmt: skip
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]  # fmt: skip
+
+
+def _business_hours() -> ObjectDef:
+    """Times are `time` fields: sent as `"09:00:00.000Z"`, null on a closed day."""
+    days = [FieldDef(f"{day}{edge}Time", "time") for day in WEEKDAYS for edge in ("Start", "End")]
+    return ObjectDef("BusinessHours", "01m", "Business Hours", [
+        *_audit(), FieldDef("Name", "string", length=80, nillable=False),
+        FieldDef("IsActive", "boolean"), FieldDef("IsDefault", "boolean"),
+        _pick("TimeZoneSidKey", []), *days,
+    ])  # fmt: skip
+
+
+def _holiday() -> ObjectDef:
+    return ObjectDef("Holiday", "0C0", "Holiday", [
+        *_audit(), FieldDef("Name", "string", length=80, nillable=False),
+        _text("Description", 100), FieldDef("ActivityDate", "date"),
+        FieldDef("IsAllDay", "boolean"), FieldDef("StartTimeInMinutes", "int"),
+        FieldDef("EndTimeInMinutes", "int"), FieldDef("IsRecurrence", "boolean"),
+        _pick("RecurrenceType", RECURRENCE_TYPES), FieldDef("RecurrenceInterval", "int"),
+        FieldDef("RecurrenceDayOfMonth", "int"), FieldDef("RecurrenceDayOfWeekMask", "int"),
+        _pick("RecurrenceInstance", ["First", "Second", "Third", "Fourth", "Last"]),
+        _pick("RecurrenceMonthOfYear", MONTHS), FieldDef("RecurrenceStartDate", "date"),
+        FieldDef("RecurrenceEndDateOnly", "date"),
+    ])  # fmt: skip
+
+
 def standard_objects() -> list[ObjectDef]:
     """Fresh definitions of every object the org holds (each org may add its own fields)."""
     return [
         _lead(), _opportunity(), _task(), _event(), _user(), _group(), _queue_sobject(),
         _account(), _contact(), _lead_history(), _organization(), _lead_status(),
-        _opportunity_stage(),
+        _opportunity_stage(), _business_hours(), _holiday(),
     ]  # fmt: skip

@@ -16,6 +16,7 @@ from sfsim.clock import Clock
 from sfsim.database import Database
 from sfsim.errors import SfError
 from sfsim.faults import Faults
+from sfsim.objects import WEEKDAYS
 from sfsim.query import QueryEngine
 from sfsim.reqlog import RequestLog
 from sfsim.schema import FieldDef, ObjectDef, PicklistValue
@@ -102,6 +103,13 @@ class Org:
                                SOAP_PASSWORD + SOAP_SECURITY_TOKEN)  # fmt: skip
         self.set_lead_statuses(DEFAULT_LEAD_STATUSES)
         self.set_opportunity_stages(DEFAULT_STAGES)
+        # Every org has default business hours; a new one's are all day, every day.
+        all_day = dict.fromkeys((f"{d}{e}Time" for d in WEEKDAYS for e in ("Start", "End")),
+                                "00:00:00.000Z")  # fmt: skip
+        self.default_business_hours_id = self.insert("BusinessHours", {
+            "Name": "Default", "IsActive": True, "IsDefault": True,
+            "TimeZoneSidKey": "America/Los_Angeles", **all_day,
+        })  # fmt: skip
 
     def __repr__(self) -> str:
         return f"Org({self.org_id}, leads={self.table('Lead').size})"
@@ -125,6 +133,20 @@ class Org:
                            "SystemModstamp": moment}  # fmt: skip
         row_values |= {table.definition.field(k).name: v for k, v in values.items()}  # type: ignore[union-attr]
         return table.id_of(table.append(row_values))
+
+    def set_business_hours(self, time_zone: str, hours: dict[str, tuple[str, str] | None]) -> None:
+        """Set the default BusinessHours: `{"Monday": ("09:00", "17:30"), "Saturday": None}`;
+        days not named keep their hours."""
+        with self.lock:
+            table = self.table("BusinessHours")
+            row = table.row_of(self.default_business_hours_id)
+            assert row is not None
+            table.set(row, "TimeZoneSidKey", time_zone)
+            for day, span in hours.items():
+                start, end = span if span is not None else (None, None)
+                table.set(row, f"{day}StartTime", f"{start}:00.000Z" if start else None)
+                table.set(row, f"{day}EndTime", f"{end}:00.000Z" if end else None)
+            table.set(row, "SystemModstamp", self.clock.now())
 
     def add_custom_field(self, obj: str, definition: FieldDef) -> None:
         """Declare a custom field (name ending `__c`); existing rows read it as null."""

@@ -13,7 +13,6 @@ from app.api.examples import documented
 from app.api.pagination import CursorQuery, LimitQuery, Page, decode_id_cursor, encode_cursor
 from app.deps import SessionDep
 from app.store import repo_audit
-from app.store.models import DecisionRecord, Write
 from rules.ids import to18
 
 router = APIRouter(tags=["audit"], dependencies=ReadAccess)
@@ -30,6 +29,23 @@ class WriteEntry(BaseModel):
     # The fields Salesforce named with a refusal (a validation rule's field, OwnerId...).
     fields: list[str] | None = None
     retryable: bool
+
+
+class BreachEntry(BaseModel):
+    """An `on_breach` step recorded for the lead (dry runs' included, marked)."""
+
+    id: int
+    step: int
+    kind: str
+    state: str
+    dry_run: bool
+    run_id: int | None
+    owner_id: str | None
+    due_at: datetime
+    step_at: datetime
+    created_at: datetime
+    done_at: datetime | None
+    detail: dict[str, Any] | None
 
 
 class AuditEntry(BaseModel):
@@ -53,6 +69,9 @@ class AuditEntry(BaseModel):
     planned: dict[str, Any] | None
     write_state: str
     writes: list[WriteEntry]
+    # The breach actions recorded after this decision (a breach reassignment is itself a
+    # decision: its action is under it).
+    breach_actions: list[BreachEntry] = []
 
 
 AUDIT_EXAMPLE = {
@@ -94,13 +113,17 @@ AUDIT_EXAMPLE = {
 }
 
 
-def _entry(decision: DecisionRecord, writes: list[Write]) -> AuditEntry:
-    skip = ("writes", "decision_id")
+def _entry(record: repo_audit.AuditRecord) -> AuditEntry:
+    skip = ("writes", "decision_id", "breach_actions")
+    decision = record.decision
     fields = {name: getattr(decision, name) for name in AuditEntry.model_fields if name not in skip}
     fields["decision_id"] = decision.id
     return AuditEntry(
         **fields,
-        writes=[WriteEntry.model_validate(w, from_attributes=True) for w in writes],
+        writes=[WriteEntry.model_validate(w, from_attributes=True) for w in record.writes],
+        breach_actions=[
+            BreachEntry.model_validate(a, from_attributes=True) for a in record.breach_actions
+        ],
     )
 
 
@@ -133,9 +156,7 @@ def get_audit(
     found = repo_audit.lead_audit(session, lead_id_forms(lead_id), before=before, limit=limit + 1)
     page = found[:limit]
     next_cursor = encode_cursor(page[-1].decision.id) if len(found) > limit else None
-    return Page[AuditEntry](
-        items=[_entry(r.decision, r.writes) for r in page], next_cursor=next_cursor
-    )
+    return Page[AuditEntry](items=[_entry(r) for r in page], next_cursor=next_cursor)
 
 
 def lead_id_forms(lead_id: str) -> list[str]:

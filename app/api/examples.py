@@ -66,7 +66,8 @@ STATUS_EXAMPLE = {
     "since": "2026-10-24T18:00:00Z",
     "sla_hours": 24,
     "sla_clock": "calendar",
-    "sla": {"first_touch_hours": 24, "stale_days": 14},
+    "sla_calendar": None,
+    "sla": {"first_touch_hours": 24, "stale_days": 14, "clock": "calendar", "calendar": None},
     "median_hours_to_first_touch": 5.5,
     "p90_hours_to_first_touch": 30.0,
     "acceptance_rate": 0.75,
@@ -94,11 +95,57 @@ LEADS_EXAMPLE = {
             "first_touch_at": None,
             "hours_to_first_touch": None,
             "sla": "breached",
+            "due_at": "2026-11-23T14:00:00Z",
+            "target": "default",
+            "target_hours": 24,
             "fit": 60,
             "interest": 40,
         }
     ],
     "next_cursor": "WyIyMDI2LTExLTIzVDE4OjAwOjAwKzAwOjAwIiwwLCIuLi4iXQ",
+}
+
+_BREACH_GROUP = {
+    "key": "005000000000001AAA",
+    "label": "Ada Rep",
+    "breaches": 3,
+    "actions": {"notify_done": 3, "reassign_done": 1},
+    "followed_by_touch": 2,
+    "median_hours_action_to_first_touch": 1.5,
+}
+BREACHES_EXAMPLE = {
+    "from": "2026-10-24T18:00:00Z",
+    "to": "2026-11-23T18:00:00Z",
+    "breaches": 3,
+    "by_owner": [_BREACH_GROUP],
+    "by_target": [{**_BREACH_GROUP, "key": "default", "label": None}],
+    "actions": [
+        {
+            "id": 17,
+            "lead_id": "00Q000000000001AAA",
+            "step": 0,
+            "kind": "notify",
+            "state": "done",
+            "dry_run": False,
+            "owner_id": "005000000000001AAA",
+            "owner_name": "Ada Rep",
+            "target": "default",
+            "mql_at": "2026-11-20T22:00:00Z",
+            "due_at": "2026-11-23T17:30:00Z",
+            "step_at": "2026-11-23T17:30:00Z",
+            "acted_at": "2026-11-23T17:35:02Z",
+            "detail": {"webhook_env": "HANDOFF_BREACH_WEBHOOK"},
+            "delivery": "sent",
+            "delivery_attempts": 1,
+            "delivery_error": None,
+            "first_touch_at": "2026-11-23T19:05:00Z",
+            "hours_action_to_first_touch": 1.4994,
+        }
+    ],
+    "actions_truncated": False,
+    "methods": {
+        "breaches": "MQL stays due in the window whose first touch came late or not at all"
+    },
 }
 
 _MONTH = {

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from app.api.auth import ReadAccess
 from app.api.errors import invalid
-from app.api.examples import LEADS_EXAMPLE, STATUS_EXAMPLE, documented
+from app.api.examples import BREACHES_EXAMPLE, LEADS_EXAMPLE, STATUS_EXAMPLE, documented
 from app.api.formats import FormatQuery, csv_response, wants_csv
 from app.api.pagination import (
     CursorQuery,
@@ -23,10 +23,11 @@ from app.api.pagination import (
 from app.api.params import IsoMoment
 from app.api.status_cache import StatusCache
 from app.deps import NowDep, RulesDep, SessionDep
+from app.reports.breaches import breaches_report
 from app.reports.csv_rows import status_csv
 from app.reports.handoff import handoff_status
 from app.reports.leads import LeadKey, open_mqls
-from app.reports.models import HandoffStatus, OpenMql, SlaState
+from app.reports.models import BreachesReport, HandoffStatus, OpenMql, SlaState
 from app.store import repo_runs
 
 router = APIRouter(prefix="/handoff", tags=["handoff"], dependencies=ReadAccess)
@@ -138,3 +139,44 @@ def get_leads(
             as_of.isoformat(), last.rank, last.mql_at.isoformat(), last.lead_id
         )
     return Page[OpenMql](items=page.items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/breaches",
+    response_model=BreachesReport,
+    response_model_by_alias=True,
+    summary="SLA breaches in a window, by owner and target, and the breach actions taken",
+    responses=documented(BREACHES_EXAMPLE),
+)
+def get_breaches(
+    session: SessionDep,
+    now: NowDep,
+    from_: Annotated[
+        IsoMoment | None,
+        Query(
+            alias="from",
+            description="breaches due from this time (default: 30 days ago)",
+            examples=["2026-10-01T00:00:00Z"],
+        ),
+    ] = None,
+    to: Annotated[
+        IsoMoment | None,
+        Query(description="breaches due up to this time (default: now)"),
+    ] = None,
+    dry_run: Annotated[
+        bool, Query(description="the actions dry runs recorded instead of the real ones")
+    ] = False,
+    limit: Annotated[int, Query(ge=1, le=5000, description="most actions listed")] = 500,
+) -> BreachesReport:
+    """MQL stays whose first-touch due time fell in the window and that were touched late or
+    not at all, counted by owner and by SLA target; every `on_breach` step taken on them (a
+    notification and its delivery, a reassignment and its write), and how long after each action
+    the lead was first touched."""
+    try:
+        end = to.astimezone(UTC) if to else now
+        start = from_.astimezone(UTC) if from_ else end - DEFAULT_WINDOW
+    except OverflowError:
+        raise invalid("from", "`from` or `to` is out of range") from None
+    if start > end:
+        raise invalid("from", "`from` is after `to`")
+    return breaches_report(session, start=start, end=end, dry_run=dry_run, limit=limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,11 +12,16 @@ import typer
 from app.cli.output import Output
 from app.errors import ExitCode
 from app.handoff.explain import explain_lead
-from app.handoff.rules_file import RulesFileError, parse_rules_text, read_rules_text
+from app.handoff.rules_file import (
+    RulesFileError,
+    environment_issues,
+    parse_rules_text,
+    read_rules_text,
+)
 from app.settings import load_settings
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import require_current_schema
-from rules import RuleSet, check_text
+from rules import RuleSet, check_text, format_issues
 
 rules_app = typer.Typer(help="Check rules files and explain decisions.", no_args_is_help=True)
 
@@ -26,11 +32,16 @@ def check(
         Path | None, typer.Argument(help="The rules file (default: HANDOFF_RULES).")
     ] = None,
 ) -> None:
-    """Validate a rules file: one `FILE:LINE: place: message` line per problem."""
+    """Validate a rules file: one `FILE:LINE: place: message` line per problem, including what
+    it needs from this environment (the variables breach notifications read)."""
     path = file if file is not None else load_settings().rules
-    result = check_text(read_rules_text(path), str(path))
-    if not result.ok:
-        for line in result.lines:
+    text = read_rules_text(path)
+    result = check_text(text, str(path))
+    problems = (
+        [] if not result.ok else environment_issues(parse_rules_text(text, str(path)), os.environ)
+    )
+    if not result.ok or problems:
+        for line in result.lines if not result.ok else format_issues(problems, str(path)):
             sys.stderr.write(line + "\n")
         raise typer.Exit(ExitCode.FAILURE)
     for line in result.lines:

@@ -1,8 +1,9 @@
 """`handoff demo`: the whole loop against a simulated org, from nothing to a served API.
 
 Steps: start `sfsim` (seeded, HTTPS on loopback); build settings from explicit values only (see
-`app.demo.settings`); write the sample rules into the demo folder with the org's Ids; migrate a
-fresh SQLite store; run one live sync; start the API with its scheduler; print the summary, an
+`app.demo.settings`); serve a breach-webhook receiver on loopback (`app.demo.webhook`); write
+the sample rules into the demo folder with the org's Ids; migrate a fresh SQLite store; run one
+live sync; start the API with its scheduler; print the summary, an
 admin key and the addresses. Ctrl-C (or SIGTERM) stops the API, the scheduler and `sfsim`, in that
 order, and the command exits 0.
 
@@ -33,6 +34,7 @@ from app.demo.org import (
 )
 from app.demo.settings import DB_FILE, demo_salesforce_settings, demo_settings, new_admin_key
 from app.demo.summary import render, summarise
+from app.demo.webhook import demo_webhook
 from app.errors import HandoffError
 from app.handoff.rules_file import load_rules
 from app.run import run_sync
@@ -150,7 +152,7 @@ def run_demo(options: DemoOptions, echo: Echo) -> None:
     sock = loopback_socket() if options.serve else None
     port = sock.getsockname()[1] if sock is not None else 8000
     try:
-        with _folder_lock(folder), simulated_org() as server:
+        with _folder_lock(folder), simulated_org() as server, demo_webhook() as webhook:
             _fresh_store(folder)
             echo(f"Simulated org (sfsim, seed 'demo') at {server.base_url}.")
             sf_settings = demo_salesforce_settings(
@@ -159,6 +161,10 @@ def run_demo(options: DemoOptions, echo: Echo) -> None:
             settings = demo_settings(folder, admin_key=admin_key, port=port)
             _write_rules(settings, sf_settings, echo)
             summary = _sync_and_summarise(settings, sf_settings)
+            summary.append(
+                f"  the demo's webhook receiver ({webhook.url}) got {webhook.distinct} "
+                "breach notifications"
+            )
             api = None if sock is None else start_api(demo_app(settings, sf_settings), sock)
             for line in summary:
                 echo(line)

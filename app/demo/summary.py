@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -31,8 +32,12 @@ class DemoSummary:
 
 def summarise(session: Session, run: SyncRun, ruleset: RuleSet, now: datetime) -> DemoSummary:
     """The figures of the summary, read from the store after `run`."""
+    rules_sla = ruleset.sla
     sla = SlaSettings(
-        first_touch_hours=ruleset.sla.first_touch_hours, stale_days=ruleset.sla.stale_days
+        first_touch_hours=rules_sla.first_touch_hours,
+        stale_days=rules_sla.stale_days,
+        clock=rules_sla.clock,
+        calendar=rules_sla.calendar if rules_sla.clock == "business" else None,
     )
     return DemoSummary(
         run=run,
@@ -55,6 +60,31 @@ def _points(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.1f} pp"
 
 
+def _targets(status: HandoffStatus) -> list[str]:
+    return [
+        f"  target {t.target} ({t.target_hours:g} h): {t.mql_open} open, {t.breached} breached"
+        for t in status.by_target
+        if t.target is not None and t.target_hours is not None
+    ]
+
+
+def _breach_actions(counts: dict[str, Any]) -> list[str]:
+    """What the run's on_breach steps did."""
+    actions: dict[str, int] = counts.get("breach_actions") or {}
+    sent: dict[str, int] = counts.get("notifications") or {}
+    if not actions:
+        return ["Breach actions: none due in this run."]
+    notified = sum(n for k, n in actions.items() if k.startswith("notify_"))
+    reassigned = actions.get("reassign_queued", 0)
+    skipped = actions.get("reassign_skipped", 0)
+    return [
+        f"Breach actions: {notified} notifications queued ({sent.get('sent', 0)} delivered), "
+        f"{reassigned} leads reassigned to a rep who never held them"
+        + (f", {skipped} with nobody new to take them" if skipped else "")
+        + " (GET /handoff/breaches)."
+    ]
+
+
 def render(summary: DemoSummary) -> list[str]:
     """The summary as lines for a person."""
     counts = summary.run.counts
@@ -70,10 +100,17 @@ def render(summary: DemoSummary) -> list[str]:
         f"  route {r.route}: " + ", ".join(f"{name} ({n})" for name, n in r.owners)
         for r in summary.routes
     ] or ["  none in this run"]
+    clock = (
+        "wall-clock hours"
+        if status.sla_clock == "calendar"
+        else (f"business hours of the {status.sla_calendar} calendar")
+    )
     lines += [
-        f"SLA of {status.mql_open} open MQLs: {status.pending} pending, {status.met} met, "
-        f"{status.breached} breached, {status.stale} stale"
+        f"SLA of {status.mql_open} open MQLs, in {clock}: {status.pending} pending, "
+        f"{status.met} met, {status.breached} breached, {status.stale} stale"
         f" ({status.mql_at_unknown} with no known MQL time).",
+        *_targets(status),
+        *_breach_actions(counts),
         "Win/loss (all closed opportunities):",
         f"  all            {_rate(report.all)}",
         f"  excluding MQLs {_rate(report.excluding_mql)}",

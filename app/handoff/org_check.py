@@ -12,7 +12,8 @@ import logging
 from sqlalchemy.orm import Session
 
 from app.handoff.rules_file import RulesFileError
-from app.store import repo_mirror
+from app.sla_policy import org_calendar
+from app.store import repo_mirror, repo_sync
 from rules import LeadField, OrgFacts, RuleSet, check_against_org, format_issues, has_errors
 from sf_client import SObjectDescribe
 
@@ -39,6 +40,7 @@ def org_facts(session: Session, describe: SObjectDescribe) -> OrgFacts:
         users=known.users,
         lead_queues=frozenset(q for q, takes in known.queues.items() if takes),
         queues=frozenset(known.queues),
+        business_hours=org_calendar(repo_sync.get_org(session)),
     )
 
 

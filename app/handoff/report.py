@@ -32,6 +32,10 @@ class HandoffReport:
     queued_for_retry: int = 0
     # Times the pre-write re-read timed out (QUERY_TIMEOUT) and was asked again in halves.
     reread_splits: int = 0
+    # on_breach steps recorded by kind and outcome (notify_queued, reassign_would, ...), and
+    # the breach notifications the run delivered (sent, retrying, failed).
+    breach_actions: dict[str, int] = field(default_factory=dict)
+    notifications: dict[str, int] = field(default_factory=dict)
 
     def count_decision(
         self, *, mql: bool, held_fields: list[str] | None, planned: Mapping[str, Any] | None,
@@ -60,6 +64,10 @@ class HandoffReport:
     def count_refused(self, code: str) -> None:
         """A write the org refused with an error retrying cannot fix (counted failed already)."""
         self.failed_by_code[code] = self.failed_by_code.get(code, 0) + 1
+
+    def count_breach_action(self, kind: str, outcome: str) -> None:
+        name = f"{kind}_{outcome}"
+        self.breach_actions[name] = self.breach_actions.get(name, 0) + 1
 
     def count_reread_split(self) -> None:
         self.reread_splits += 1

@@ -7,11 +7,13 @@ problem, every problem at once, so an admin fixes the file in one pass.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from app.errors import HandoffError
-from rules import RuleSet, RulesInvalid, format_issues, parse_rules
+from rules import Issue, RuleSet, RulesInvalid, format_issues, parse_rules
+from rules.issues import place_of
+from rules.yaml_source import line_of
 
 
 class RulesFileError(HandoffError):
@@ -49,3 +51,20 @@ def parse_rules_text(text: str, source: str) -> RuleSet:
 def load_rules(path: Path) -> RuleSet:
     """The rules in `path`, or `RulesFileError` with one `FILE:LINE: place: message` per error."""
     return parse_rules_text(read_rules_text(path), str(path))
+
+
+def environment_issues(ruleset: RuleSet, environ: Mapping[str, str]) -> list[Issue]:
+    """What the rules need from this process's environment and do not find there: the
+    variables `sla.on_breach` notifications read their webhook URL from (the URL itself is a
+    secret and never shown)."""
+    issues = []
+    for index, step in enumerate(ruleset.sla.on_breach):
+        if step.notify is None or environ.get(step.notify.webhook_env):
+            continue
+        path = ("sla", "on_breach", index, "notify", "webhook_env")
+        message = (
+            f"{step.notify.webhook_env} is not set in this environment: breach notifications "
+            "would fail; set it to the webhook's URL where the service runs"
+        )
+        issues.append(Issue(line_of(ruleset.lines, path), place_of(path), message))
+    return issues

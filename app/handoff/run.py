@@ -15,6 +15,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from app.errors import HandoffError
+from app.handoff.breach_steps import run_breach_steps
 from app.handoff.decide import decide_batch, decision_row
 from app.handoff.inputs import HandoffInputs
 from app.handoff.mapping import LeadInput, load_leads
@@ -88,6 +89,7 @@ class HandoffStep:
             if not ctx.dry_run:
                 self._check_cap(session, start)
         ctx.guard.crash_point("after_decisions")
+        run_breach_steps(ctx, facts, self.report)
         if not ctx.dry_run:
             self.write_owed(facts)
         return self.report

@@ -16,7 +16,14 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.reports import stats
-from app.reports.models import Acceptance, HandoffStatus, OwnerStatus, SlaSettings, StateCounts
+from app.reports.models import (
+    Acceptance,
+    HandoffStatus,
+    OwnerStatus,
+    SlaSettings,
+    StateCounts,
+    TargetStatus,
+)
 from app.reports.names import user_names
 from app.reports.percentiles import Percentiles, grouped_percentiles
 from app.reports.sla import UNKNOWN, open_mql, sla_state
@@ -24,7 +31,8 @@ from app.store.models import Lead, MqlEpisode
 
 ACCEPTED_KINDS = ("accepted", "converted")
 METHODS = {
-    "sla_state": "first match of stale, pending, met, breached (SPEC Definitions)",
+    "sla_state": "first match of stale, pending, met, breached (SPEC Definitions), against "
+    "each MQL's due and stale times as the last sync computed them on the SLA clock",
     "hours_to_first_touch": stats.PERCENTILE_METHOD
     + "; MQLs whose MQL time is in the window, first touch known",
     "acceptance_rate": "(accepted + converted) / (accepted + converted + rejected), exits from "
@@ -43,6 +51,26 @@ def _state_counts(
     for owner_id, name, count in rows:
         counts[owner_id][name] = int(count)
     return counts
+
+
+def _target_rows(session: Session, as_of: datetime, sla: SlaSettings) -> list[TargetStatus]:
+    """Open MQLs by the SLA target recorded with each (a run stores it with the due time)."""
+    state = sla_state(as_of, sla).label("state")
+    rows = session.execute(
+        select(Lead.sla_target, Lead.sla_target_hours, state, func.count())
+        .where(open_mql())
+        .group_by(Lead.sla_target, Lead.sla_target_hours, state)
+    )
+    counts: dict[tuple[str | None, float | None], dict[str, int]] = defaultdict(dict)
+    for target, hours, name, count in rows:
+        counts[target, hours][name] = int(count)
+    ordered = sorted(counts, key=lambda key: (key[0] is None, key[0] or "", key[1] or 0))
+    return [
+        TargetStatus(
+            target=target, target_hours=hours, **_counts(counts[target, hours]).model_dump()
+        )
+        for target, hours in ordered
+    ]
 
 
 def _percentiles(session: Session, since: datetime, as_of: datetime) -> Percentiles:
@@ -137,6 +165,8 @@ def handoff_status(
         as_of=as_of,
         since=since,
         sla_hours=sla.first_touch_hours,
+        sla_clock=sla.clock,
+        sla_calendar=sla.calendar,
         sla=sla,
         median_hours_to_first_touch=median,
         p90_hours_to_first_touch=p90,
@@ -144,4 +174,5 @@ def handoff_status(
         acceptance=acceptance,
         methods=METHODS,
         by_owner=by_owner,
+        by_target=_target_rows(session, as_of, sla),
     )

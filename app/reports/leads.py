@@ -29,6 +29,9 @@ _COLUMNS = (
     Lead.mql_at,
     Lead.first_touch_at,
     Lead.hours_to_first_touch,
+    Lead.sla_due_at,
+    Lead.sla_target,
+    Lead.sla_target_hours,
     Lead.fit,
     Lead.interest,
 )
@@ -79,6 +82,9 @@ def _item(row: Row[Any], names: dict[str, str | None]) -> OpenMql:
         first_touch_at=row.first_touch_at,
         hours_to_first_touch=row.hours_to_first_touch,
         sla=row.sla,
+        due_at=row.sla_due_at,
+        target=row.sla_target,
+        target_hours=row.sla_target_hours,
         fit=row.fit,
         interest=row.interest,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,6 +83,10 @@ class WinLoss(Report):
 class SlaSettings(Report):
     first_touch_hours: float
     stale_days: float
+    clock: Literal["calendar", "business"] = "calendar"
+    calendar: str | None = Field(
+        default=None, description="owner, org or a calendar's name, on the business clock"
+    )
 
 
 class StateCounts(Report):
@@ -110,20 +114,33 @@ class Acceptance(Report):
     rate: float | None
 
 
+class TargetStatus(StateCounts):
+    """Open MQLs of one SLA target (`default` is `first_touch_hours`)."""
+
+    target: str | None
+    target_hours: float | None = None
+
+
 class HandoffStatus(StateCounts):
     as_of: datetime
     since: datetime
     sla_hours: float = Field(description="the default first-touch target, in hours")
     sla_clock: Literal["calendar", "business"] = Field(
-        "calendar", description="how SLA hours are counted"
+        "calendar",
+        description="how SLA hours are counted: calendar (wall clock) or business (working "
+        "time of sla_calendar)",
     )
-    sla: SlaSettings = Field(description="the SLA settings in full (first touch, stale)")
+    sla_calendar: str | None = Field(
+        None, description="on the business clock: owner, org or a calendar's name"
+    )
+    sla: SlaSettings = Field(description="the SLA settings in full (first touch, stale, clock)")
     median_hours_to_first_touch: float | None
     p90_hours_to_first_touch: float | None
     acceptance_rate: float | None
     acceptance: Acceptance
     methods: dict[str, str]
     by_owner: list[OwnerStatus]
+    by_target: list[TargetStatus] = []
 
 
 class OpenMql(Report):
@@ -134,6 +151,9 @@ class OpenMql(Report):
     first_touch_at: datetime | None
     hours_to_first_touch: float | None
     sla: SlaState
+    due_at: datetime | None = Field(description="when the first touch is due, on the SLA clock")
+    target: str | None = Field(description="the SLA target that applies (default or its name)")
+    target_hours: float | None
     fit: int | None
     interest: int | None
 
@@ -174,6 +194,52 @@ class RulesReport(Report):
     leads_decided: int
     rules: list[RuleRow]
     held_by_missing_field: dict[str, int]
+
+
+class BreachActionItem(Report):
+    """One on_breach step taken (or, in a dry run, that would have been) for one MQL stay."""
+
+    id: int
+    lead_id: str
+    step: int
+    kind: Literal["notify", "reassign"]
+    state: str = Field(
+        description="queued, done, failed, skipped (nothing to do, see detail.why), would (dry run)"
+    )
+    dry_run: bool
+    owner_id: str | None
+    owner_name: str | None = None
+    target: str | None
+    mql_at: datetime | None
+    due_at: datetime
+    step_at: datetime
+    acted_at: datetime | None
+    detail: dict[str, Any]
+    delivery: str | None = Field(description="notify: the outbox state (pending, sent, failed)")
+    delivery_attempts: int | None
+    delivery_error: str | None
+    first_touch_at: datetime | None
+    hours_action_to_first_touch: float | None
+
+
+class BreachGroup(Report):
+    key: str | None
+    label: str | None = None
+    breaches: int
+    actions: dict[str, int] = Field(description="by kind and state, like notify_done")
+    followed_by_touch: int
+    median_hours_action_to_first_touch: float | None
+
+
+class BreachesReport(Report):
+    from_: datetime = Field(alias="from", serialization_alias="from")
+    to: datetime
+    breaches: int
+    by_owner: list[BreachGroup]
+    by_target: list[BreachGroup]
+    actions: list[BreachActionItem]
+    actions_truncated: bool
+    methods: dict[str, str]
 
 
 class AgingBucket(Report):

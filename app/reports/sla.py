@@ -2,11 +2,14 @@
 
 First match wins: `stale` (no touch and no status change for `stale_days` since the later of the
 MQL time and the last touch, which the sync keeps in `sla_clock_at`), `pending` (no first touch,
-still inside `first_touch_hours`), `met` (first touch inside the SLA), `breached` (late, or none
-and past the SLA). MQLs with no known MQL time are `mql_at_unknown` and kept out of SLA figures.
+still inside its target), `met` (first touch inside the SLA), `breached` (late, or none and past
+the SLA). MQLs with no known MQL time are `mql_at_unknown` and kept out of SLA figures.
 
-The cut-offs are computed in Python from `as_of` and bound as parameters, so the expression is
-plain column-against-value comparisons on both SQLite and PostgreSQL.
+The sync stores each MQL's due and stale times on the rules' clock (`sla_due_at`,
+`sla_stale_at`: wall clock or working time of a calendar, with the lead's own target), so the
+state is plain column-against-`as_of` comparisons on both SQLite and PostgreSQL, and the
+business clock costs the reports nothing. A lead the sync has not yet given those times (a store
+upgraded since its last run) falls back to the wall-clock cut-offs of the default target.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, true
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, true
 from sqlalchemy.types import Integer
 
 from app.reports.models import SlaSettings, SlaState
@@ -41,17 +44,18 @@ def _conditions(as_of: datetime, sla: SlaSettings) -> list[tuple[ColumnElement[b
     due_cutoff = as_of - timedelta(hours=sla.first_touch_hours)
     clock = func.coalesce(Lead.sla_clock_at, Lead.mql_at)
     touched_in_time = func.coalesce(Lead.hours_to_first_touch, sla.first_touch_hours + 1)
+    unset = Lead.sla_due_at.is_(None)
+    stale = or_(Lead.sla_stale_at <= _at(as_of), and_(unset, clock <= _at(stale_cutoff)))
+    inside = or_(Lead.sla_due_at > _at(as_of), and_(unset, Lead.mql_at > _at(due_cutoff)))
+    met = or_(
+        Lead.first_touch_at <= Lead.sla_due_at,
+        and_(unset, touched_in_time <= sla.first_touch_hours),
+    )
     return [
         (Lead.mql_at.is_(None), UNKNOWN),
-        (clock <= _at(stale_cutoff), SlaState.STALE.value),
-        (
-            and_(Lead.first_touch_at.is_(None), Lead.mql_at > _at(due_cutoff)),
-            SlaState.PENDING.value,
-        ),
-        (
-            and_(Lead.first_touch_at.is_not(None), touched_in_time <= sla.first_touch_hours),
-            SlaState.MET.value,
-        ),
+        (stale, SlaState.STALE.value),
+        (and_(Lead.first_touch_at.is_(None), inside), SlaState.PENDING.value),
+        (and_(Lead.first_touch_at.is_not(None), met), SlaState.MET.value),
     ]
 
 

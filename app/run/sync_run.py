@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import HandoffError, SyncStopped, environment_problem
 from app.handoff import HandoffInputs, HandoffStep
+from app.handoff.breach_outbox import deliver_outbox, outbox_policy
 from app.handoff.rules_file import load_rules
 from app.run.audit_pruning import AuditPruner
 from app.run.record import run_counts
@@ -206,6 +207,9 @@ class _Run:
             self.handoff.run()
             # Our writes reach the mirror and its facts now, so the reports are current.
             fold_own_writes(self.pull.inputs, org, self.record.id)
+        # Breach notifications the handoff queued go out now, outside the lock's critical part.
+        sent = deliver_outbox(self.sessions, self.now(), outbox_policy(self.settings))
+        self.handoff.report.notifications = dict(sent)
         return pulled.notes
 
     def _pull_inputs(self, sf: SalesforceClient, ruleset: RuleSet) -> PullInputs:

@@ -58,6 +58,10 @@ class Org(Base):
     time_zone: Mapped[str | None] = mapped_column(String(64))
     fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
     lead_status_history: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The default BusinessHours record and the Holiday records, as the org sends them: the
+    # `org` calendar of the business-time SLA (`rules.calendar_from_business_hours`).
+    business_hours: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    holidays: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)  # {"records": [...]}
     updated_at: Mapped[datetime]
 
 
@@ -117,6 +121,12 @@ class Lead(Base):
     last_touch_at: Mapped[datetime | None]
     # The later of the MQL time and the last touch: `stale` compares it with now - stale_days.
     sla_clock_at: Mapped[datetime | None]
+    # The SLA of the open (or latest) MQL stay on the rules' clock: the target that applies
+    # (`default` or its name), its hours, when the first touch is due, when it goes stale.
+    sla_target: Mapped[str | None] = mapped_column(String(64))
+    sla_target_hours: Mapped[float | None] = mapped_column(Float)
+    sla_due_at: Mapped[datetime | None]
+    sla_stale_at: Mapped[datetime | None]
     # The latest decision's scores, for the leads list.
     fit: Mapped[int | None] = mapped_column(Integer)
     interest: Mapped[int | None] = mapped_column(Integer)
@@ -137,6 +147,8 @@ class Lead(Base):
             "sla_clock_at",
             "first_touch_at",
             "hours_to_first_touch",
+            "sla_due_at",
+            "sla_stale_at",
             "is_deleted",
             "purged",
             sqlite_where=text("is_open_mql = 1"),
@@ -353,6 +365,72 @@ class Write(Base):
     # For a refusal retrying cannot fix: the lead's SystemModstamp as stored when it was
     # refused. Once the lead changes in the org (a person fixed the data), it is tried again.
     lead_modstamp: Mapped[datetime | None]
+
+
+class LeadHolder(Base):
+    """Every owner a lead has been seen with: a breach reassignment never goes back to one."""
+
+    __tablename__ = "lead_holders"
+
+    lead_id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    owner_id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    first_seen_at: Mapped[datetime]
+
+
+class BreachAction(Base):
+    """One `sla.on_breach` step for one MQL stay: recorded once (the unique key), before it runs.
+
+    `state`: planned (recorded, not done yet), done, failed, skipped (nothing to do, with the
+    reason), would (a dry run's record of what it would have done).
+    """
+
+    __tablename__ = "breach_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    lead_id: Mapped[str] = mapped_column(SfId)
+    episode_id: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(16))  # notify|reassign
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    owner_id: Mapped[str | None] = mapped_column(SfId)  # the owner when it breached
+    target: Mapped[str | None] = mapped_column(String(64))
+    mql_at: Mapped[datetime | None]
+    due_at: Mapped[datetime]
+    step_at: Mapped[datetime]  # due_at plus the step's after_hours, on the SLA's clock
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+
+    __table_args__ = (
+        Index("ux_breach_actions_step", "lead_id", "episode_id", "step", "dry_run", unique=True),
+        Index("ix_breach_actions_due", "due_at"),
+    )
+
+
+class Outbox(Base):
+    """A breach notification to deliver, at least once, with a stable idempotency key.
+
+    The URL is not stored: it is a secret, read from `webhook_env` when sending.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("breach_actions.id"), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    webhook_env: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
 
 
 class RoundRobin(Base):

@@ -14,7 +14,15 @@ from typing import Any, cast
 from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.store.models import Activity, Lead, LeadHistory, MqlEpisode, Opportunity, Write
+from app.store.models import (
+    Activity,
+    Lead,
+    LeadHistory,
+    LeadHolder,
+    MqlEpisode,
+    Opportunity,
+    Write,
+)
 
 BATCH = 2000
 
@@ -37,6 +45,10 @@ LEAD_FACT_COLUMNS = (
     "hours_to_first_touch",
     "last_touch_at",
     "sla_clock_at",
+    "sla_target",
+    "sla_target_hours",
+    "sla_due_at",
+    "sla_stale_at",
     "created_month",
 )
 _LEAD_INPUT_COLUMNS = (
@@ -116,6 +128,21 @@ def touch_times(
         if who_id is not None:
             found[who_id].append(created)
     return found
+
+
+def record_holders(session: Session, owners: Collection[tuple[str, str]], now: datetime) -> None:
+    """Remember each (lead, owner) pair not seen before: breach reassignments skip them."""
+    if not owners:
+        return
+    ids = sorted({lead_id for lead_id, _ in owners})
+    query = select(LeadHolder.lead_id, LeadHolder.owner_id).where(LeadHolder.lead_id.in_(ids))
+    known = {(lead_id, owner_id) for lead_id, owner_id in session.execute(query)}
+    new = [
+        {"lead_id": lead_id, "owner_id": owner_id, "first_seen_at": now}
+        for lead_id, owner_id in sorted(set(owners) - known)
+    ]
+    if new:
+        session.execute(insert(cast(Table, LeadHolder.__table__)), new)
 
 
 def insert_episodes(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -80,7 +80,8 @@ def refresh_leads(
 ) -> None:
     """Re-derive episodes and SLA facts of `lead_ids`, then of the opportunities they became."""
     for ids in repo_facts.batches(lead_ids):
-        leads = repo_facts.lead_rows(session, ids, with_fields=bool(rules.mql_date_field))
+        with_fields = bool(rules.mql_date_field) or bool(rules.sla and rules.sla.needs_fields)
+        leads = repo_facts.lead_rows(session, ids, with_fields=with_fields)
         episodes = repo_facts.episodes_by_lead(session, ids)
         history = repo_facts.status_history_by_lead(session, ids)
         writes = repo_facts.our_status_writes(session, ids)
@@ -100,10 +101,15 @@ def refresh_leads(
             )
             derived = derive_episodes(evidence, rules, now)
             _store_episodes(lead.id, episodes.get(lead.id, []), derived, new_episodes)
-            facts = lead_fact_columns(derived, evidence.touches, lead.created_date, rules.time_zone)
+            facts = lead_fact_columns(
+                derived, evidence.touches, lead.created_date, rules.time_zone, rules.sla,
+                ((lead.fields or {}) if with_fields else {}, lead.owner_id),
+            )  # fmt: skip
             if any(getattr(lead, name) != value for name, value in facts.items()):
                 updates.append({"lead_id": lead.id, **facts})
         session.flush()
+        owners = [(lead.id, lead.owner_id) for lead in leads if lead.owner_id]
+        repo_facts.record_holders(session, owners, now)
         repo_facts.insert_episodes(session, new_episodes)
         repo_facts.update_lead_facts(session, updates)
         refresh_opportunities(session, repo_facts.converted_opportunity_ids(session, ids), rules)

@@ -18,12 +18,15 @@ The SPEC's Definitions, in code:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.sync.mirror import month_in
+
+if TYPE_CHECKING:
+    from app.sla_policy import SlaPolicy
 
 EVIDENCE_RANK = {"field": 0, "history": 1, "ours": 2, "first_seen": 3}
 PERSON_EXITS = frozenset({"accepted", "rejected", "other"})
@@ -41,6 +44,7 @@ class FactRules:
     not_touching: frozenset[str] = frozenset()
     time_zone: str = "UTC"  # the org's, for the month a lead was created in
     fiscal_year_start_month: int = 1
+    sla: SlaPolicy | None = None  # the SLA's clock, calendars and targets; None: wall clock
 
 
 @dataclass(frozen=True)
@@ -263,9 +267,18 @@ def hours_between(start: datetime, end: datetime) -> float:
 
 
 def lead_fact_columns(
-    episodes: Sequence[Episode], touches: Sequence[datetime], created: datetime, time_zone: str
+    episodes: Sequence[Episode],
+    touches: Sequence[datetime],
+    created: datetime,
+    time_zone: str,
+    sla: SlaPolicy | None = None,
+    lead: tuple[Mapping[str, Any], str | None] = ({}, None),
 ) -> dict[str, Any]:
-    """The denormalised columns of `leads` for these episodes and qualifying touches."""
+    """The denormalised columns of `leads` for these episodes and qualifying touches.
+
+    With an SLA policy, the SLA columns (target, due and stale times) and the hours to first
+    touch are on its clock, for the lead's fields and owner (`lead`).
+    """
     facts: dict[str, Any] = {
         "ever_mql": bool(episodes),
         "is_open_mql": bool(episodes) and episodes[-1].is_open,
@@ -277,6 +290,10 @@ def lead_fact_columns(
         "hours_to_first_touch": None,
         "last_touch_at": None,
         "sla_clock_at": None,
+        "sla_target": None,
+        "sla_target_hours": None,
+        "sla_due_at": None,
+        "sla_stale_at": None,
         "created_month": month_in(created, time_zone),
     }
     if not episodes or episodes[-1].started_at is None:
@@ -300,5 +317,18 @@ def lead_fact_columns(
             first_touch_at=first_at,
             first_touch_kind=kind,
             hours_to_first_touch=hours_between(mql_at, first_at),
+        )
+    if sla is not None:
+        fields, owner_id = lead
+        times = sla.times(
+            fields, owner_id, mql_at=mql_at, first_touch_at=facts["first_touch_at"],
+            clock_at=facts["sla_clock_at"],
+        )  # fmt: skip
+        facts.update(
+            sla_target=times.target,
+            sla_target_hours=times.target_hours,
+            sla_due_at=times.due_at,
+            sla_stale_at=times.stale_at,
+            hours_to_first_touch=times.hours_to_first_touch,
         )
     return facts

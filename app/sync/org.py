@@ -15,13 +15,25 @@ from sqlalchemy.orm import Session
 from app.errors import HandoffError
 from app.store import repo_mirror, repo_sync
 from app.sync.mirror import parse_datetime, raw_fields
-from sf_client import Identity, QueryTimeout, SalesforceClient
+from sf_client import BadRequest, Identity, QueryTimeout, SalesforceClient
 
 ORGANIZATION_SOQL = "SELECT Id, Name, TimeZoneSidKey, FiscalYearStartMonth FROM Organization"
-USERS_SOQL = "SELECT Id, Name, Email, IsActive, UserType, SystemModstamp FROM User"
+USERS_SOQL = "SELECT Id, Name, Email, IsActive, UserType, TimeZoneSidKey, SystemModstamp FROM User"
 QUEUES_SOQL = "SELECT Id, Name, DeveloperName, SystemModstamp FROM Group WHERE Type = 'Queue'"
 LEAD_QUEUES_SOQL = "SELECT QueueId FROM QueueSobject WHERE SobjectType = 'Lead'"
 LEAD_STATUS_SOQL = "SELECT ApiName, IsConverted FROM LeadStatus"
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+BUSINESS_HOURS_SOQL = (
+    "SELECT Id, Name, TimeZoneSidKey, "
+    + ", ".join(f"{day}{edge}Time" for day in _DAYS for edge in ("Start", "End"))
+    + " FROM BusinessHours WHERE IsDefault = true AND IsActive = true"
+)
+HOLIDAY_SOQL = (
+    "SELECT Id, Name, ActivityDate, IsAllDay, StartTimeInMinutes, EndTimeInMinutes, "
+    "IsRecurrence, RecurrenceType, RecurrenceInterval, RecurrenceDayOfMonth, "
+    "RecurrenceDayOfWeekMask, RecurrenceInstance, RecurrenceMonthOfYear, RecurrenceStartDate, "
+    "RecurrenceEndDateOnly FROM Holiday"
+)
 QUERY_ATTEMPTS = 3
 
 
@@ -58,6 +70,26 @@ def _records(sf: SalesforceClient, soql: str) -> list[dict[str, Any]]:
         except QueryTimeout:
             continue
     return list(sf.query(soql))
+
+
+def _optional_records(sf: SalesforceClient, soql: str) -> list[dict[str, Any]] | None:
+    """Records of an object the org may not let us read (None then, not a failed run)."""
+    try:
+        return [raw_fields(record) for record in _records(sf, soql)]
+    except BadRequest as exc:
+        if exc.error_code == "INVALID_TYPE":
+            return None
+        raise
+
+
+def _working_calendar(sf: SalesforceClient) -> dict[str, Any]:
+    """The org's default BusinessHours and its Holidays, for the business-time SLA."""
+    hours = _optional_records(sf, BUSINESS_HOURS_SOQL)
+    holidays = _optional_records(sf, HOLIDAY_SOQL) if hours else None
+    return {
+        "business_hours": hours[0] if hours else None,
+        "holidays": {"records": holidays or []} if hours else None,
+    }
 
 
 def _user_row(record: dict[str, Any]) -> dict[str, Any]:
@@ -118,6 +150,7 @@ def read_org(
             "time_zone": profile.time_zone,
             "fiscal_year_start_month": profile.fiscal_year_start_month,
             "updated_at": now,
+            **_working_calendar(sf),
         },
     )
     return profile

@@ -8,6 +8,7 @@ own version over ours (it is newer), adding the history rows our write made.
 
 from __future__ import annotations
 
+from app.sla_policy import sla_policy
 from app.store import repo_mirror, repo_writes
 from app.sync import fact_refresh
 from app.sync.inputs import PullInputs
@@ -22,7 +23,7 @@ def fold_own_writes(inputs: PullInputs, org: OrgProfile, run_id: int) -> int:
         if not written:
             return 0
         repo_mirror.apply_own_writes(session, written, by_user_id=org.integration_user_id)
-        rules = fact_rules(inputs.ruleset, org)
+        rules = fact_rules(inputs.ruleset, org, sla=sla_policy(session, inputs.ruleset))
         fact_refresh.refresh_leads(session, list(written), rules, inputs.now())
         inputs.guard.check_lock()
         session.commit()

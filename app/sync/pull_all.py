@@ -11,6 +11,7 @@ import hashlib
 import json
 from datetime import datetime
 
+from app.sla_policy import SlaPolicy, sla_policy
 from app.store import repo_facts, repo_sync
 from app.sync import fact_refresh
 from app.sync.inputs import PullInputs
@@ -27,7 +28,9 @@ FACT_RULES_MARK = "_fact_rules"
 LEAD_HISTORY = "LeadHistory"
 
 
-def fact_rules(ruleset: RuleSet, org: OrgProfile) -> FactRules:
+def fact_rules(ruleset: RuleSet, org: OrgProfile, *, sla: SlaPolicy | None) -> FactRules:
+    """What the facts are derived with; `sla` (from `sla_policy`) puts the SLA's clock,
+    calendars and targets in, None leaves the SLA columns empty."""
     statuses = ruleset.statuses
     return FactRules(
         mql_status=statuses.mql,
@@ -37,6 +40,7 @@ def fact_rules(ruleset: RuleSet, org: OrgProfile) -> FactRules:
         not_touching=frozenset({org.integration_user_id, *ruleset.sla.ignore_activity_by}),
         time_zone=org.time_zone,
         fiscal_year_start_month=org.fiscal_year_start_month,
+        sla=sla,
     )
 
 
@@ -49,6 +53,7 @@ def _fingerprint(rules: FactRules) -> str:
         "not_touching": sorted(i[:15] for i in rules.not_touching),
         "tz": rules.time_zone,
         "fiscal": rules.fiscal_year_start_month,
+        "sla": rules.sla.fingerprint() if rules.sla is not None else None,
     }
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
@@ -70,7 +75,9 @@ class PullStep:
     def run(self, run_start: datetime) -> PullReport:
         """Pull Leads, LeadHistory, Opportunities, Tasks and Events; return the pull's report."""
         ctx, org = self.inputs, self.org
-        rules = fact_rules(ctx.ruleset, org)
+        with ctx.sessions() as session:
+            policy = sla_policy(session, ctx.ruleset)
+        rules = fact_rules(ctx.ruleset, org, sla=policy)
         history_readable = True
         for spec in object_pulls(rule_lead_fields(ctx.ruleset), org.time_zone):
             try:

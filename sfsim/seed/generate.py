@@ -94,6 +94,24 @@ def _freeze() -> None:
     gc.freeze()
 
 
+WORKDAY = ("09:00", "17:30")
+
+
+def _working_calendar(org: Org) -> None:
+    """The sales floor's hours (New York, like the reps) and the org's recurring holidays."""
+    weekdays = dict.fromkeys(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"), WORKDAY)
+    org.set_business_hours("America/New_York", weekdays | {"Saturday": None, "Sunday": None})
+    recurring = {"IsAllDay": True, "IsRecurrence": True, "RecurrenceStartDate": 18262}  # 2020-01-01
+    org.insert("Holiday", recurring | {
+        "Name": "Christmas Day", "RecurrenceType": "RecursYearly", "RecurrenceDayOfMonth": 25,
+        "RecurrenceMonthOfYear": "December",
+    })  # fmt: skip
+    org.insert("Holiday", recurring | {
+        "Name": "Thanksgiving", "RecurrenceType": "RecursYearlyNth", "RecurrenceInstance": "Fourth",
+        "RecurrenceDayOfWeekMask": 16, "RecurrenceMonthOfYear": "November",
+    })  # fmt: skip
+
+
 def _fill(org: Org, config: Config) -> None:
     rng = random.Random(config.seed)
     org.set_lead_statuses(LEAD_STATUSES)
@@ -103,6 +121,7 @@ def _fill(org: Org, config: Config) -> None:
     start = config.now - config.span_days * 86400 - 86400
     reps = config.reps or max(6, min(200, config.leads // 150))
     staff = add_staff(org, rng, reps, start)
+    _working_calendar(org)
     org.assignment_rule_owner = staff.lead_queue
     chunks = max(1, -(-config.leads // CHUNK))
     window = config.span_days * 86400 // chunks

@@ -151,6 +151,11 @@ class FakeOrg:
         self.add("QueueSobject", Id="03g000000000001AAA", QueueId=QUEUE, SobjectType="Lead")
         for status in STATUSES:
             self.add("LeadStatus", ApiName=status, IsConverted=status == "Closed - Converted")
+        # Every org has default business hours; a new org's are 24 hours, 7 days.
+        days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+        all_day = {f"{d}{e}Time": "00:00:00.000Z" for d in days for e in ("Start", "End")}
+        self.add("BusinessHours", Id="01m000000000001AAA", Name="Default", IsDefault=True,
+                 IsActive=True, TimeZoneSidKey="UTC", **all_day)  # fmt: skip
 
     def new_id(self, prefix: str) -> str:
         return to18(f"{prefix}{next(self._ids):012d}")

@@ -316,7 +316,7 @@ def test_every_error_is_reported_at_once_in_file_order() -> None:
                 1,
                 "(file)",
                 "a rules file is a mapping with keys version, statuses, fit, interest, "
-                "thresholds, disqualify, handoff_requires, assignment, sla, writeback",
+                "thresholds, disqualify, handoff_requires, assignment, sla, writeback, calendars",
             ),
         ),
         (
@@ -325,7 +325,8 @@ def test_every_error_is_reported_at_once_in_file_order() -> None:
                 1,
                 "(file)",
                 "a rules file is a mapping with keys version, statuses, fit, "
-                "interest, thresholds, disqualify, handoff_requires, assignment, sla, writeback",
+                "interest, thresholds, disqualify, handoff_requires, assignment, sla, writeback, "
+                "calendars",
             ),
         ),
     ],

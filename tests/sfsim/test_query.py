@@ -210,3 +210,21 @@ def test_order_by_time_and_id_matches_a_plain_sort() -> None:
         key=lambda k: (-int(k[0][:19].replace("-", "").replace("T", "").replace(":", "")), k[1]),
     )
     assert all(k[0] >= "2025-06-01" for k in keys)
+
+
+def test_business_hours_and_holidays_read_as_salesforce_sends_them() -> None:
+    org = sfsim.Org()
+    default = run(org, "SELECT Id, MondayStartTime, SundayEndTime, TimeZoneSidKey FROM "
+                       "BusinessHours WHERE IsDefault = true AND IsActive = true")  # fmt: skip
+    record = default["records"][0]
+    assert (record["MondayStartTime"], record["SundayEndTime"]) == ("00:00:00.000Z",) * 2
+    org.set_business_hours("America/New_York", {"Monday": ("09:00", "17:30"), "Sunday": None})
+    org.insert("Holiday", {"Name": "Christmas", "ActivityDate": 20447, "IsAllDay": True})
+    record = run(org, "SELECT MondayStartTime, MondayEndTime, SundayStartTime, TimeZoneSidKey "
+                      "FROM BusinessHours WHERE IsDefault = true")["records"][0]  # fmt: skip
+    assert {k: v for k, v in record.items() if k != "attributes"} == {
+        "MondayStartTime": "09:00:00.000Z", "MondayEndTime": "17:30:00.000Z",
+        "SundayStartTime": None, "TimeZoneSidKey": "America/New_York",
+    }  # fmt: skip
+    holiday = run(org, "SELECT Name, ActivityDate, IsAllDay, IsRecurrence FROM Holiday")
+    assert holiday["records"][0]["ActivityDate"] == "2025-12-25"

@@ -29,6 +29,7 @@ def test_every_declared_route_is_in_the_matrix(app: FastAPI) -> None:
         "/metrics",
         "/handoff/status",
         "/handoff/leads",
+        "/handoff/breaches",
         "/reports/win-loss",
         "/reports/funnel",
         "/reports/rules",

@@ -95,7 +95,9 @@ class TestHandoffEndpoints:
         body = client.get("/handoff/status", headers=READ).json()
         assert body["sla_hours"] == 24.0  # a number, as the SPEC names it
         assert body["sla_clock"] == "calendar"
-        assert body["sla"] == {"first_touch_hours": 24.0, "stale_days": 14.0}
+        assert body["sla"] == {
+            "first_touch_hours": 24.0, "stale_days": 14.0, "clock": "calendar", "calendar": None
+        }  # fmt: skip
         assert body["mql_open"] == 1
         assert body["as_of"]
         assert body["since"]

@@ -60,6 +60,26 @@ class TestRulesCheck:
         code, out, _ = run_main(["rules", "check"], capsys)
         assert (code, out.split(":")[0]) == (0, str(path))
 
+    def test_a_webhook_variable_unset_here_fails_the_check_with_its_name(
+        self, tmp_path: Path, capsys, monkeypatch
+    ):
+        path = tmp_path / "rules.yaml"
+        step = "  on_breach:\n    - notify: {webhook_env: HANDOFF_TEST_HOOK_X}\n"
+        path.write_text(RULES.replace("writeback:", "sla:\n" + step + "writeback:"))
+        monkeypatch.delenv("HANDOFF_TEST_HOOK_X", raising=False)
+        code, out, err = run_main(["rules", "check", str(path)], capsys)
+        assert (code, out) == (1, "")
+        line = RULES.count("\n", 0, RULES.index("writeback:")) + 3
+        assert err.strip() == (
+            f"{path}:{line}: sla.on_breach[0].notify.webhook_env: HANDOFF_TEST_HOOK_X is not "
+            "set in this environment: breach notifications would fail; set it to the webhook's "
+            "URL where the service runs"
+        )
+        monkeypatch.setenv("HANDOFF_TEST_HOOK_X", "https://hooks.example.com/secret-path")
+        code, out, err = run_main(["rules", "check", str(path)], capsys)
+        assert code == 0
+        assert "secret-path" not in out + err
+
 
 class TestLoadRules:
     def test_errors_name_file_line_and_place(self, tmp_path: Path):

@@ -179,7 +179,7 @@ class TestSfsimFaults:
     ) -> None:
         server, _rep = sim
         with server.org.lock:
-            server.org.faults.api_max = server.org.faults.api_used + 7  # runs out mid-pull
+            server.org.faults.api_max = server.org.faults.api_used + 9  # runs out mid-pull
         clock = Clock(START + timedelta(minutes=5))
 
         stopped = run_sync(sim_settings, sessions, _factory(server), now=clock)
