@@ -112,6 +112,11 @@ class Settings(BaseSettings):
         30, ge=0, description="seconds between deliveries of breach notifications; 0: runs only"
     )
     outbox_max_attempts: int = Field(8, ge=1, le=100)
+    webhook_trust_env: bool = Field(
+        True,
+        description="breach webhooks honour HTTPS_PROXY and SSL_CERT_FILE as httpx does; the "
+        "demo turns this off, its receiver being on loopback",
+    )
     outbox_backoff_seconds: float = Field(30.0, gt=0, le=3_600)
     secret_key: SecretStr | None = Field(
         None,

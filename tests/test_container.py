@@ -16,6 +16,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.processes import child, clean_env, free_port, wait_until_answers
@@ -102,10 +103,15 @@ def test_db_upgrade_then_serve_answers_readyz(venv: Path, tmp_path: Path) -> Non
         # to be unready, so a fresh deployment with a valid rules file and schema answers 200.
         ready = wait_until_answers(f"{base}/readyz", 30, ok=(200, 503))
         assert ready.status_code == 200, ready.text
-        body = ready.json()
-        assert body["schema_current"]
-        assert body["rules_valid"]
-        assert body["last_sync"] is None
+        assert ready.json()["ready"] is True
+        # The state behind the answer is for callers with a key only.
+        keyed = httpx.get(
+            f"{base}/readyz", headers={"X-API-Key": "container-test-admin-key"}, timeout=5
+        )
+        detail = keyed.json()["detail"]
+        assert detail["schema_current"]
+        assert detail["rules_valid"]
+        assert detail["last_sync"] is None
         # uvicorn shuts down gracefully, then re-raises the signal it caught (exit 143 in Docker).
         code = service.stop(signal.SIGTERM, timeout=30)
         assert code in (0, -signal.SIGTERM), service.output

@@ -68,6 +68,8 @@ def demo_settings(folder: Path, *, admin_key: str, port: int) -> Settings:
         host="127.0.0.1",
         port=port,
         log_level="WARNING",
+        # The breach receiver is on loopback: no proxy, no SSL_CERT_FILE from the environment.
+        webhook_trust_env=False,
         # Signs the dashboard's session cookies; new each run, like the admin key.
         secret_key=SecretStr(secrets.token_urlsafe(32)),
     )

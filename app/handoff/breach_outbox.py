@@ -58,6 +58,7 @@ class OutboxPolicy:
     timeout: float = 10.0
     max_attempts: int = 8
     backoff_seconds: float = 30.0
+    trust_env: bool = True
 
     def delay(self, attempts: int) -> timedelta:
         return min(BACKOFF_CAP, timedelta(seconds=self.backoff_seconds * 2 ** (attempts - 1)))
@@ -68,6 +69,7 @@ def outbox_policy(settings: Settings) -> OutboxPolicy:
         timeout=settings.webhook_timeout,
         max_attempts=settings.outbox_max_attempts,
         backoff_seconds=settings.outbox_backoff_seconds,
+        trust_env=settings.webhook_trust_env,
     )
 
 
@@ -96,16 +98,20 @@ def deliver_outbox(
     """
     env = os.environ if environ is None else environ
     outcomes: Counter[str] = Counter()
+    claimed = _claim(sessions, now, policy)
+    if not claimed:
+        return outcomes  # the usual case: no client (and no TLS set-up) for nothing to send
     with (
-        httpx.Client(timeout=policy.timeout, transport=transport) as http,
+        httpx.Client(
+            timeout=policy.timeout, transport=transport, trust_env=policy.trust_env
+        ) as http,
         ThreadPoolExecutor(SENDERS, thread_name_prefix="handoff-outbox") as pool,
     ):
-        while True:
-            claimed = _claim(sessions, now, policy)
-            if not claimed:
-                return outcomes
+        while claimed:
             answers = list(pool.map(lambda message: _send(message, env, http), claimed))
             outcomes.update(_record(sessions, claimed, answers, now, policy))
+            claimed = _claim(sessions, now, policy)
+    return outcomes
 
 
 def _claim(sessions: sessionmaker[Session], now: datetime, policy: OutboxPolicy) -> list[_Message]:

@@ -71,7 +71,9 @@ _PIECES = st.sampled_from(["a", "b", "ab", "[ab]", ".", "a*", "B+", "(a|b)", "^"
 @given(
     pieces=st.lists(_PIECES, min_size=1, max_size=5).map("".join),
     flags=st.sampled_from(["", "(?i)", "(?s)", "(?m)"]),
-    text=st.text(alphabet="abAB1 \n", max_size=12),
+    # One known difference is left out: Python's `$` also matches before a final newline, RE2's
+    # only at the very end (its `\z`); the docs for `matches` say so.
+    text=st.text(alphabet="abAB1 \n", max_size=12).filter(lambda t: not t.endswith("\n")),
 )
 def test_re2_finds_what_python_re_finds_for_the_syntax_both_share(
     pieces: str, flags: str, text: str

@@ -177,7 +177,10 @@ class TestShutdown:
         assert finished["state"] == "succeeded", finished["message"]
         assert finished["counts"]["pulled"]["Lead"] == 3
 
-    def test_no_new_sync_starts_once_shutdown_began(self, client: TestClient, org: FakeOrg) -> None:
+    def test_no_new_sync_starts_once_shutdown_began(
+        self, client: TestClient, configured: None
+    ) -> None:
+        # No org is mocked: nothing may reach Salesforce once shutdown began.
         client.app.state.sync_runner.stop.set()  # type: ignore[attr-defined]
         response = client.post("/sync/runs", headers=ADMIN)
         assert response.status_code == 409

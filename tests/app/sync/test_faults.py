@@ -99,9 +99,11 @@ class TestBrokenPage:
         sessions: sessionmaker[Session],
         sf_factory: SalesforceFactory,
     ) -> None:
+        # An expired cursor is asked again from the watermark (tests/app/sync/test_real_org_faults);
+        # an error no retry absorbs ends the run with the pages before it stored.
         ids = _five_pages(org)
-        gone = error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        org.faults.append(_next_page(3, gone))
+        broken = error(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred.")
+        org.faults.extend(_next_page(3, broken) for _ in range(5))  # every try of the third page
         clock = Clock(CLOCK_START)
 
         failed = run_sync(settings, sessions, sf_factory, now=clock)
