@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
 
 from app.cli.main import main
 from app.errors import ExitCode
+from app.main import create_app
 from app.salesforce import TOKEN_REVOKED
 from app.store.models import Lead, Org, StoredSecret, SyncRun, Watermark, Write
 from sfsim.org import LeadStatusDef
@@ -32,6 +34,7 @@ START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 MQL = "Marketing Qualified"
 LEADS, QUALIFYING = 450, 30
 SECRET_KEY = "k" * 40
+OPS_KEY = "ops-read-key-for-tests"
 
 
 @pytest.fixture
@@ -115,6 +118,15 @@ def _last_run(sessions: sessionmaker[Session]) -> SyncRun:
 
 def _leads(sessions: sessionmaker[Session]) -> int:
     return int(_store(sessions, select(func.count()).select_from(Lead))[0][0])
+
+
+def _service_answers(monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, Any]]:
+    """What `handoff serve` over the same store shows: /metrics text and /readyz's detail."""
+    monkeypatch.setenv("HANDOFF_API_KEYS", f"{OPS_KEY}:read")
+    with TestClient(create_app(start_scheduler=False)) as client:
+        metrics = client.get("/metrics", headers={"X-API-Key": OPS_KEY}).text
+        ready = client.get("/readyz", headers={"X-API-Key": OPS_KEY}).json()
+    return metrics, ready["detail"]
 
 
 def _mql_in_org(server: Server) -> int:
@@ -257,6 +269,9 @@ class TestWritesTheOrgRefuses:
         )
         assert "Standard_Lead_Duplicate_Rule" in (run.message or "")
         assert _mql_in_org(server) == QUALIFYING - 3
+        metrics, _ = _service_answers(monkeypatch)
+        for code_name in ("FIELD_CUSTOM_VALIDATION_EXCEPTION", "DUPLICATES_DETECTED"):
+            assert f'handoff_write_refusals_total{{error_code="{code_name}"}} 1.0' in metrics
 
         code, out = handoff_sync(capsys)  # nothing changed: refused writes are not sent again
         assert code == ExitCode.OK, out
@@ -312,6 +327,14 @@ class TestLimits:
         assert _store(
             sessions, select(Watermark.system_modstamp).where(Watermark.sobject == "Lead")
         )
+        # The service shows the spent budget: a warning (still ready) and the figures to alert on.
+        metrics, detail = _service_answers(monkeypatch)
+        assert 'handoff_salesforce_api_requests{kind="own"} 8.0' in metrics
+        assert "handoff_salesforce_api_budget_share 0.2" in metrics
+        assert any(
+            w.startswith("Handoff has used 100% of its API budget (8 of 8 requests")
+            for w in detail["warnings"]
+        ), detail
 
         with server.org.lock:
             server.org.faults.api_max = server.org.faults.per_app_max = 100_000
