@@ -8,7 +8,7 @@ Each app gets its own `CollectorRegistry`, never the global one, so several apps
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,53 +20,38 @@ from prometheus_client.core import (
     SummaryMetricFamily,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.active_rules import RulesCache
-from app.reports.sla import URGENCY, open_mql, sla_state
-from app.store.models import BreachAction, Outbox, SyncRun, Write
+from app.reports.sla import open_mqls_by_state
+from app.store import repo_runs
+from app.store import repo_tallies as tallies
 
 
-def _runs_by_state(session: Session) -> Metric:
-    family = CounterMetricFamily(
-        "handoff_sync_runs", "Sync runs recorded in the store, by state", labels=["state"]
-    )
-    for state, count in session.execute(
-        select(SyncRun.state, func.count()).group_by(SyncRun.state)
-    ):
-        family.add_metric([state], int(count))
+def _labelled(family: CounterMetricFamily | GaugeMetricFamily, counts: Mapping[str, int]) -> Metric:
+    for label, count in counts.items():
+        family.add_metric([label], count)
     return family
 
 
 def _durations(session: Session) -> Metric:
     """Count and total seconds of finished runs (a summary without quantiles)."""
-    finished = session.execute(
-        select(SyncRun.started_at, SyncRun.finished_at)
-        .where(SyncRun.finished_at.is_not(None))
-        .order_by(SyncRun.id.desc())
-        .limit(1000)
-    ).all()
-    total = sum((end - start).total_seconds() for start, end in finished if end is not None)
+    took = tallies.recent_durations(session)
     family = SummaryMetricFamily(
         "handoff_sync_run_duration_seconds", "Duration of the last 1000 finished sync runs"
     )
-    family.add_metric([], count_value=len(finished), sum_value=total)
+    family.add_metric([], count_value=len(took), sum_value=sum(t.total_seconds() for t in took))
     return family
 
 
 def _last_run(session: Session) -> Iterator[Metric]:
     """Records pulled by object and API usage, as the newest finished run recorded them."""
-    run = session.scalars(
-        select(SyncRun).where(SyncRun.finished_at.is_not(None)).order_by(SyncRun.id.desc())
-    ).first()
-    counts: dict[str, Any] = run.counts if run is not None else {}
+    run = repo_runs.last_finished_run(session)
+    counts: dict[str, Any] = (run.counts or {}) if run is not None else {}
     pulled = GaugeMetricFamily(
         "handoff_last_sync_records_pulled", "Records pulled by the newest run", labels=["object"]
     )
-    for sobject, count in sorted((counts.get("pulled") or {}).items()):
-        pulled.add_metric([sobject], float(count))
-    yield pulled
+    yield _labelled(pulled, dict(sorted((counts.get("pulled") or {}).items())))
     usage = GaugeMetricFamily(
         "handoff_salesforce_api_requests",
         "The org's daily API requests as of the newest run: used and max by everyone, own by "
@@ -117,86 +102,59 @@ def _pushback(counts: dict[str, Any]) -> Iterator[Metric]:
         "Requests the newest run sent again, by what failed (a status like 503, or a code)",
         labels=["reason"],
     )
-    for reason, count in sorted((counts.get("retried") or {}).items()):
-        retried.add_metric([reason], float(count))
-    yield retried
+    yield _labelled(retried, dict(sorted((counts.get("retried") or {}).items())))
     absorbed = GaugeMetricFamily(
         "handoff_last_sync_pushback",
         "Pushback the newest run absorbed: rows retried after UNABLE_TO_LOCK_ROW, new access "
         "tokens taken mid-run, queries restarted after INVALID_QUERY_LOCATOR",
         labels=["kind"],
     )
-    for kind in ("rows_retried", "reauthentications", "cursor_restarts"):
-        absorbed.add_metric([kind], float(counts.get(kind) or 0))
-    yield absorbed
+    kinds = ("rows_retried", "reauthentications", "cursor_restarts")
+    yield _labelled(absorbed, {kind: int(counts.get(kind) or 0) for kind in kinds})
 
 
-def _refusals(session: Session) -> Metric:
-    """Writes the org refused for good (validation rules, flows, duplicates...), by code."""
-    family = CounterMetricFamily(
-        "handoff_write_refusals",
-        "Write attempts the org refused with an error retrying cannot fix, by error code",
-        labels=["error_code"],
+def _store_counts(session: Session) -> Iterator[Metric]:
+    """Runs, writes, refusals, breach steps and notifications, counted in the store."""
+    yield _labelled(
+        CounterMetricFamily(
+            "handoff_sync_runs", "Sync runs recorded in the store, by state", labels=["state"]
+        ),
+        tallies.runs_by_state(session),
     )
-    refused = (
-        select(Write.error_code, func.count())
-        .where(Write.success.is_(False), Write.retryable.is_(False))
-        .group_by(Write.error_code)
+    yield _labelled(
+        CounterMetricFamily(
+            "handoff_writes", "Write attempts to the org, by result", labels=["result"]
+        ),
+        tallies.writes_by_result(session),
     )
-    for code, count in session.execute(refused):
-        family.add_metric([code or "UNKNOWN"], int(count))
-    return family
-
-
-def _writes(session: Session) -> Metric:
-    result = case(
-        (Write.success.is_(True), "success"),
-        (Write.retryable.is_(True), "failed_retryable"),
-        else_="failed",
-    ).label("result")
-    family = CounterMetricFamily(
-        "handoff_writes", "Write attempts to the org, by result", labels=["result"]
+    yield _labelled(
+        CounterMetricFamily(
+            "handoff_write_refusals",
+            "Write attempts the org refused with an error retrying cannot fix, by error code",
+            labels=["error_code"],
+        ),
+        tallies.refusals_by_code(session),
     )
-    found = dict.fromkeys(("success", "failed_retryable", "failed"), 0)
-    for name, count in session.execute(select(result, func.count()).group_by(result)):
-        found[name] = int(count)
-    for name, count in found.items():
-        family.add_metric([name], count)
-    return family
-
-
-def _breach_actions(session: Session) -> Metric:
-    family = CounterMetricFamily(
+    actions = CounterMetricFamily(
         "handoff_breach_actions",
         "SLA breach steps recorded (live runs), by kind and state",
         labels=["kind", "state"],
     )
-    query = (
-        select(BreachAction.kind, BreachAction.state, func.count())
-        .where(BreachAction.dry_run.is_(False))
-        .group_by(BreachAction.kind, BreachAction.state)
+    for (kind, state), count in tallies.live_breach_actions(session).items():
+        actions.add_metric([kind, state], count)
+    yield actions
+    yield _labelled(
+        GaugeMetricFamily(
+            "handoff_breach_notifications",
+            "Breach notifications in the outbox, by state (failed ones are not retried)",
+            labels=["state"],
+        ),
+        tallies.outbox_by_state(session),
     )
-    for kind, state, count in session.execute(query):
-        family.add_metric([kind, state], int(count))
-    return family
-
-
-def _outbox(session: Session) -> Iterator[Metric]:
-    family = GaugeMetricFamily(
-        "handoff_breach_notifications",
-        "Breach notifications in the outbox, by state (failed ones are not retried)",
-        labels=["state"],
-    )
-    found = dict.fromkeys(("pending", "sent", "failed"), 0)
-    for name, count in session.execute(select(Outbox.state, func.count()).group_by(Outbox.state)):
-        found[name] = int(count)
-    for name, count in found.items():
-        family.add_metric([name], count)
-    yield family
     attempts = CounterMetricFamily(
         "handoff_breach_notification_attempts", "Delivery attempts of breach notifications"
     )
-    attempts.add_metric([], int(session.scalar(select(func.sum(Outbox.attempts))) or 0))
+    attempts.add_metric([], tallies.outbox_attempts(session))
     yield attempts
 
 
@@ -209,28 +167,16 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with self.sessions() as session:
-            yield _runs_by_state(session)
             yield _durations(session)
             yield from _last_run(session)
-            yield _writes(session)
-            yield _breach_actions(session)
-            yield from _outbox(session)
-            yield _refusals(session)
-            yield self._open_mqls(session)
-
-    def _open_mqls(self, session: Session) -> Metric:
-        state = sla_state(datetime.now(UTC), self.rules.current().sla).label("state")
-        family = GaugeMetricFamily(
-            "handoff_open_mqls", "Open MQLs by SLA state, now", labels=["sla"]
-        )
-        found = dict.fromkeys(URGENCY, 0)
-        for name, count in session.execute(
-            select(state, func.count()).where(open_mql()).group_by(state)
-        ):
-            found[name] = int(count)
-        for name, count in found.items():
-            family.add_metric([name], count)
-        return family
+            yield from _store_counts(session)
+            by_state = open_mqls_by_state(session, datetime.now(UTC), self.rules.current().sla)
+            yield _labelled(
+                GaugeMetricFamily(
+                    "handoff_open_mqls", "Open MQLs by SLA state, now", labels=["sla"]
+                ),
+                by_state,
+            )
 
 
 def build_registry(sessions: sessionmaker[Session], rules: RulesCache) -> CollectorRegistry:

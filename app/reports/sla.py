@@ -17,7 +17,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, true
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
+from sqlalchemy.orm import Session
 from sqlalchemy.types import Integer
 
 from app.reports.models import SlaSettings, SlaState
@@ -70,3 +71,14 @@ def urgency(as_of: datetime, sla: SlaSettings) -> ColumnElement[int]:
         (cond, literal(URGENCY.index(name), Integer())) for cond, name in _conditions(as_of, sla)
     ]
     return case(*ranked, else_=literal(URGENCY.index(SlaState.BREACHED), Integer()))
+
+
+def open_mqls_by_state(session: Session, as_of: datetime, sla: SlaSettings) -> dict[str, int]:
+    """How many open MQLs are in each SLA state as of `as_of` (every state present)."""
+    state = sla_state(as_of, sla).label("state")
+    counts = dict.fromkeys(URGENCY, 0)
+    for name, count in session.execute(
+        select(state, func.count()).where(open_mql()).group_by(state)
+    ):
+        counts[name] = int(count)
+    return counts
