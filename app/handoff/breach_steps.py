@@ -29,7 +29,7 @@ from app.sla_policy import SlaPolicy, sla_policy
 from app.store import repo_decisions, repo_sync
 from app.store.models import BreachAction, DecisionRecord, Lead, LeadHolder, MqlEpisode, Outbox
 from app.store.repo_assignment import load_positions, open_mql_counts, save_positions
-from app.store.repo_decisions import DecisionRow
+from app.store.repo_decisions import DecisionRow, latest_score
 from app.store.states import WriteState
 from rules import AssignmentState, RuleSet
 from rules.breach import breach_reassignment, lead_route
@@ -96,7 +96,8 @@ def due_steps(
     rows = session.execute(
         select(
             Lead.id, Lead.owner_id, Lead.sla_due_at, Lead.mql_at, Lead.sla_target,
-            Lead.sla_target_hours, Lead.fields, Lead.fit, Lead.interest,
+            Lead.sla_target_hours, Lead.fields, latest_score(DecisionRecord.fit).label("fit"),
+            latest_score(DecisionRecord.interest).label("interest"),
         ).where(
             Lead.is_open_mql == true(),  # the partial index's form (see app/reports/sla.py)
             Lead.is_deleted.is_(False),

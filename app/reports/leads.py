@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from app.reports.models import OpenMql, SlaSettings
 from app.reports.names import user_names
 from app.reports.sla import open_mql, sla_state, urgency
-from app.store.models import Lead
+from app.store.models import DecisionRecord, Lead
+from app.store.repo_decisions import latest_score
 from app.store.types import UtcDateTime
 
 # Sorts MQLs with no known time (the last rank anyway) consistently in the keyset.
@@ -32,8 +33,8 @@ _COLUMNS = (
     Lead.sla_due_at,
     Lead.sla_target,
     Lead.sla_target_hours,
-    Lead.fit,
-    Lead.interest,
+    latest_score(DecisionRecord.fit).label("fit"),
+    latest_score(DecisionRecord.interest).label("interest"),
 )
 
 

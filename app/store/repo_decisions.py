@@ -261,3 +261,17 @@ def reopen_changed_refusals(session: Session) -> int:
         )
     session.commit()
     return len(ids)
+
+
+def latest_score(column: Any) -> Any:
+    """A correlated subquery: `column` (DecisionRecord.fit or .interest) of the lead's latest
+    decision, live before dry run; NULL for a lead never decided (an MQL set by hand that
+    needed no owner)."""
+    return (
+        select(column)
+        .join(DecisionHead, DecisionHead.decision_id == DecisionRecord.id)
+        .where(DecisionHead.lead_id == Lead.id)
+        .order_by(DecisionHead.dry_run)
+        .limit(1)
+        .scalar_subquery()
+    )

@@ -89,6 +89,13 @@ class TestStartingARun:
 
         status = client.get("/handoff/status", headers=READ).json()
         assert (status["mql_open"], status["pending"]) == (1, 1)
+        (open_mql,) = client.get("/handoff/leads", headers=READ).json()["items"]
+        # The work list shows the scores of the lead's latest decision (no fit rule matched it).
+        assert (open_mql["lead_id"], open_mql["fit"], open_mql["interest"]) == (
+            leads["mql_by_hand"],
+            0,
+            0,
+        )
         audit = client.get("/audit", params={"lead_id": leads["qualifies"]}, headers=READ).json()
         assert audit["items"][0]["mql"] is True
         assert audit["items"][0]["rules_version"] == "8"
