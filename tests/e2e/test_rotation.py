@@ -25,22 +25,6 @@ from tests.e2e.stack import service_process
 pytestmark = pytest.mark.slow
 
 SECRET_KEY = "rotation-test-secret-key-0123456789abcdef"
-RULES = """\
-version: 1
-statuses:
-  mql: "Working - Contacted"
-  eligible_from: ["Open - Not Contacted"]
-  accepted: ["Closed - Converted"]
-  rejected: ["Closed - Not Converted"]
-fit:
-  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
-interest:
-  - {{field: Country, op: eq, value: "US", points: 30}}
-thresholds: {{fit: 40, interest: 25}}
-assignment:
-  routes:
-    - pool: ["{rep}"]
-"""
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from app.run import SalesforceFactory
 from app.settings import Settings
 from app.store.db import make_sessionmaker
 from sf_client import AccessTokenAuth, SalesforceClient
+from sfsim.org import LeadStatusDef
+from sfsim.org import Org as SimOrg
 from tests.fakes.org import INSTANCE, REP, REP_2, FakeOrg
 
 
@@ -47,6 +49,35 @@ assignment:
 
 
 RULES = rules_text(REP, REP_2)
+SIM_MQL = "Marketing Qualified"
+
+
+def sim_org_with_a_rep(start: datetime) -> tuple[SimOrg, str]:
+    """A simulated org (clock pinned at `start`) with an MQL status and one active rep; the
+    rules file of `sim_rules` routes to that rep."""
+    org = SimOrg()
+    org.clock.pin(start)
+    org.set_lead_statuses(
+        [
+            LeadStatusDef("Open - Not Contacted", default=True),
+            LeadStatusDef(SIM_MQL),
+            LeadStatusDef("Working - Contacted"),
+            LeadStatusDef("Closed - Not Converted"),
+            LeadStatusDef("Closed - Converted", converted=True),
+        ]
+    )
+    rep = org.insert(
+        "User",
+        {"Username": "rep@acme.sim", "LastName": "Rep", "IsActive": True, "UserType": "Standard"},
+    )
+    return org, rep
+
+
+def sim_rules(rep: str) -> str:
+    """`rules_text` for `sim_org_with_a_rep`'s statuses."""
+    return rules_text(
+        rep, mql=SIM_MQL, eligible='"Open - Not Contacted"', accepted='"Working - Contacted"'
+    )
 
 
 @pytest.fixture

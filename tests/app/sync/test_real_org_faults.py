@@ -24,11 +24,9 @@ from app.errors import ExitCode
 from app.main import create_app
 from app.salesforce import TOKEN_REVOKED
 from app.store.models import Lead, Org, StoredSecret, SyncRun, Watermark, Write
-from sfsim.org import LeadStatusDef
-from sfsim.org import Org as SimOrg
 from sfsim.server import Server, serve
 from sfsim.write_rules import WriteRule
-from tests.app.sync.conftest import rules_text
+from tests.app.sync.conftest import sim_org_with_a_rep, sim_rules
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 MQL = "Marketing Qualified"
@@ -40,21 +38,7 @@ OPS_KEY = "ops-read-key-for-tests"
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """450 leads (the first 30 qualify) served over HTTPS; the rules file beside them."""
-    org = SimOrg()
-    org.clock.pin(START)
-    org.set_lead_statuses(
-        [
-            LeadStatusDef("Open - Not Contacted", default=True),
-            LeadStatusDef(MQL),
-            LeadStatusDef("Working - Contacted"),
-            LeadStatusDef("Closed - Not Converted"),
-            LeadStatusDef("Closed - Converted", converted=True),
-        ]
-    )
-    rep = org.insert(
-        "User",
-        {"Username": "rep@acme.sim", "LastName": "Rep", "IsActive": True, "UserType": "Standard"},
-    )
+    org, rep = sim_org_with_a_rep(START)
     for n in range(LEADS):
         size = 500 if n < QUALIFYING else 5
         org.insert(
@@ -67,10 +51,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
                 "Status": "Open - Not Contacted",
             },
         )
-    rules = rules_text(
-        rep, mql=MQL, eligible='"Open - Not Contacted"', accepted='"Working - Contacted"'
-    )
-    (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(sim_rules(rep), encoding="utf-8")
     with serve(org, tls=True) as running:
         yield running
 

@@ -22,41 +22,20 @@ from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
 from app.store.models import Lead, MqlEpisode, SyncRun
 from sf_client import AccessTokenAuth, SalesforceClient
-from sfsim.org import LeadStatusDef, Org
 from sfsim.server import Server, serve
-from tests.app.sync.conftest import Clock, rules_text
+from tests.app.sync.conftest import Clock, sim_org_with_a_rep, sim_rules
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 MQL = "Marketing Qualified"
 
 
-def _rules(rep: str) -> str:
-    return rules_text(
-        rep, mql=MQL, eligible='"Open - Not Contacted"', accepted='"Working - Contacted"'
-    )
-
-
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[tuple[Server, str]]:
     """A simulated org with 450 leads created in the same second, served over HTTPS."""
-    org = Org()
-    org.clock.pin(START)
-    org.set_lead_statuses(
-        [
-            LeadStatusDef("Open - Not Contacted", default=True),
-            LeadStatusDef(MQL),
-            LeadStatusDef("Working - Contacted"),
-            LeadStatusDef("Closed - Not Converted"),
-            LeadStatusDef("Closed - Converted", converted=True),
-        ]
-    )
-    rep = org.insert(
-        "User",
-        {"Username": "rep@acme.sim", "LastName": "Rep", "IsActive": True, "UserType": "Standard"},
-    )
+    org, rep = sim_org_with_a_rep(START)
     for n in range(450):
         org.insert("Lead", {"LastName": f"L{n}", "Company": "Acme", "Country": "US"})
-    (tmp_path / "rules.yaml").write_text(_rules(rep), encoding="utf-8")
+    (tmp_path / "rules.yaml").write_text(sim_rules(rep), encoding="utf-8")
     with serve(org, tls=True) as server:
         yield server, rep
 
