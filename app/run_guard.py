@@ -20,6 +20,7 @@ CRASH_POINTS = (
     "after_pull_page",
     "after_pull",
     "after_decisions",
+    "after_breach_steps",
     "before_write_chunk",
     "after_write_chunk",
 )

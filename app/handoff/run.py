@@ -90,6 +90,7 @@ class HandoffStep:
                 self._check_cap(session, start)
         ctx.guard.crash_point("after_decisions")
         run_breach_steps(ctx, facts, self.report)
+        ctx.guard.crash_point("after_breach_steps")
         if not ctx.dry_run:
             self.write_owed(facts)
         return self.report

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -22,7 +24,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.testclient import TestClient
 
@@ -31,11 +33,13 @@ from app.main import create_app
 from app.run import run_sync
 from app.settings import ApiKey, Settings
 from app.store.db import make_sessionmaker
-from app.store.models import BreachAction, DecisionRecord, LeadHolder, Outbox
+from app.store.models import BreachAction, DecisionRecord, LeadHolder, Outbox, SyncLock
 from sfsim import serve
 from tests.app.handoff.test_sfsim import (
     MQL,
     Sim,
+    _env,
+    _handoff,
     build_org,
     factory,
     lead,
@@ -366,3 +370,46 @@ def test_4xx_fails_without_retry_and_a_hanging_webhook_is_cut_by_the_timeout(
     assert {a.state for a in actions} == {"failed"}
     assert receiver.url not in caplog.text
     assert "secret-token" not in caplog.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["after_breach_steps", "after_write_chunk"])
+def test_a_sigkilled_run_takes_each_breach_step_once(
+    breach_sim: Sim,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    receiver: Receiver,
+    tmp_path: Path,
+    point: str,
+) -> None:
+    """`handoff sync` killed once its breach steps are recorded, or mid-write of a reassignment;
+    the next run sends each notification and makes each reassignment once."""
+    sim = breach_sim
+    first = run_sync(settings, sessions, factory(sim.server), now=at(sim, Clock(T0), T0))
+    assert first.state == "succeeded", first.message
+    us = _us_leads(sim)
+    owners_before = {i: lead(sim.org, i)["OwnerId"] for i in us}
+    sim.org.clock.release()  # the processes below run on the real clock: weeks past every step
+    env = _env(sim, settings, point) | {HOOK: receiver.url}
+
+    killed = subprocess.run([_handoff(), "sync"], env=env, cwd=tmp_path, capture_output=True,
+                            check=False, timeout=120)  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert receiver.calls == []  # killed before the run's deliveries
+    with sessions() as session:  # a dead holder's SQLite lease would hold the lock 120 s
+        session.execute(update(SyncLock).values(expires_at=T0))
+        session.commit()
+    env.pop("HANDOFF_CRASH_AT")
+    again = subprocess.run([_handoff(), "sync"], env=env, cwd=tmp_path, capture_output=True,
+                           text=True, check=False, timeout=120)  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+
+    keys = Counter(c["key"] for c in receiver.calls)
+    assert {c["body"]["lead_id"] for c in receiver.calls} == set(sim.expected)
+    assert set(keys.values()) == {1}  # one notification per lead and step
+    successes = {i: outcomes.count("OK") for i, outcomes in written_values(sim.org).items()}
+    assert all(successes[i] == 2 for i in us), successes  # promotion, then one reassignment
+    assert all(lead(sim.org, i)["OwnerId"] != owners_before[i] for i in us)
+    actions = Counter((a.lead_id, a.step) for a in _actions(sessions))
+    assert set(actions.values()) == {1}
+    assert len(actions) == len(sim.expected) + len(us)
