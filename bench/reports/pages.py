@@ -12,6 +12,7 @@ finished sync (`app.ui.snapshots`). Aim: each page under 300 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import tempfile
@@ -40,7 +41,12 @@ PAGES = (
 )
 
 
-def time_pages(url: str, folder: Path, repeat: int) -> dict[str, float]:
+def _load() -> str:
+    """The 1-minute load average (as `uptime` prints it): the machine is shared, say how busy."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def time_pages(url: str, folder: Path, repeat: int) -> dict[str, tuple[float, str]]:
     rules = folder / "rules.yaml"
     rules.write_text(RULES_YAML_EXAMPLE, encoding="utf-8")
     settings = Settings(
@@ -58,7 +64,8 @@ def time_pages(url: str, folder: Path, repeat: int) -> dict[str, float]:
         for path in PAGES:
             started = time.perf_counter()
             assert client.get(path).status_code == 200, path  # warm-up
-            figures[f"{path} (first view)"] = (time.perf_counter() - started) * 1000
+            first = (time.perf_counter() - started) * 1000
+            figures[f"{path} (first view)"] = (first, _load())
             times = []
             for _ in range(repeat):
                 # Cold: no status kept from an earlier request, as after every sync or minute.
@@ -67,7 +74,7 @@ def time_pages(url: str, folder: Path, repeat: int) -> dict[str, float]:
                 answer = client.get(path)
                 times.append((time.perf_counter() - started) * 1000)
                 assert answer.status_code == 200, path
-            figures[path] = statistics.median(times)
+            figures[path] = (statistics.median(times), _load())
     return figures
 
 
@@ -77,15 +84,18 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", metavar="DIR", help="keep the stores in DIR and reuse them")
+    parser.add_argument(
+        "--database-name", default="handoff_bench_pages", help="the PostgreSQL database to use"
+    )
     args = parser.parse_args()
     for kind in (k.strip() for k in args.databases.split(",")):
         folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-pages-"))
         folder.mkdir(parents=True, exist_ok=True)
-        with database(kind, folder, keep=bool(args.keep), name="handoff_bench_pages") as url:
+        with database(kind, folder, keep=bool(args.keep), name=args.database_name) as url:
             print(f"[{kind}] ", end="")
             ensure_loaded(url, args.rows)
-            for path, ms in time_pages(url, folder, args.repeat).items():
-                print(f"[{kind}] {path} {ms:.1f} ms")
+            for path, (ms, load) in time_pages(url, folder, args.repeat).items():
+                print(f"[{kind}] {path} {ms:.1f} ms (load average {load})", flush=True)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
 
