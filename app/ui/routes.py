@@ -28,6 +28,7 @@ from app.api.handoff import DEFAULT_WINDOW
 from app.api.status_cache import StatusCache
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.reports import csv_rows
+from app.reports.breaches import breaches_report
 from app.reports.first_touch_weekly import first_touch_by_week
 from app.reports.handoff import handoff_status
 from app.reports.models import Funnel, HandoffStatus
@@ -216,6 +217,14 @@ def sla(
     return _page(request, "sla.html", ui, "sla", now=now, **context)
 
 
+@router.get("/breaches")
+def breaches_page(
+    request: Request, ui: UiSessionDep, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Response:
+    context = views.breaches_page(session, now, dry_run=not settings.live)
+    return _page(request, "breaches.html", ui, "breaches", now=now, **context)
+
+
 @router.get("/win-loss")
 def win_loss_page(request: Request, ui: UiSessionDep, session: SessionDep) -> Response:
     return _page(request, "win_loss.html", ui, "win-loss", **views.win_loss_page(session))
@@ -302,7 +311,7 @@ def lead_page(
     return _page(request, "lead.html", ui, "lead", trail=trail, query=wanted)
 
 
-CsvName = Literal["status", "aging", "first-touch", "win-loss", "funnel", "rules"]
+CsvName = Literal["status", "aging", "first-touch", "breaches", "win-loss", "funnel", "rules"]
 
 
 @router.get("/csv/{name}.csv")
@@ -311,6 +320,7 @@ def csv_download(
     name: CsvName,
     ui: UiSessionDep,
     session: SessionDep,
+    settings: SettingsDep,
     active: RulesDep,
     now: NowDep,
 ) -> Response:
@@ -321,6 +331,15 @@ def csv_download(
         "aging": lambda: csv_rows.aging_csv(mql_aging(session, as_of=now)),
         "first-touch": lambda: csv_rows.first_touch_weeks_csv(
             first_touch_by_week(session, as_of=now)
+        ),
+        "breaches": lambda: csv_rows.breaches_csv(
+            breaches_report(
+                session,
+                start=now - views.BREACH_WINDOW,
+                end=now,
+                dry_run=not settings.live,
+                limit=1,
+            )
         ),
         "win-loss": lambda: csv_rows.win_loss_csv(win_loss(session, group_by="quarter")),
         "funnel": lambda: csv_rows.funnel_csv(_funnel(request, session).value),

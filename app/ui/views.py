@@ -8,12 +8,13 @@ what its reports cost. Each chart is built from the same rows as the table besid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.api.audit import lead_id_forms
+from app.reports.breaches import breaches_report
 from app.reports.first_touch_weekly import first_touch_by_week
 from app.reports.leads import open_mqls
 from app.reports.models import Funnel, HandoffStatus, SlaSettings, SlaState, WinLoss, WinLossGroup
@@ -44,6 +45,9 @@ BREACHED_SHOWN = 10
 RUNS_SHOWN = 50
 OWNERS_CHARTED = 15
 AUDIT_SHOWN = 100
+ACTIONS_SHOWN = 100
+# The window of the SLA page's first-touch figures and of `GET /handoff/breaches`' default.
+BREACH_WINDOW = timedelta(days=30)
 
 
 def _last_finished(runs: list[SyncRun]) -> SyncRun | None:
@@ -112,6 +116,27 @@ def sla_page(session: Session, now: datetime, status: HandoffStatus) -> dict[str
             ],
             "chart-weekly",
             lambda v: f"{v:.0f} h",
+        ),
+    }
+
+
+def breaches_page(session: Session, now: datetime, dry_run: bool) -> dict[str, Any]:
+    """Breaches due in the last 30 days by owner and target, and the actions taken on them
+    (those a dry run recorded when the service writes nothing, as it would have taken them)."""
+    report = breaches_report(
+        session, start=now - BREACH_WINDOW, end=now, dry_run=dry_run, limit=ACTIONS_SHOWN
+    )
+    busiest = sorted(report.by_owner, key=lambda g: -g.breaches)[:OWNERS_CHARTED]
+    return {
+        "report": report,
+        "dry_run": dry_run,
+        "actions_taken": sum(sum(g.actions.values()) for g in report.by_owner),
+        "followed": sum(g.followed_by_touch for g in report.by_owner),
+        "owners_chart": bar_chart(
+            f"Breaches by owner, the {OWNERS_CHARTED} with the most",
+            [Bar(_owner_label(g.label, g.key), g.breaches) for g in busiest if g.breaches],
+            "chart-breaches",
+            words.count,
         ),
     }
 
