@@ -10,9 +10,10 @@ Every answer carries a Content-Security-Policy that allows nothing from outside 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request, status
@@ -30,10 +31,10 @@ from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.reports import csv_rows
 from app.reports.breaches import breaches_report
 from app.reports.first_touch_weekly import first_touch_by_week
+from app.reports.funnel import funnel
 from app.reports.handoff import handoff_status
-from app.reports.models import Funnel, HandoffStatus
+from app.reports.models import Funnel, HandoffStatus, RulesReport
 from app.reports.mql_aging import mql_aging
-from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 from app.run.background import SyncNotStarted, SyncRunner
 from app.store import repo_runs
@@ -66,6 +67,7 @@ SECURITY_HEADERS = {
 _LEAD_ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
+T = TypeVar("T")
 
 
 class SignInRequired(Exception):
@@ -230,9 +232,19 @@ def win_loss_page(request: Request, ui: UiSessionDep, session: SessionDep) -> Re
     return _page(request, "win_loss.html", ui, "win-loss", **views.win_loss_page(session))
 
 
-def _funnel(request: Request, session: Session) -> Kept[Funnel]:
+def _funnel(request: Request, session: Session) -> Kept[Funnel] | None:
     snapshot: Snapshot[Funnel] = request.app.state.ui_funnel
     return snapshot.get(session)
+
+
+def _rules(request: Request, session: Session, active: ActiveRules) -> Kept[RulesReport] | None:
+    snapshot: Snapshot[RulesReport] = request.app.state.ui_rules
+    return snapshot.get(session, views.rules_key(active))
+
+
+def _kept_or_computed(kept: Kept[T] | None, compute: Callable[[], T]) -> T:
+    """A CSV download takes the page's figures, or computes them when none are kept yet."""
+    return kept.value if kept is not None else compute()
 
 
 @router.get("/funnel")
@@ -245,7 +257,7 @@ def funnel_page(request: Request, ui: UiSessionDep, session: SessionDep) -> Resp
 def rules_page(
     request: Request, ui: UiSessionDep, session: SessionDep, active: RulesDep
 ) -> Response:
-    context = views.rules_page(session, active.content_hash, active.version)
+    context = views.rules_page(_rules(request, session, active))
     return _page(request, "rules.html", ui, "rules", rules=active, **context)
 
 
@@ -342,9 +354,14 @@ def csv_download(
             )
         ),
         "win-loss": lambda: csv_rows.win_loss_csv(win_loss(session, group_by="quarter")),
-        "funnel": lambda: csv_rows.funnel_csv(_funnel(request, session).value),
+        "funnel": lambda: csv_rows.funnel_csv(
+            _kept_or_computed(_funnel(request, session), lambda: funnel(session))
+        ),
         "rules": lambda: csv_rows.rules_csv(
-            rules_report(session, rules_hash=active.content_hash, rules_version=active.version)
+            _kept_or_computed(
+                _rules(request, session, active),
+                lambda: views.ui_rules_report(session, views.rules_key(active)),
+            )
         ),
     }
     return csv_response(texts[name](), name)

@@ -7,17 +7,27 @@ what its reports cost. Each chart is built from the same rows as the table besid
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
+from app.active_rules import ActiveRules
 from app.api.audit import lead_id_forms
 from app.reports.breaches import breaches_report
 from app.reports.first_touch_weekly import first_touch_by_week
 from app.reports.leads import open_mqls
-from app.reports.models import Funnel, HandoffStatus, SlaSettings, SlaState, WinLoss, WinLossGroup
+from app.reports.models import (
+    Funnel,
+    HandoffStatus,
+    RulesReport,
+    SlaSettings,
+    SlaState,
+    WinLoss,
+    WinLossGroup,
+)
 from app.reports.mql_aging import mql_aging
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
@@ -178,8 +188,10 @@ def win_loss_page(session: Session) -> dict[str, Any]:
     }
 
 
-def funnel_page(kept: Kept[Funnel]) -> dict[str, Any]:
+def funnel_page(kept: Kept[Funnel] | None) -> dict[str, Any]:
     """Lead to won, by month the lead was created (figures kept from sync to sync)."""
+    if kept is None:
+        return {"report": None, "kept": None}
     report = kept.value
     total = report.total
     stages = [
@@ -213,13 +225,28 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
-def rules_page(
-    session: Session, rules_hash: str | None, rules_version: str | None
-) -> dict[str, Any]:
-    """Per rule: leads matched, MQLs, converted, win rate; and leads held by missing field."""
-    report = rules_report(session, rules_hash=rules_hash, rules_version=rules_version)
+RulesKey = tuple[str | None, str | None]
+
+
+def rules_key(active: ActiveRules) -> RulesKey:
+    """What the rules page's figures depend on besides the runs: the active rules."""
+    return (active.content_hash, active.version)
+
+
+def ui_rules_report(session: Session, key: Hashable) -> RulesReport:
+    rules_hash, rules_version = cast(RulesKey, key)
+    return rules_report(session, rules_hash=rules_hash, rules_version=rules_version)
+
+
+def rules_page(kept: Kept[RulesReport] | None) -> dict[str, Any]:
+    """Per rule: leads matched, MQLs, converted, win rate; and leads held by missing field
+    (figures kept from sync to sync)."""
+    if kept is None:
+        return {"report": None, "kept": None}
+    report = kept.value
     return {
         "report": report,
+        "kept": kept,
         "rules_chart": bar_chart(
             "Leads matched by each rule",
             [Bar(r.rule, r.leads_matched) for r in report.rules],

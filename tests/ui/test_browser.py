@@ -91,6 +91,14 @@ def _sign_in(page: Any, key: str, target: str = "/ui") -> None:
     page.wait_for_url(f"**{target}")
 
 
+def _open(page: Any, path: str) -> None:
+    """Go to `path`; a page whose kept figures are still being computed reloads itself."""
+    page.goto(path)
+    if page.locator("[data-computing]").count():
+        page.locator("[data-computing]").wait_for(state="detached", timeout=30_000)
+        page.wait_for_load_state()
+
+
 def _metric(page: Any, name: str) -> str:
     text: str = page.locator(f'[data-metric="{name}"]').first.inner_text()
     return text.strip()
@@ -112,7 +120,7 @@ def test_every_page_loads_clean_draws_its_charts_and_keeps_the_key_out(
         {"breaches"} if not stack.api_get("/handoff/breaches")["breaches"] else set()
     )
     for name, path in PAGES.items():
-        page.goto(path)
+        _open(page, path)
         assert page.locator("h1").count() == 1
         charts = page.locator("svg.chart")
         if name not in chartless:
@@ -173,12 +181,12 @@ def test_the_numbers_on_the_pages_equal_the_api(context: Any, stack: Stack) -> N
     assert sentence.startswith(f"MQLs win {abs(points)} points")
     assert "would appear by chance" in sentence
 
-    page.goto("/ui/funnel")
+    _open(page, "/ui/funnel")
     total = stack.api_get("/reports/funnel")["total"]
     for stage in ("leads", "mql", "won"):
         assert _metric(page, stage) == str(total[stage])
 
-    page.goto("/ui/rules")
+    _open(page, "/ui/rules")
     for row in stack.api_get("/reports/rules")["rules"]:
         assert _metric(page, f"{row['rule']}-matched") == str(row["leads_matched"])
     watched.assert_clean()
@@ -253,7 +261,7 @@ def test_readable_on_a_phone_and_usable_by_keyboard(browser: Any, stack: Stack) 
         page, watched = _page(phone, stack)
         _sign_in(page, READ_KEY)
         for name, path in {**PAGES, "lead": "/ui/lead"}.items():
-            page.goto(path)
+            _open(page, path)
             # Wide tables scroll inside their own box; the page itself never scrolls sideways.
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} scrolls sideways on a phone"
