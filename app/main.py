@@ -36,6 +36,7 @@ from app.ui import routes as ui_routes
 from app.ui.session import SessionSigner
 from app.ui.snapshots import Snapshot
 from app.ui.views import rules_key, ui_rules_report
+from app.ui.warm import DashboardWarmer
 
 log = logging.getLogger("handoff.api")
 
@@ -81,15 +82,20 @@ def _resources(
         )
     if scheduler is not None:
         scheduler.start()
+    warmer = None
     if start_scheduler:  # a serving process: the dashboard's heavy figures, before anyone asks
         app.state.ui_funnel.warm()
         app.state.ui_rules.warm(rules_key(app.state.rules.current()))
+        warmer = DashboardWarmer(app)
+        warmer.start()
     try:
         yield
     finally:
         # SIGTERM: `handoff serve` gave requests in flight the first half of
         # HANDOFF_SHUTDOWN_SECONDS; running syncs get the second to reach a safe point.
         app.state.sync_runner.stop.set()
+        if warmer is not None:
+            warmer.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         app.state.sync_runner.shutdown(settings.shutdown_seconds / 2)

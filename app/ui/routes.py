@@ -25,19 +25,15 @@ from sqlalchemy.orm import Session
 from app.active_rules import ActiveRules
 from app.api.auth import authenticate, client_of
 from app.api.formats import csv_response
-from app.api.handoff import DEFAULT_WINDOW
-from app.api.status_cache import StatusCache
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.reports import csv_rows
 from app.reports.breaches import breaches_report
 from app.reports.first_touch_weekly import first_touch_by_week
 from app.reports.funnel import funnel
-from app.reports.handoff import handoff_status
 from app.reports.models import Funnel, HandoffStatus, RulesReport
 from app.reports.mql_aging import mql_aging
 from app.reports.winloss import win_loss
 from app.run.background import SyncNotStarted, SyncRunner
-from app.store import repo_runs
 from app.ui import views, words
 from app.ui.session import (
     COOKIE_NAME,
@@ -48,6 +44,7 @@ from app.ui.session import (
     csrf_matches,
 )
 from app.ui.snapshots import Kept, Snapshot
+from app.ui.warm import default_status
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -192,14 +189,7 @@ def sign_out(ui: UiSessionDep, csrf_token: CsrfForm = None) -> Response:
 def _status(
     request: Request, session: Session, active: ActiveRules, now: datetime
 ) -> HandoffStatus:
-    """`GET /handoff/status`'s default answer, from the same cache (kept per sync and minute)."""
-    cache: StatusCache = request.app.state.status_cache
-    key = (None, active.sla.model_dump_json())  # the API's key for its default window
-
-    def compute() -> HandoffStatus:
-        return handoff_status(session, as_of=now, since=now - DEFAULT_WINDOW, sla=active.sla)
-
-    return cache.get(key, now=now, mark=repo_runs.sync_mark(session), compute=compute).report
+    return default_status(request.app.state.status_cache, session, active, now)
 
 
 @router.get("")
