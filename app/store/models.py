@@ -153,6 +153,7 @@ class Lead(Base):
             "sla_stale_at",
             "is_deleted",
             "purged",
+            "id",
             sqlite_where=text("is_open_mql = 1"),
             postgresql_where=text("is_open_mql"),
         ),

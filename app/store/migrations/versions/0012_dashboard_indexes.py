@@ -1,7 +1,9 @@
-"""dashboard indexes: the SLA target in the open-MQL index; leads by SLA due time
+"""dashboard indexes: the SLA target and Id in the open-MQL index; leads by SLA due time
 
 The SLA overview counts open MQLs by owner, SLA target and state in one grouped read; with the
-target and its hours in `ix_leads_open_sla` that read never leaves the index. Breaches (MQL stays
+target and its hours in `ix_leads_open_sla` that read never leaves the index, and with the Id
+there the open-MQL list (most urgent first) is ranked in the index and reads only its page's rows
+from the table. Breaches (MQL stays
 due in a window, touched late or never) are read by due time from `ix_leads_sla_due`, partial on
 leads that have a due time (MQLs), instead of scanning every lead.
 
@@ -22,7 +24,7 @@ depends_on = None
 
 OPEN_SLA_OLD = ["is_open_mql", "owner_id", "mql_at", "sla_clock_at", "first_touch_at",
                 "hours_to_first_touch", "sla_due_at", "sla_stale_at", "is_deleted", "purged"]  # fmt: skip
-OPEN_SLA_NEW = [*OPEN_SLA_OLD[:2], "sla_target", "sla_target_hours", *OPEN_SLA_OLD[2:]]
+OPEN_SLA_NEW = [*OPEN_SLA_OLD[:2], "sla_target", "sla_target_hours", *OPEN_SLA_OLD[2:], "id"]
 SLA_DUE = ["sla_due_at", "first_touch_at", "is_deleted", "owner_id", "sla_target"]
 
 
