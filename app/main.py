@@ -36,7 +36,7 @@ from app.ui import routes as ui_routes
 from app.ui.session import SessionSigner
 from app.ui.snapshots import Snapshot
 from app.ui.views import rules_key, ui_rules_report
-from app.ui.warm import DashboardWarmer
+from app.ui.warm import DashboardWarmer, PageFigures
 
 log = logging.getLogger("handoff.api")
 
@@ -75,6 +75,7 @@ def _resources(
     app.state.ui_sessions = SessionSigner(settings)
     app.state.ui_funnel = Snapshot(lambda session, _key: funnel_report(session), sessions)
     app.state.ui_rules = Snapshot(ui_rules_report, sessions)
+    app.state.ui_figures = PageFigures()
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(

@@ -44,7 +44,7 @@ from app.ui.session import (
     csrf_matches,
 )
 from app.ui.snapshots import Kept, Snapshot
-from app.ui.warm import default_status
+from app.ui.warm import default_status, sla_figures
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -205,7 +205,9 @@ def overview(
 def sla(
     request: Request, ui: UiSessionDep, session: SessionDep, active: RulesDep, now: NowDep
 ) -> Response:
-    context = views.sla_page(session, now, _status(request, session, active, now))
+    status_ = _status(request, session, active, now)
+    aging, weekly = sla_figures(request.app.state.ui_figures, session, now)
+    context = views.sla_page(status_, aging, weekly)
     return _page(request, "sla.html", ui, "sla", now=now, **context)
 
 

@@ -17,18 +17,18 @@ from sqlalchemy.orm import Session
 from app.active_rules import ActiveRules
 from app.api.audit import lead_id_forms
 from app.reports.breaches import breaches_report
-from app.reports.first_touch_weekly import first_touch_by_week
 from app.reports.leads import open_mqls
 from app.reports.models import (
+    FirstTouchByWeek,
     Funnel,
     HandoffStatus,
+    MqlAging,
     RulesReport,
     SlaSettings,
     SlaState,
     WinLoss,
     WinLossGroup,
 )
-from app.reports.mql_aging import mql_aging
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 from app.store import repo_audit, repo_runs
@@ -87,10 +87,8 @@ def _owner_label(name: str | None, owner_id: str | None) -> str:
     return name or owner_id or "no owner"
 
 
-def sla_page(session: Session, now: datetime, status: HandoffStatus) -> dict[str, Any]:
+def sla_page(status: HandoffStatus, aging: MqlAging, weekly: FirstTouchByWeek) -> dict[str, Any]:
     """The SLA by owner (`status`), the aging of open MQLs and first-touch times week by week."""
-    aging = mql_aging(session, as_of=now)
-    weekly = first_touch_by_week(session, as_of=now)
     busiest = sorted(status.by_owner, key=lambda o: -o.mql_open)[:OWNERS_CHARTED]
     owner_bars = [
         StackedBar(

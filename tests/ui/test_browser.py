@@ -158,6 +158,10 @@ def test_the_numbers_on_the_pages_equal_the_api(context: Any, stack: Stack) -> N
     for state in ("mql_open", "pending", "met", "breached", "stale", "mql_at_unknown"):
         assert _metric(page, state).replace(",", "") == str(status[state]), state
 
+    page.goto("/ui/sla")
+    aging = page.locator('[data-metric^="aging-"]').all_inner_texts()
+    assert sum(int(n.replace(",", "")) for n in aging) == status["mql_open"]
+
     page.goto("/ui/breaches")
     breaches = stack.api_get("/handoff/breaches", dry_run=True)  # the stack writes nothing
     assert _metric(page, "breaches").replace(",", "") == str(breaches["breaches"])

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from app.api.status_cache import StatusCache
 from app.deps import get_now
 from app.reports.models import HandoffStatus
+from app.store import repo_runs
 from app.ui.warm import DashboardWarmer
 from tests.app.api import builders as b
 from tests.app.api.conftest import READ
@@ -131,6 +132,11 @@ def test_the_dashboard_warmer_computes_the_default_status_before_requests_need_i
     session.commit()
     warmer = DashboardWarmer(app)
     warmer.tick(b.T0)
+    mark = ("another run", None)  # any other sync mark: nothing kept for it
+    for name in ("aging", "weekly"):  # the SLA page's other figures, kept beside the status
+        assert not app.state.ui_figures.due(name, b.T0 + timedelta(seconds=30), _mark(session))
+        assert app.state.ui_figures.due(name, b.T0 + timedelta(seconds=30), mark)
+        assert app.state.ui_figures.due(name, b.T0 + timedelta(seconds=60), _mark(session))
     b.open_mql(session, mql_at=b.T0 - timedelta(hours=2))
     session.commit()
     assert open_count(client) == 1  # the warmer's result, computed before the request
@@ -150,3 +156,7 @@ def test_the_dashboard_warmer_computes_the_default_status_before_requests_need_i
     warmer.tick(b.T0 + timedelta(seconds=72))  # a sync started: due at once
     clock.now = b.T0 + timedelta(seconds=73)
     assert open_count(client) == 3
+
+
+def _mark(session: Session) -> tuple[object, ...]:
+    return repo_runs.sync_mark(session)
