@@ -35,7 +35,7 @@ from app.ui.views import rules_key
 log = logging.getLogger("handoff.ui")
 
 # How often the warmer looks, and how long before a kept status expires it computes the next.
-EVERY = timedelta(seconds=10)
+EVERY = timedelta(seconds=5)
 AHEAD = timedelta(seconds=20)
 
 

@@ -21,6 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 from starlette.testclient import TestClient
 
 from app.api.rules import RULES_YAML_EXAMPLE
@@ -30,7 +31,7 @@ from app.main import create_app
 from app.settings import Settings
 from app.ui.warm import PageFigures
 from bench.reports.data import NOW
-from bench.reports.run import database, ensure_loaded
+from bench.reports.run import database, ensure_loaded, served
 
 KEY = "bench-read-key-0123456789"
 PAGES = (
@@ -103,6 +104,26 @@ def time_pages(url: str, folder: Path, repeat: int) -> dict[str, tuple[float, st
     return figures
 
 
+def time_served(url: str, folder: Path, settle: float, repeat: int) -> dict[str, tuple[float, str]]:
+    """`handoff serve` in its own process (its warmer and snapshots running), signed in over
+    loopback after `settle` seconds, each page viewed `repeat` times a second apart: what a
+    person's browser waits for, HTTP included, on the real clock."""
+    figures = {}
+    with served(url, folder) as base, httpx.Client(base_url=base, timeout=120) as client:
+        client.post("/ui/sign-in", data={"api_key": KEY})
+        time.sleep(settle)
+        for path in PAGES:
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                assert client.get(path).status_code == 200, path
+                times.append((time.perf_counter() - started) * 1000)
+                time.sleep(1)
+            figures[f"{path} (handoff serve, median)"] = (statistics.median(times), _load())
+            figures[f"{path} (handoff serve, slowest)"] = (max(times), _load())
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -112,6 +133,12 @@ def main() -> None:
     parser.add_argument(
         "--database-name", default="handoff_bench_pages", help="the PostgreSQL database to use"
     )
+    parser.add_argument(
+        "--served",
+        type=float,
+        metavar="SECONDS",
+        help="instead: time the pages of `handoff serve` over loopback, SECONDS after it started",
+    )
     args = parser.parse_args()
     for kind in (k.strip() for k in args.databases.split(",")):
         folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-pages-"))
@@ -119,7 +146,11 @@ def main() -> None:
         with database(kind, folder, keep=bool(args.keep), name=args.database_name) as url:
             print(f"[{kind}] ", end="")
             ensure_loaded(url, args.rows)
-            for path, (ms, load) in time_pages(url, folder, args.repeat).items():
+            if args.served is not None:
+                figures = time_served(url, folder, args.served, args.repeat)
+            else:
+                figures = time_pages(url, folder, args.repeat)
+            for path, (ms, load) in figures.items():
                 print(f"[{kind}] {path} {ms:.1f} ms (load average {load})", flush=True)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
