@@ -35,6 +35,8 @@ from app.store.db import make_engine, make_sessionmaker
 from app.ui import routes as ui_routes
 from app.ui.session import SessionSigner
 from app.ui.snapshots import Snapshot
+from app.ui.views import rules_key, ui_rules_report
+from app.ui.warm import DashboardWarmer, PageFigures
 
 log = logging.getLogger("handoff.api")
 
@@ -71,7 +73,9 @@ def _resources(
     app.state.metrics.register(app.state.key_attempts)
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
     app.state.ui_sessions = SessionSigner(settings)
-    app.state.ui_funnel = Snapshot(funnel_report, sessions)
+    app.state.ui_funnel = Snapshot(lambda session, _key: funnel_report(session), sessions)
+    app.state.ui_rules = Snapshot(ui_rules_report, sessions)
+    app.state.ui_figures = PageFigures()
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(
@@ -79,16 +83,25 @@ def _resources(
         )
     if scheduler is not None:
         scheduler.start()
+    warmer = None
+    if start_scheduler:  # a serving process: the dashboard's heavy figures, before anyone asks
+        app.state.ui_funnel.warm()
+        app.state.ui_rules.warm(rules_key(app.state.rules.current()))
+        warmer = DashboardWarmer(app)
+        warmer.start()
     try:
         yield
     finally:
         # SIGTERM: `handoff serve` gave requests in flight the first half of
         # HANDOFF_SHUTDOWN_SECONDS; running syncs get the second to reach a safe point.
         app.state.sync_runner.stop.set()
+        if warmer is not None:
+            warmer.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         app.state.sync_runner.shutdown(settings.shutdown_seconds / 2)
         app.state.ui_funnel.wait()
+        app.state.ui_rules.wait()
         engine.dispose()
 
 

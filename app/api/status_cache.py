@@ -59,14 +59,41 @@ class StatusCache:
             fresh = self._fresh(key, now, mark)
             if fresh is not None:
                 return fresh
-            report = compute()
-            entry = CachedStatus(report, report.model_dump_json().encode(), now, mark)
-            with self._lock:
-                self._entries[key] = entry
-                self._entries.move_to_end(key)
-                while len(self._entries) > _KEPT:
-                    self._entries.popitem(last=False)
-            return entry
+            return self._store(key, now, mark, compute)
+
+    def refresh_ahead(
+        self,
+        key: Hashable,
+        *,
+        now: datetime,
+        mark: tuple[Any, ...],
+        compute: Callable[[], HandoffStatus],
+        ahead: timedelta,
+    ) -> bool:
+        """Compute `key` again if its result is missing, of another sync, or would be too old
+        within `ahead`, so requests keep finding a fresh one (the dashboard's warmer calls this
+        off any request); True when it computed."""
+        with self._computing:
+            if self._fresh(key, now + ahead, mark) is not None:
+                return False
+            self._store(key, now, mark, compute)
+            return True
+
+    def _store(
+        self,
+        key: Hashable,
+        now: datetime,
+        mark: tuple[Any, ...],
+        compute: Callable[[], HandoffStatus],
+    ) -> CachedStatus:
+        report = compute()
+        entry = CachedStatus(report, report.model_dump_json().encode(), now, mark)
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > _KEPT:
+                self._entries.popitem(last=False)
+        return entry
 
     def _fresh(self, key: Hashable, now: datetime, mark: tuple[Any, ...]) -> CachedStatus | None:
         with self._lock:

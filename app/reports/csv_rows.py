@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from app.reports.models import (
+    BreachesReport,
     FirstTouchByWeek,
     Funnel,
     HandoffStatus,
@@ -183,4 +184,28 @@ def first_touch_weeks_csv(report: FirstTouchByWeek) -> str:
         "p90_hours_to_first_touch",
     )
     rows = [[getattr(week, name) for name in columns] for week in report.weeks]
+    return render(columns, rows)
+
+
+def breaches_csv(report: BreachesReport) -> str:
+    """One row per owner, then one per SLA target; actions as `kind_state=count` pairs."""
+    columns = (
+        "from", "to", "group_by", "group", "group_label", "breaches", "actions",
+        "followed_by_touch", "median_hours_action_to_first_touch",
+    )  # fmt: skip
+    window = [report.from_.isoformat(), report.to.isoformat()]
+    rows = [
+        [
+            *window,
+            kind,
+            g.key,
+            g.label,
+            g.breaches,
+            " ".join(f"{name}={n}" for name, n in sorted(g.actions.items())),
+            g.followed_by_touch,
+            g.median_hours_action_to_first_touch,
+        ]
+        for kind, groups in (("owner", report.by_owner), ("target", report.by_target))
+        for g in groups
+    ]
     return render(columns, rows)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import case, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.reports import stats
 from app.reports.models import FirstTouchByWeek, FirstTouchWeek
-from app.reports.percentiles import pick
+from app.reports.percentiles import grouped_percentiles
 from app.store.models import Lead
 from app.store.types import UtcDateTime
 
@@ -38,9 +38,8 @@ def first_touch_by_week(
 ) -> FirstTouchByWeek:
     """Per week: MQLs, those touched, and the median and 90th percentile hours to first touch."""
     starts = week_starts(as_of, weeks)
-    # One range read of ix_leads_mql_window (a few thousand MQLs a week even in a large org),
-    # each row's week numbered in SQL (a CASE over bound week starts: an integer is far cheaper
-    # to bring back than a datetime), the counts and percentiles worked out here.
+    # Range reads of ix_leads_mql_window (a few thousand MQLs a week even in a large org), each
+    # row's week numbered in SQL (a CASE over bound week starts), grouped there.
     week_of = case(
         *[
             (Lead.mql_at >= literal(start, UtcDateTime()), index)
@@ -48,27 +47,30 @@ def first_touch_by_week(
         ],
         else_=0,
     )
-    rows = session.execute(
-        select(week_of, Lead.hours_to_first_touch).where(
-            Lead.mql_at >= literal(starts[0], UtcDateTime()),
-            Lead.mql_at <= literal(as_of, UtcDateTime()),
-            Lead.is_deleted.is_(False),
+    window = [
+        Lead.mql_at >= literal(starts[0], UtcDateTime()),
+        Lead.mql_at <= literal(as_of, UtcDateTime()),
+        Lead.is_deleted.is_(False),
+    ]
+    counts = {
+        int(week): (int(mqls), int(touched))
+        for week, mqls, touched in session.execute(
+            select(week_of, func.count(), func.count(Lead.hours_to_first_touch))
+            .where(*window)
+            .group_by(week_of)
         )
-    )
-    totals = [0] * weeks
-    hours: list[list[float]] = [[] for _ in range(weeks)]
-    for week, waited in rows:
-        totals[week] += 1
-        if waited is not None:
-            hours[week].append(float(waited))
+    }
+    # In the database on PostgreSQL (percentile_cont per week); one sorted read on SQLite.
+    picked = grouped_percentiles(session, Lead.hours_to_first_touch, week_of, window, (0.5, 0.9))
     result = []
     for week, start in enumerate(starts):
-        median, p90 = pick(sorted(hours[week]), (0.5, 0.9))
+        mqls, touched = counts.get(week, (0, 0))
+        median, p90 = picked.by_group.get(week, [None, None])
         result.append(
             FirstTouchWeek(
                 week_start=start.date(),
-                mqls=totals[week],
-                touched=len(hours[week]),
+                mqls=mqls,
+                touched=touched,
                 median_hours_to_first_touch=median,
                 p90_hours_to_first_touch=p90,
             )

@@ -9,6 +9,7 @@ from an index: the acceptance by owner from the owner each exit recorded, not fr
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -40,34 +41,43 @@ METHODS = {
 }
 
 
+StateKey = tuple[str | None, str | None, float | None]  # owner, SLA target, target hours
+
+
 def _state_counts(
     session: Session, as_of: datetime, sla: SlaSettings
-) -> dict[str | None, dict[str, int]]:
+) -> dict[StateKey, dict[str, int]]:
+    """Open MQLs by owner, SLA target and state: one grouped read of the open-MQL index (which
+    holds every column used here), summed by owner and by target from these few rows."""
     state = sla_state(as_of, sla).label("state")
+    keys = (Lead.owner_id, Lead.sla_target, Lead.sla_target_hours)
     rows = session.execute(
-        select(Lead.owner_id, state, func.count()).where(open_mql()).group_by(Lead.owner_id, state)
+        select(*keys, state, func.count()).where(open_mql()).group_by(*keys, state)
     )
-    counts: dict[str | None, dict[str, int]] = defaultdict(dict)
-    for owner_id, name, count in rows:
-        counts[owner_id][name] = int(count)
+    counts: dict[StateKey, dict[str, int]] = defaultdict(dict)
+    for owner_id, target, hours, name, count in rows:
+        counts[owner_id, target, hours][name] = int(count)
     return counts
 
 
-def _target_rows(session: Session, as_of: datetime, sla: SlaSettings) -> list[TargetStatus]:
+def _by(
+    counts: dict[StateKey, dict[str, int]], key: Callable[[StateKey], Any]
+) -> dict[Any, dict[str, int]]:
+    summed: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for found, states in counts.items():
+        into = summed[key(found)]
+        for name, count in states.items():
+            into[name] += count
+    return summed
+
+
+def _target_rows(counts: dict[StateKey, dict[str, int]]) -> list[TargetStatus]:
     """Open MQLs by the SLA target recorded with each (a run stores it with the due time)."""
-    state = sla_state(as_of, sla).label("state")
-    rows = session.execute(
-        select(Lead.sla_target, Lead.sla_target_hours, state, func.count())
-        .where(open_mql())
-        .group_by(Lead.sla_target, Lead.sla_target_hours, state)
-    )
-    counts: dict[tuple[str | None, float | None], dict[str, int]] = defaultdict(dict)
-    for target, hours, name, count in rows:
-        counts[target, hours][name] = int(count)
-    ordered = sorted(counts, key=lambda key: (key[0] is None, key[0] or "", key[1] or 0))
+    by_target = _by(counts, lambda key: (key[1], key[2]))
+    ordered = sorted(by_target, key=lambda key: (key[0] is None, key[0] or "", key[1] or 0))
     return [
         TargetStatus(
-            target=target, target_hours=hours, **_counts(counts[target, hours]).model_dump()
+            target=target, target_hours=hours, **_counts(by_target[target, hours]).model_dump()
         )
         for target, hours in ordered
     ]
@@ -154,7 +164,8 @@ def handoff_status(
     session: Session, *, as_of: datetime, since: datetime, sla: SlaSettings
 ) -> HandoffStatus:
     """The SLA snapshot of open MQLs at `as_of`, with first-touch and acceptance since `since`."""
-    states = _state_counts(session, as_of, sla)
+    counts = _state_counts(session, as_of, sla)
+    states = _by(counts, lambda key: key[0])
     exits = _exits(session, since, as_of)
     percentiles = _percentiles(session, since, as_of)
     by_owner = _owner_rows(session, states, percentiles.by_group, exits)
@@ -174,5 +185,5 @@ def handoff_status(
         acceptance=acceptance,
         methods=METHODS,
         by_owner=by_owner,
-        by_target=_target_rows(session, as_of, sla),
+        by_target=_target_rows(counts),
     )

@@ -59,19 +59,28 @@ def _page_query(
     state: str | None,
     owner_id: str | None,
     after: LeadKey | None,
+    limit: int,
 ) -> Select[*tuple[Any, ...]]:
-    rank = urgency(as_of, sla)
-    clock = func.coalesce(Lead.mql_at, literal(_NO_TIME, UtcDateTime()))
-    query = select(*_COLUMNS, rank.label("rank"), sla_state(as_of, sla).label("sla"))
-    query = query.where(open_mql())
+    """The page's leads picked in `ix_leads_open_sla` alone (it holds every column the state,
+    the order and the filters read), then only those rows read from the table: ranking ~30,000
+    open MQLs from the table meant reading most of its pages at a million leads."""
+    rank = urgency(as_of, sla).label("rank")
+    state_of = sla_state(as_of, sla)
+    clock = func.coalesce(Lead.mql_at, literal(_NO_TIME, UtcDateTime())).label("clock")
+    keys = select(Lead.id.label("id"), rank, clock, state_of.label("sla")).where(open_mql())
     if state is not None:
-        query = query.where(sla_state(as_of, sla) == state)
+        keys = keys.where(state_of == state)
     if owner_id is not None:
-        query = query.where(Lead.owner_id == owner_id)
+        keys = keys.where(Lead.owner_id == owner_id)
     if after is not None:
         marker = (after.rank, literal(after.mql_at, UtcDateTime()), after.lead_id)
-        query = query.where(tuple_(rank, clock, Lead.id) > tuple_(*marker))
-    return query.order_by(rank, clock, Lead.id)
+        keys = keys.where(tuple_(urgency(as_of, sla), clock.element, Lead.id) > tuple_(*marker))
+    page = keys.order_by(rank, clock, Lead.id).limit(limit).subquery("page")
+    return (
+        select(*_COLUMNS, page.c.rank, page.c.sla)
+        .join(page, page.c.id == Lead.id)
+        .order_by(page.c.rank, page.c.clock, page.c.id)
+    )
 
 
 def _item(row: Row[Any], names: dict[str, str | None]) -> OpenMql:
@@ -102,7 +111,7 @@ def open_mqls(
     after: LeadKey | None = None,
 ) -> LeadPage:
     """One page of open MQLs after `after`; `last` is set when more may follow."""
-    query = _page_query(as_of, sla, state, owner_id, after).limit(limit + 1)
+    query = _page_query(as_of, sla, state, owner_id, after, limit + 1)
     rows = session.execute(query).all()
     page = rows[:limit]
     names = user_names(session, (row.owner_id for row in page))

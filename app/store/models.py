@@ -143,6 +143,8 @@ class Lead(Base):
             "ix_leads_open_sla",
             "is_open_mql",
             "owner_id",
+            "sla_target",
+            "sla_target_hours",
             "mql_at",
             "sla_clock_at",
             "first_touch_at",
@@ -151,8 +153,20 @@ class Lead(Base):
             "sla_stale_at",
             "is_deleted",
             "purged",
+            "id",
             sqlite_where=text("is_open_mql = 1"),
             postgresql_where=text("is_open_mql"),
+        ),
+        # Breaches: MQL stays by due time, touched late or never (`app.reports.breaches`).
+        Index(
+            "ix_leads_sla_due",
+            "sla_due_at",
+            "first_touch_at",
+            "is_deleted",
+            "owner_id",
+            "sla_target",
+            sqlite_where=text("sla_due_at IS NOT NULL"),
+            postgresql_where=text("sla_due_at IS NOT NULL"),
         ),
     )
 

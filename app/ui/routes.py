@@ -10,9 +10,10 @@ Every answer carries a Content-Security-Policy that allows nothing from outside 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request, status
@@ -24,18 +25,15 @@ from sqlalchemy.orm import Session
 from app.active_rules import ActiveRules
 from app.api.auth import authenticate, client_of
 from app.api.formats import csv_response
-from app.api.handoff import DEFAULT_WINDOW
-from app.api.status_cache import StatusCache
 from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.reports import csv_rows
+from app.reports.breaches import breaches_report
 from app.reports.first_touch_weekly import first_touch_by_week
-from app.reports.handoff import handoff_status
-from app.reports.models import Funnel, HandoffStatus
+from app.reports.funnel import funnel
+from app.reports.models import Funnel, HandoffStatus, RulesReport
 from app.reports.mql_aging import mql_aging
-from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 from app.run.background import SyncNotStarted, SyncRunner
-from app.store import repo_runs
 from app.ui import views, words
 from app.ui.session import (
     COOKIE_NAME,
@@ -46,6 +44,7 @@ from app.ui.session import (
     csrf_matches,
 )
 from app.ui.snapshots import Kept, Snapshot
+from app.ui.warm import default_status, sla_figures
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -65,6 +64,7 @@ SECURITY_HEADERS = {
 _LEAD_ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
+T = TypeVar("T")
 
 
 class SignInRequired(Exception):
@@ -189,14 +189,7 @@ def sign_out(ui: UiSessionDep, csrf_token: CsrfForm = None) -> Response:
 def _status(
     request: Request, session: Session, active: ActiveRules, now: datetime
 ) -> HandoffStatus:
-    """`GET /handoff/status`'s default answer, from the same cache (kept per sync and minute)."""
-    cache: StatusCache = request.app.state.status_cache
-    key = (None, active.sla.model_dump_json())  # the API's key for its default window
-
-    def compute() -> HandoffStatus:
-        return handoff_status(session, as_of=now, since=now - DEFAULT_WINDOW, sla=active.sla)
-
-    return cache.get(key, now=now, mark=repo_runs.sync_mark(session), compute=compute).report
+    return default_status(request.app.state.status_cache, session, active, now)
 
 
 @router.get("")
@@ -212,8 +205,18 @@ def overview(
 def sla(
     request: Request, ui: UiSessionDep, session: SessionDep, active: RulesDep, now: NowDep
 ) -> Response:
-    context = views.sla_page(session, now, _status(request, session, active, now))
+    status_ = _status(request, session, active, now)
+    aging, weekly = sla_figures(request.app.state.ui_figures, session, now)
+    context = views.sla_page(status_, aging, weekly)
     return _page(request, "sla.html", ui, "sla", now=now, **context)
+
+
+@router.get("/breaches")
+def breaches_page(
+    request: Request, ui: UiSessionDep, session: SessionDep, settings: SettingsDep, now: NowDep
+) -> Response:
+    context = views.breaches_page(session, now, dry_run=not settings.live)
+    return _page(request, "breaches.html", ui, "breaches", now=now, **context)
 
 
 @router.get("/win-loss")
@@ -221,9 +224,19 @@ def win_loss_page(request: Request, ui: UiSessionDep, session: SessionDep) -> Re
     return _page(request, "win_loss.html", ui, "win-loss", **views.win_loss_page(session))
 
 
-def _funnel(request: Request, session: Session) -> Kept[Funnel]:
+def _funnel(request: Request, session: Session) -> Kept[Funnel] | None:
     snapshot: Snapshot[Funnel] = request.app.state.ui_funnel
     return snapshot.get(session)
+
+
+def _rules(request: Request, session: Session, active: ActiveRules) -> Kept[RulesReport] | None:
+    snapshot: Snapshot[RulesReport] = request.app.state.ui_rules
+    return snapshot.get(session, views.rules_key(active))
+
+
+def _kept_or_computed(kept: Kept[T] | None, compute: Callable[[], T]) -> T:
+    """A CSV download takes the page's figures, or computes them when none are kept yet."""
+    return kept.value if kept is not None else compute()
 
 
 @router.get("/funnel")
@@ -236,7 +249,7 @@ def funnel_page(request: Request, ui: UiSessionDep, session: SessionDep) -> Resp
 def rules_page(
     request: Request, ui: UiSessionDep, session: SessionDep, active: RulesDep
 ) -> Response:
-    context = views.rules_page(session, active.content_hash, active.version)
+    context = views.rules_page(_rules(request, session, active))
     return _page(request, "rules.html", ui, "rules", rules=active, **context)
 
 
@@ -302,7 +315,7 @@ def lead_page(
     return _page(request, "lead.html", ui, "lead", trail=trail, query=wanted)
 
 
-CsvName = Literal["status", "aging", "first-touch", "win-loss", "funnel", "rules"]
+CsvName = Literal["status", "aging", "first-touch", "breaches", "win-loss", "funnel", "rules"]
 
 
 @router.get("/csv/{name}.csv")
@@ -311,6 +324,7 @@ def csv_download(
     name: CsvName,
     ui: UiSessionDep,
     session: SessionDep,
+    settings: SettingsDep,
     active: RulesDep,
     now: NowDep,
 ) -> Response:
@@ -322,10 +336,24 @@ def csv_download(
         "first-touch": lambda: csv_rows.first_touch_weeks_csv(
             first_touch_by_week(session, as_of=now)
         ),
+        "breaches": lambda: csv_rows.breaches_csv(
+            breaches_report(
+                session,
+                start=now - views.BREACH_WINDOW,
+                end=now,
+                dry_run=not settings.live,
+                limit=1,
+            )
+        ),
         "win-loss": lambda: csv_rows.win_loss_csv(win_loss(session, group_by="quarter")),
-        "funnel": lambda: csv_rows.funnel_csv(_funnel(request, session).value),
+        "funnel": lambda: csv_rows.funnel_csv(
+            _kept_or_computed(_funnel(request, session), lambda: funnel(session))
+        ),
         "rules": lambda: csv_rows.rules_csv(
-            rules_report(session, rules_hash=active.content_hash, rules_version=active.version)
+            _kept_or_computed(
+                _rules(request, session, active),
+                lambda: views.ui_rules_report(session, views.rules_key(active)),
+            )
         ),
     }
     return csv_response(texts[name](), name)

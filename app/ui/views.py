@@ -7,17 +7,28 @@ what its reports cost. Each chart is built from the same rows as the table besid
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
+from app.active_rules import ActiveRules
 from app.api.audit import lead_id_forms
-from app.reports.first_touch_weekly import first_touch_by_week
+from app.reports.breaches import breaches_report
 from app.reports.leads import open_mqls
-from app.reports.models import Funnel, HandoffStatus, SlaSettings, SlaState, WinLoss, WinLossGroup
-from app.reports.mql_aging import mql_aging
+from app.reports.models import (
+    FirstTouchByWeek,
+    Funnel,
+    HandoffStatus,
+    MqlAging,
+    RulesReport,
+    SlaSettings,
+    SlaState,
+    WinLoss,
+    WinLossGroup,
+)
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 from app.store import repo_audit, repo_runs
@@ -44,6 +55,9 @@ BREACHED_SHOWN = 10
 RUNS_SHOWN = 50
 OWNERS_CHARTED = 15
 AUDIT_SHOWN = 100
+ACTIONS_SHOWN = 100
+# The window of the SLA page's first-touch figures and of `GET /handoff/breaches`' default.
+BREACH_WINDOW = timedelta(days=30)
 
 
 def _last_finished(runs: list[SyncRun]) -> SyncRun | None:
@@ -73,10 +87,8 @@ def _owner_label(name: str | None, owner_id: str | None) -> str:
     return name or owner_id or "no owner"
 
 
-def sla_page(session: Session, now: datetime, status: HandoffStatus) -> dict[str, Any]:
+def sla_page(status: HandoffStatus, aging: MqlAging, weekly: FirstTouchByWeek) -> dict[str, Any]:
     """The SLA by owner (`status`), the aging of open MQLs and first-touch times week by week."""
-    aging = mql_aging(session, as_of=now)
-    weekly = first_touch_by_week(session, as_of=now)
     busiest = sorted(status.by_owner, key=lambda o: -o.mql_open)[:OWNERS_CHARTED]
     owner_bars = [
         StackedBar(
@@ -112,6 +124,27 @@ def sla_page(session: Session, now: datetime, status: HandoffStatus) -> dict[str
             ],
             "chart-weekly",
             lambda v: f"{v:.0f} h",
+        ),
+    }
+
+
+def breaches_page(session: Session, now: datetime, dry_run: bool) -> dict[str, Any]:
+    """Breaches due in the last 30 days by owner and target, and the actions taken on them
+    (those a dry run recorded when the service writes nothing, as it would have taken them)."""
+    report = breaches_report(
+        session, start=now - BREACH_WINDOW, end=now, dry_run=dry_run, limit=ACTIONS_SHOWN
+    )
+    busiest = sorted(report.by_owner, key=lambda g: -g.breaches)[:OWNERS_CHARTED]
+    return {
+        "report": report,
+        "dry_run": dry_run,
+        "actions_taken": sum(sum(g.actions.values()) for g in report.by_owner),
+        "followed": sum(g.followed_by_touch for g in report.by_owner),
+        "owners_chart": bar_chart(
+            f"Breaches by owner, the {OWNERS_CHARTED} with the most",
+            [Bar(_owner_label(g.label, g.key), g.breaches) for g in busiest if g.breaches],
+            "chart-breaches",
+            words.count,
         ),
     }
 
@@ -153,8 +186,10 @@ def win_loss_page(session: Session) -> dict[str, Any]:
     }
 
 
-def funnel_page(kept: Kept[Funnel]) -> dict[str, Any]:
+def funnel_page(kept: Kept[Funnel] | None) -> dict[str, Any]:
     """Lead to won, by month the lead was created (figures kept from sync to sync)."""
+    if kept is None:
+        return {"report": None, "kept": None}
     report = kept.value
     total = report.total
     stages = [
@@ -188,13 +223,28 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else value * 100
 
 
-def rules_page(
-    session: Session, rules_hash: str | None, rules_version: str | None
-) -> dict[str, Any]:
-    """Per rule: leads matched, MQLs, converted, win rate; and leads held by missing field."""
-    report = rules_report(session, rules_hash=rules_hash, rules_version=rules_version)
+RulesKey = tuple[str | None, str | None]
+
+
+def rules_key(active: ActiveRules) -> RulesKey:
+    """What the rules page's figures depend on besides the runs: the active rules."""
+    return (active.content_hash, active.version)
+
+
+def ui_rules_report(session: Session, key: Hashable) -> RulesReport:
+    rules_hash, rules_version = cast(RulesKey, key)
+    return rules_report(session, rules_hash=rules_hash, rules_version=rules_version)
+
+
+def rules_page(kept: Kept[RulesReport] | None) -> dict[str, Any]:
+    """Per rule: leads matched, MQLs, converted, win rate; and leads held by missing field
+    (figures kept from sync to sync)."""
+    if kept is None:
+        return {"report": None, "kept": None}
+    report = kept.value
     return {
         "report": report,
+        "kept": kept,
         "rules_chart": bar_chart(
             "Leads matched by each rule",
             [Bar(r.rule, r.leads_matched) for r in report.rules],

@@ -12,6 +12,7 @@ there should use.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections.abc import Iterator
@@ -20,12 +21,18 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, text
 
-from app.store.models import Lead, MqlEpisode, Opportunity, User
+from app.api.rules import RULES_YAML_EXAMPLE
+from app.store.models import DecisionHead, DecisionRecord, Lead, MqlEpisode, Opportunity, User
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 OWNERS = [f"005{n:012d}AAA" for n in range(1, 201)]
 SOURCES = ["Web", "Webinar", "Trade Show", "Content Download", "Partner", "Phone Inquiry"]
 BATCH = 20_000
+SLA_HOURS, STALE_DAYS = 24, 14  # RULES_YAML_EXAMPLE's sla
+# The rules every lead was decided under (`app.api.rules.RULES_YAML_EXAMPLE`, which the page
+# benchmark serves), and the places of the rules a decision can match.
+RULES_HASH = hashlib.sha256(RULES_YAML_EXAMPLE.encode()).hexdigest()
+PLACES = [("fit[0]", 30), ("fit[1]", 20), ("fit[2]", 10), ("interest[0]", 25), ("interest[1]", 15)]
 # An ended episode keeps the owner it ended with, as the sync stores it; here nobody is
 # reassigned, so that is the lead's owner.
 EPISODE_OWNERS = text(
@@ -42,6 +49,8 @@ def _lead(n: int, rng: random.Random) -> dict[str, Any]:
         "status": "Open - Not Contacted",
         "owner_id": rng.choice(OWNERS),
         "is_converted": False,
+        "converted_date": None,
+        "converted_opportunity_id": None,
         "lead_source": rng.choice(SOURCES),
         "created_date": created,
         "system_modstamp": created,
@@ -59,12 +68,65 @@ def _lead(n: int, rng: random.Random) -> dict[str, Any]:
         "hours_to_first_touch": None,
         "last_touch_at": None,
         "sla_clock_at": None,
+        "sla_target": None,
+        "sla_target_hours": None,
+        "sla_due_at": None,
+        "sla_stale_at": None,
         "fit": rng.randrange(0, 80),
         "interest": rng.randrange(0, 60),
     }
     if rng.random() < 0.1:
         _make_mql(row, created, rng)
+    # Some MQLs (and a few others) converted; each lead's opportunity is the one of its number.
+    if not row["is_open_mql"] and rng.random() < (0.4 if row["ever_mql"] else 0.01):
+        row.update(
+            is_converted=True,
+            converted_date=(row["mql_at"] or created).date(),
+            converted_opportunity_id=f"006{n:012d}AAA",
+        )
     return row
+
+
+def _decision(lead: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The lead's one decision under the benchmark's rules, as a first full run stores it."""
+    held = rng.random() < 0.03
+    matched = [
+        {"place": place, "label": place, "points": points}
+        for place, points in PLACES
+        if rng.random() < 0.2
+    ]
+    fingerprint = hashlib.sha256(lead["id"].encode()).hexdigest()
+    return {
+        "id": int(lead["id"][3:15]),
+        "lead_id": lead["id"],
+        "decided_at": lead["mql_at"] or lead["created_date"],
+        "rules_version": "8",
+        "rules_hash": RULES_HASH,
+        "input_fingerprint": fingerprint,
+        "result_fingerprint": fingerprint,
+        "dry_run": False,
+        "mql": lead["ever_mql"],
+        "held": held,
+        "missing_fields": {"fields": ["NumberOfEmployees"]} if held else None,
+        "fit": lead["fit"],
+        "interest": lead["interest"],
+        "matched": {"rules": matched} if matched else None,
+        "explanation": "bench",
+        "write_state": "written" if lead["ever_mql"] else "none",
+        "write_attempts": 0,
+    }
+
+
+def _head(decision: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "lead_id": decision["lead_id"],
+        "dry_run": False,
+        "decision_id": decision["id"],
+        "input_fingerprint": decision["input_fingerprint"],
+        "result_fingerprint": decision["result_fingerprint"],
+        "rules_hash": decision["rules_hash"],
+        "capped": False,
+    }
 
 
 def _make_mql(row: dict[str, Any], created: datetime, rng: random.Random) -> None:
@@ -85,6 +147,11 @@ def _make_mql(row: dict[str, Any], created: datetime, rng: random.Random) -> Non
         hours_to_first_touch=hours,
         last_touch_at=first_touch,
         sla_clock_at=max(mql_at, first_touch or mql_at),
+        # The SLA times a run stores on the rules' clock (wall clock, the default target here).
+        sla_target="default",
+        sla_target_hours=float(SLA_HOURS),
+        sla_due_at=mql_at + timedelta(hours=SLA_HOURS),
+        sla_stale_at=max(mql_at, first_touch or mql_at) + timedelta(days=STALE_DAYS),
     )
 
 
@@ -148,20 +215,36 @@ def load(engine: Engine, *, leads: int, opportunities: int, episodes: int) -> No
         (Opportunity, _opportunity, opportunities, 2),
         (MqlEpisode, lambda _n, rng: _episode(leads, rng), episodes, 3),
     ]
+    decided = random.Random(4)
     for model, make, count, seed in tables:
         for rows in _batches(make, count, seed):
-            if engine.dialect.name == "postgresql":
-                _copy(engine, model, rows)
-            else:
-                with engine.begin() as connection:
-                    connection.execute(insert(model), rows)
+            _insert(engine, model, rows)
+            if model is Lead:
+                decisions = [_decision(lead, decided) for lead in rows]
+                _insert(engine, DecisionRecord, decisions)
+                _insert(engine, DecisionHead, [_head(d) for d in decisions])
     with engine.begin() as connection:
         connection.execute(EPISODE_OWNERS)
+        if engine.dialect.name == "postgresql":  # the ids above were given, not drawn
+            connection.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('decisions', 'id'), max(id)) "
+                    "FROM decisions"
+                )
+            )
     # What autovacuum would do after a bulk load: statistics, and (PostgreSQL) the visibility
     # map that index-only scans rely on.
     statement = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(statement)
+
+
+def _insert(engine: Engine, model: Any, rows: list[dict[str, Any]]) -> None:
+    if engine.dialect.name == "postgresql":
+        _copy(engine, model, rows)
+    else:
+        with engine.begin() as connection:
+            connection.execute(insert(model), rows)
 
 
 def _copy(engine: Engine, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import threading
+from collections.abc import Hashable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from app.api.rules import RULES_YAML_EXAMPLE
 from app.main import create_app
+from app.reports.models import RulesReport
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import upgrade
+from app.ui import views
 from app.ui.session import COOKIE_NAME, SessionSigner
+from app.ui.snapshots import Snapshot
 from tests.app.api import builders as b
 
 READ_KEY = "ui-read-key-0123456789abcdef"
@@ -194,3 +200,44 @@ def test_the_sync_page_says_why_runs_failed_and_which_writes_need_a_person(
     assert "1,234 of 100,000" in overview
     trail = client.get("/ui/lead", params={"id": lead_id}).text
     assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in trail
+
+
+def test_figures_still_being_computed_are_said_so_and_the_page_reloads(
+    app: FastAPI, client: TestClient
+) -> None:
+    release = threading.Event()
+
+    def slow(session: Session, key: Hashable) -> RulesReport:
+        release.wait(10)
+        return views.ui_rules_report(session, key)
+
+    _sign_in(client, READ_KEY)
+    app.state.ui_rules = Snapshot(slow, app.state.sessions)
+    waiting = client.get("/ui/rules")
+    assert waiting.status_code == 200
+    assert "being computed" in waiting.text
+    assert '<meta http-equiv="refresh" content="3">' in waiting.text
+    release.set()
+    app.state.ui_rules.wait()
+    ready = client.get("/ui/rules")
+    assert "being computed" not in ready.text
+    assert 'http-equiv="refresh"' not in ready.text
+
+
+def test_the_breaches_csv_has_one_row_per_owner_and_target(
+    client: TestClient, settings: Settings
+) -> None:
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        due = datetime.now(UTC) - timedelta(days=2)
+        b.lead(session, owner_id="005000000000001AAA", mql_at=due - timedelta(hours=24),
+               sla_due_at=due, sla_target="default", is_open_mql=True, ever_mql=True)  # fmt: skip
+        session.commit()
+    engine.dispose()
+    _sign_in(client, READ_KEY)
+    page = client.get("/ui/breaches")
+    assert page.status_code == 200
+    assert 'data-metric="breaches">1<' in page.text
+    rows = client.get("/ui/csv/breaches.csv").text.splitlines()
+    assert rows[0].startswith("from,to,group_by,group,group_label,breaches")
+    assert [row.split(",")[2:6:3] for row in rows[1:]] == [["owner", "1"], ["target", "1"]]

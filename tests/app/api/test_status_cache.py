@@ -12,6 +12,8 @@ from starlette.testclient import TestClient
 from app.api.status_cache import StatusCache
 from app.deps import get_now
 from app.reports.models import HandoffStatus
+from app.store import repo_runs
+from app.ui.warm import DashboardWarmer
 from tests.app.api import builders as b
 from tests.app.api.conftest import READ
 
@@ -118,3 +120,43 @@ def test_concurrent_misses_compute_once() -> None:
         thread.join()
     assert len(calls) == 1
     assert len({id(r) for r in results}) == 1
+
+
+def test_the_dashboard_warmer_computes_the_default_status_before_requests_need_it(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    clock = Clock(b.T0 + timedelta(seconds=30))
+    app.dependency_overrides[get_now] = clock
+    b.sync_run(session)
+    b.open_mql(session, mql_at=b.T0 - timedelta(hours=1))
+    session.commit()
+    warmer = DashboardWarmer(app)
+    warmer.tick(b.T0)
+    mark = ("another run", None)  # any other sync mark: nothing kept for it
+    for name in ("aging", "weekly"):  # the SLA page's other figures, kept beside the status
+        assert not app.state.ui_figures.due(name, b.T0 + timedelta(seconds=30), _mark(session))
+        assert app.state.ui_figures.due(name, b.T0 + timedelta(seconds=30), mark)
+        assert app.state.ui_figures.due(name, b.T0 + timedelta(seconds=60), _mark(session))
+    b.open_mql(session, mql_at=b.T0 - timedelta(hours=2))
+    session.commit()
+    assert open_count(client) == 1  # the warmer's result, computed before the request
+
+    warmer.tick(b.T0 + timedelta(seconds=35))  # 55 s old within `AHEAD`: not yet due
+    assert open_count(client) == 1
+    warmer.tick(b.T0 + timedelta(seconds=45))  # would be a minute old within `AHEAD`: due
+    b.open_mql(session, mql_at=b.T0 - timedelta(hours=3))
+    session.commit()
+    clock.now = b.T0 + timedelta(seconds=70)
+    answer = client.get("/handoff/status", headers=READ).json()
+    assert answer["mql_open"] == 2  # computed by the warmer at 45 s, not by this request
+    assert answer["as_of"].startswith((b.T0 + timedelta(seconds=45)).isoformat()[:19])
+
+    b.sync_run(session, started_at=b.T0 + timedelta(seconds=71))
+    session.commit()
+    warmer.tick(b.T0 + timedelta(seconds=72))  # a sync started: due at once
+    clock.now = b.T0 + timedelta(seconds=73)
+    assert open_count(client) == 3
+
+
+def _mark(session: Session) -> tuple[object, ...]:
+    return repo_runs.sync_mark(session)
