@@ -54,8 +54,10 @@ def parse_rules(text: str, multi_select: frozenset[str] | None = None) -> RuleSe
 def _shape_problem(error: ErrorDetails, data: dict[str, Any]) -> tuple[Path, str]:
     """A pydantic error as (path, message), its path cut to what exists in the file."""
     kind, given = error["type"], error.get("input")
-    if kind == "missing":
-        return tuple(error["loc"]), "required key is missing"
+    if kind == "missing":  # the place that exists, and the key it lacks (no union tags)
+        return (*_existing(tuple(error["loc"])[:-1], data), error["loc"][-1]), (
+            "required key is missing"
+        )
     path = _existing(tuple(error["loc"]), data)
     if path == ("version",):
         return path, f"{given!r} is not a version: write a whole number or text"
