@@ -4,8 +4,8 @@ A lead is decided again when nothing of this mode decided it yet (so the first l
 every open lead afresh, whatever the dry runs before it did), when the rules changed by content,
 when its input fingerprint matches neither what we read last time nor what our own write will
 make it read, when its last decision was stopped by the write cap, or when it is held for want
-of an available owner (so the first run in which someone is available assigns it). Everything else keeps its
-decision, so a quiet org costs a run no decisions and no writes.
+of an available owner (so the first run in which someone is available assigns it). Everything
+else keeps its decision, so a quiet org costs a run no decisions and no writes.
 """
 
 from __future__ import annotations
