@@ -17,7 +17,7 @@ from app.handoff.mapping import LeadInput
 from app.handoff.run_facts import RunFacts, run_facts
 from app.store import repo_sync
 from app.store.repo_assignment import load_state
-from rules import Assignment, AssignmentState, RuleSet
+from rules import Assignment, RuleSet
 from rules import Decision as RulesDecision
 
 Preview = tuple[LeadInput, RulesDecision, Assignment | None]

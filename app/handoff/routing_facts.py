@@ -42,9 +42,13 @@ def people_at(session: Session, ruleset: RuleSet, now: datetime) -> People | Non
         if row.source in sources
     ]
     calendar = None
-    if settings.calendar == "org" or settings.calendar in ruleset.org_calendars or any(
-        name == "org" or name in ruleset.org_calendars
-        for name in settings.user_calendars.values()
+    if (
+        settings.calendar == "org"
+        or settings.calendar in ruleset.org_calendars
+        or any(
+            name == "org" or name in ruleset.org_calendars
+            for name in settings.user_calendars.values()
+        )
     ):
         calendar = org_calendar(repo_sync.get_org(session))
     return People(now=now, zones=zones, names=names, absences=absences, org_calendar=calendar)

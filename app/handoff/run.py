@@ -75,9 +75,7 @@ class HandoffStep:
                 now=ctx.now(),
             )
         with ctx.sessions() as reader, ctx.sessions() as session:
-            start = load_state(
-                session, ctx.ruleset, adjust=not ctx.dry_run, now=ctx.now()
-            )
+            start = load_state(session, ctx.ruleset, adjust=not ctx.dry_run, now=ctx.now())
             state = start
             selected = leads_to_decide(
                 reader,

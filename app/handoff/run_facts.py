@@ -84,8 +84,11 @@ def run_facts(
     moment = now or datetime.now(UTC)
     base = roster(session, integration_user_id)
     return RunFacts(
-        roster=replace(base, people=people_at(session, ruleset, moment),
-                       accounts=accounts_index(session, ruleset)),  # fmt: skip
+        roster=replace(
+            base,
+            people=people_at(session, ruleset, moment),
+            accounts=accounts_index(session, ruleset),
+        ),  # fmt: skip
         writeback=writeback(ruleset, describe) if describe is not None else Writeback(),
         integration_user_id=integration_user_id,
         go_live_after=go_live_after,

@@ -1,8 +1,8 @@
 """The assignment state that outlives a run: round-robin positions, weighted pools' credits
 (with the admins' ledger adjustments) and open-MQL counts.
 
-The rules engine takes them as data and hands positions and credits back; this module is where they are
-read from and written to the store. Positions are saved in the same transaction as the
+The rules engine takes them as data and hands positions and credits back; this module is where
+they are read from and written to the store. Positions and credits are saved in the same transaction as the
 decisions that used them, so a crash either keeps both or neither and a pool never skips or
 repeats a turn. Dry runs read them but never save them.
 """
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.store.models import LedgerAdjustment, Lead, PoolCredit, RoundRobin
+from app.store.models import Lead, LedgerAdjustment, PoolCredit, RoundRobin
 from rules import AssignmentState, RuleSet
 
 
@@ -58,9 +58,7 @@ def load_credits(session: Session) -> dict[str, dict[str, int]]:
     return found
 
 
-def save_credits(
-    session: Session, credits: Mapping[str, Mapping[str, int]], now: datetime
-) -> None:
+def save_credits(session: Session, credits: Mapping[str, Mapping[str, int]], now: datetime) -> None:
     """Store the credits the engine handed back (add and flush; the caller commits)."""
     stored = {(row.pool_key, row.member): row for row in session.scalars(select(PoolCredit))}
     for key, members in credits.items():
