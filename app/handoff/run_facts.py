@@ -88,7 +88,7 @@ def run_facts(
             base,
             people=people_at(session, ruleset, moment),
             accounts=accounts_index(session, ruleset),
-        ),  # fmt: skip
+        ),
         writeback=writeback(ruleset, describe) if describe is not None else Writeback(),
         integration_user_id=integration_user_id,
         go_live_after=go_live_after,

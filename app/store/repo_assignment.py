@@ -2,9 +2,9 @@
 (with the admins' ledger adjustments) and open-MQL counts.
 
 The rules engine takes them as data and hands positions and credits back; this module is where
-they are read from and written to the store. Positions and credits are saved in the same transaction as the
-decisions that used them, so a crash either keeps both or neither and a pool never skips or
-repeats a turn. Dry runs read them but never save them.
+they are read from and written to the store. Positions and credits are saved in the same
+transaction as the decisions that used them, so a crash either keeps both or neither and a pool
+never skips or repeats a turn. Dry runs read them but never save them.
 """
 
 from __future__ import annotations
