@@ -68,7 +68,7 @@ def _lead() -> ObjectDef:
         _ro("Name", "string", length=121),
         FieldDef("Company", "string", length=255, nillable=False),
         _text("Title", 128), FieldDef("Email", "email", length=80),
-        FieldDef("Phone", "phone", length=40),
+        FieldDef("Phone", "phone", length=40), FieldDef("Website", "url", length=255),
         _text("Country", 80), _text("State", 80), _pick("LeadSource", SOURCES),
         _pick("Status", [], restricted=True, nillable=False),
         FieldDef("OwnerId", "reference", length=18, nillable=False, reference_to=OWNER_OF_RECORD,

@@ -103,7 +103,8 @@ def _entry(row: Absence, names: dict[str, str | None]) -> AvailabilityEntry:
 def _names(session: Any, ids: list[str]) -> dict[str, str | None]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples())
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {str(user): name for user, name in rows}
 
 
 def _known_user(session: Any, user_id: str, field: str) -> str:

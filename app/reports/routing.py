@@ -76,13 +76,13 @@ class HeldLead(Report):
 
 
 def _latest_decisions(session: Session, start: datetime, end: datetime) -> list[Any]:
-    """The latest live decision with an owner choice per lead, decided in [start, end)."""
+    """The latest live decision with an owner choice per lead, decided in [start, end]."""
     rows = session.execute(
         select(DecisionRecord.id, DecisionRecord.lead_id, DecisionRecord.route_index,
                DecisionRecord.owner_id, DecisionRecord.owner_held, DecisionRecord.account_id,
                DecisionRecord.match_method, DecisionRecord.routing)
         .where(DecisionRecord.dry_run.is_(False), DecisionRecord.routing.is_not(None),
-               DecisionRecord.decided_at >= start, DecisionRecord.decided_at < end)
+               DecisionRecord.decided_at >= start, DecisionRecord.decided_at <= end)
         .order_by(DecisionRecord.id)
     ).all()  # fmt: skip
     latest: dict[str, Any] = {}

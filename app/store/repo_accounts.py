@@ -27,14 +27,13 @@ def account_index(
 ) -> AccountIndex:
     """Every live Account, with the rules' Account fields and its open opportunities."""
     wanted = tuple(fields)
-    opened = dict(
-        session.execute(
-            select(Opportunity.account_id, func.count())
-            .where(Opportunity.account_id.is_not(None), Opportunity.is_closed.is_(False),
-                   Opportunity.is_deleted.is_(False))
-            .group_by(Opportunity.account_id)
-        ).tuples()
+    counts = session.execute(
+        select(Opportunity.account_id, func.count())
+        .where(Opportunity.account_id.is_not(None), Opportunity.is_closed.is_(False),
+               Opportunity.is_deleted.is_(False))
+        .group_by(Opportunity.account_id)
     )  # fmt: skip
+    opened: dict[str, int] = {str(account): int(n) for account, n in counts}
     rows = session.execute(
         select(Account.id, Account.name, Account.website, Account.owner_id, Account.type,
                Account.created_date, Account.fields).where(Account.is_deleted.is_(False))
@@ -48,12 +47,3 @@ def account_index(
         for row in rows
     ]  # fmt: skip
     return AccountIndex(records, ignore_domains)
-
-
-def account_names(session: Session, ids: Iterable[str]) -> dict[str, str | None]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    return dict(
-        session.execute(select(Account.id, Account.name).where(Account.id.in_(wanted))).tuples()
-    )
