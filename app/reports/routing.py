@@ -144,9 +144,9 @@ def ledger(
 
 
 def matching(session: Session, *, start: datetime, end: datetime) -> Matching:
-    """Owner choices in [start, end): matched to an Account by method, unmatched, handed to the
-    matched Account's owner, and held."""
-    decisions = _latest_decisions(session, start, end)
+    """Owners chosen by a route in [start, end] (kept owners are no choice): matched to an
+    Account by method, unmatched, handed to the matched Account's owner, and held."""
+    decisions = [d for d in _latest_decisions(session, start, end) if d.route_index is not None]
     methods: Counter[str] = Counter()
     to_owner = held = 0
     for row in decisions:
