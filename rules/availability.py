@@ -103,6 +103,7 @@ class AvailabilityCheck:
         self.default = default
         self.user_calendars = {to18(user): cal for user, cal in user_calendars.items()}
         self._calendars: dict[str, WorkCalendar | None] = {}
+        self._off: dict[str, Unavailable | None] = {}  # the moment is fixed: one answer each
         self._away: dict[str, list[Absence]] = {}
         for absence in people.absences:
             start = _aware(absence.start)
@@ -140,12 +141,16 @@ class AvailabilityCheck:
 
     def off_shift(self, user_id: str) -> Unavailable | None:
         """Outside the member's working hours (or on a holiday of their calendar) now."""
+        if user_id in self._off:
+            return self._off[user_id]
         calendar = self.calendar_of(user_id)
-        if calendar is None or is_working_at(calendar, self.now):
-            return None
-        local = self.now.astimezone(calendar.zone).date()
-        skip = Skip.HOLIDAY if local in calendar.holidays else Skip.OUTSIDE_HOURS
-        return Unavailable(to18(user_id), skip, next_working_start(calendar, self.now))
+        found = None
+        if calendar is not None and not is_working_at(calendar, self.now):
+            local = self.now.astimezone(calendar.zone).date()
+            skip = Skip.HOLIDAY if local in calendar.holidays else Skip.OUTSIDE_HOURS
+            found = Unavailable(to18(user_id), skip, next_working_start(calendar, self.now))
+        self._off[user_id] = found
+        return found
 
 
 def _aware(moment: datetime) -> datetime:

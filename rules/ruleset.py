@@ -70,7 +70,9 @@ class CompiledRoute:
         return tuple(zip(self.pool, self.weights or (1,) * len(self.pool), strict=True))
 
     def weight_of(self, member: str) -> int:
-        return dict(self.members).get(member, 1)
+        if not self.weights:
+            return 1
+        return self.weights[self.pool.index(member)] if member in self.pool else 1
 
     def matches(self, fields: Mapping[str, Any], account: Mapping[str, Any] | None) -> bool:
         """All the route's conditions hold for the lead's fields and its matched Account's."""
