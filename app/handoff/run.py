@@ -114,6 +114,7 @@ class HandoffStep:
             )
             for lead, fp, outcome, assignment in outcomes
         ]  # fmt: skip
+        self.report.waiting_for_owner += sum(1 for row in rows if row.owner_held)
         for row in rows:
             self.report.count_decision(
                 mql=row.mql, held_fields=row.missing_fields, planned=row.planned,

@@ -140,3 +140,24 @@ def test_a_route_with_no_working_hours_at_all_is_a_warning_naming_it() -> None:
         "assignment.routes[0]: warning: route 0 has no working hours at all" in line
         for line in result.lines
     ), result.lines
+
+
+def test_a_breach_reassignment_passes_over_a_member_out_of_office() -> None:
+    from rules import AssignmentState, Roster
+    from rules.availability import Absence
+    from rules.breach import breach_reassignment
+
+    reps = ["005000000000011AAA", "005000000000012AAA", "005000000000013AAA"]
+    text = RULES.replace("  max_open_mqls_per_owner: 2\n", "  availability: {}\n").replace(
+        '["005000000000001AAA", "005000000000002AAA"]',
+        "[" + ", ".join(f'"{r}"' for r in reps) + "]",
+    )
+    ruleset = parse_rules(text)
+    at = utc(2026, 12, 2, 15)
+    people = People(now=at, absences=[Absence(reps[1], utc(2026, 12, 1), utc(2026, 12, 4))])
+    roster = Roster(users=dict.fromkeys(reps, True), people=people)
+    fields = {"Country": "US", "OwnerId": reps[0]}
+    choice, _ = breach_reassignment(ruleset, "L1", fields, [reps[0]], AssignmentState(), roster)
+    assert choice.owner_id == reps[2]
+    assert [s.member for s in choice.skipped] == [reps[1]]
+    assert "out of office until 2026-12-04" in choice.reason
