@@ -203,3 +203,31 @@ def test_the_cap_counts_as_unavailable() -> None:
     assert first.owner_id == REPS[1]
     assert second.held
     assert "at cap" in second.reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    weights=st.lists(st.integers(1, 4), min_size=2, max_size=5),
+    away=st.lists(st.booleans(), min_size=5, max_size=5),
+    n=st.integers(1, 20),
+    catch_up=st.booleans(),
+    cap=st.integers(1, 6),
+)
+def test_with_availability_and_a_cap_a_batch_and_one_by_one_agree(
+    weights: list[int], away: list[bool], n: int, catch_up: bool, cap: int
+) -> None:
+    text = weighted_rules(weights, AVAILABILITY.format(catch_up=catch_up),
+                          cap=f"  max_open_mqls_per_owner: {cap}\n")  # fmt: skip
+    ruleset = parse_rules(text)
+    people = People(now=NOW, absences=[Absence(REPS[i], NOW.replace(day=1), NOW.replace(day=9))
+                                      for i in range(len(weights)) if away[i]])  # fmt: skip
+    leads = [(f"L{i}", US) for i in range(n)]
+    batch, after = assign(ruleset, leads, AssignmentState(), roster(people=people))
+    state, one_by_one = AssignmentState(), []
+    for lead in leads:
+        results, state = assign(ruleset, [lead], state, roster(people=people))
+        one_by_one += results
+    assert [(r.owner_id, r.held) for r in batch] == [(r.owner_id, r.held) for r in one_by_one]
+    assert after == state
+    assert all(r.owner_id is None or r.owner_id == QUEUE or after.open_mqls[r.owner_id] <= cap
+               for r in batch)  # fmt: skip
