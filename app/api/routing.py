@@ -179,7 +179,7 @@ def post_availability(
     "/availability/{entry_id}",
     response_model=AvailabilityEntry,
     dependencies=AdminAccess,
-    responses=documented(ABSENCE),
+    responses={**documented(ABSENCE), 404: {"description": "no entry with this id"}},
     summary="Remove an out-of-office entry made here",
 )
 def delete_availability(
