@@ -160,6 +160,11 @@ def _people(ruleset: RuleSet, facts: OrgFacts) -> Iterator[Found]:
             found = _member(to18(user), users, lead_queues, queues)
             if found is not None:
                 yield path, found[0], found[1]
+    availability = assignment.availability
+    for user in availability.user_calendars if availability is not None else ():
+        if to18(user) not in users:
+            path = ("assignment", "availability", "user_calendars", user)
+            yield path, f"{user} is no user in this org", "warning"
     others = [("assignment", "reassign_from"), ("sla", "ignore_activity_by")]
     lists = [assignment.reassign_from, ruleset.model.sla.ignore_activity_by]
     for (section, key), ids in zip(others, lists, strict=True):
