@@ -5,8 +5,9 @@ the member with the most credit takes the lead (ties: the earlier in the pool), 
 falls by the total weight of the members that took part. This is nginx's "smooth weighted round
 robin": with weights 2 and 1 the order is a, b, a, a, b, a, ... rather than a, a, b.
 
-The bound it gives, stated exactly (the SPEC's "less than one over any stretch" is not
-achievable by any deterministic order; see tests/rules/test_rotation.py): from a point where
+The bound it gives, stated exactly (the SPEC's "less than one over any stretch" is not achievable
+for every set of weights; with 5,4,3,2,1 a 28-turn window gives the weight-5 member 8 leads
+against 9.33; see tests/rules/test_rotation.py): from a point where
 every credit is zero (a new pool, or after a whole rotation of `total weight` turns with the
 same members available), each member's count after n turns differs from n * weight / total by
 less than one; over any window of turns, not starting at such a point, by less than two.
