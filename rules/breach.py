@@ -13,8 +13,9 @@ from typing import Any
 
 from rules.accounts import AccountIndex
 from rules.assign import Assignment, AssignmentState, Roster, new_turns, state_of
-from rules.availability import describe
+from rules.availability import Unavailable, describe
 from rules.ids import is_queue, to18
+from rules.rotation import take_turn
 from rules.ruleset import CompiledRoute, RuleSet
 
 NOBODY_NEW = "nobody on the lead's route who has not held it is available and under the cap"
@@ -57,27 +58,31 @@ def breach_reassignment(
     pool = route.pool
     start = state.positions.get(route.pool_key, 0) % len(pool)
     order = [pool[(start + offset) % len(pool)] for offset in range(len(pool))]
-    if route.weighted:  # the most credit first, as the weighted turn would pick
-        credits = state.credits.get(route.pool_key, {})
-        order = sorted(pool, key=lambda m: (-credits.get(m, 0), pool.index(m)))
-    skipped = []
-    for member in order:
+    skipped: list[Unavailable] = []
+
+    def eligible(member: str) -> bool:
         if is_queue(member) or member in held:
-            continue
+            return False
         why = turns.unavailable(member)
         if why is not None:
             skipped.append(why)
-            continue
+        return why is None
+
+    member: str | None = None
+    if route.weighted:  # one smooth weighted turn among those who may take it
+        credits = turns.credits.setdefault(route.pool_key, {})
+        member = take_turn(route.members, credits, eligible, catch_up=True)
+    else:
+        for candidate in order:
+            if eligible(candidate):
+                member = candidate
+                turns.positions[route.pool_key] = (pool.index(candidate) + 1) % len(pool)
+                break
+    if member is not None:
         turns.count(member)
-        if route.weighted:
-            credits = turns.credits.setdefault(route.pool_key, {})
-            credits[member] = credits.get(member, 0) - sum(route.weights)
-        else:
-            turns.positions[route.pool_key] = (pool.index(member) + 1) % len(pool)
         reason = f"routes[{route.index}] next member who has not held it"
         if skipped:
             reason = f"{reason}; {describe(skipped, roster.people)}"[:255]
-        return Assignment(lead_id, member, route.index, reason, skipped=tuple(skipped)), state_of(
-            turns
-        )
+        after = state_of(turns)
+        return Assignment(lead_id, member, route.index, reason, skipped=tuple(skipped)), after
     return Assignment(lead_id, None, route.index, NOBODY_NEW, skipped=tuple(skipped)), state
