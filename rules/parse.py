@@ -38,12 +38,17 @@ def parse_rules(text: str, multi_select: frozenset[str] | None = None) -> RuleSe
             [Issue(1, FILE_PLACE, f"a rules file is a mapping with keys {_TOP_KEYS}")]
         )
     found = dict(meaning_problems(data))
+    meaning = list(found)
     model: RulesFile | None = None
     try:
         model = RulesFile.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             path, message = _shape_problem(error, data)
+            # A union's other branch ("{user: ..} is not text") says less than a problem of
+            # meaning inside the same item (its weight): keep only the one that helps.
+            if any(len(q) > len(path) and q[: len(path)] == path for q in meaning):
+                continue
             found.setdefault(path, message)
     if found or model is None:
         issues = [Issue(line_of(lines, path), place_of(path), msg) for path, msg in found.items()]
