@@ -120,6 +120,8 @@ class HandoffStep:
                 mql=row.mql, held_fields=row.missing_fields, planned=row.planned,
                 dry_run=ctx.dry_run,
             )  # fmt: skip
+        unchanged = repo_decisions.same_wait(session, rows)
+        rows = [row for row in rows if row.lead_id not in unchanged]
         if ctx.dry_run:
             repo_decisions.insert_decisions(session, rows)
             session.commit()

@@ -226,6 +226,35 @@ def supersede_owed(session: Session, lead_ids: Sequence[str]) -> None:
         )
 
 
+def same_wait(session: Session, rows: Sequence[DecisionRow]) -> set[str]:
+    """The held rows whose lead already waits, for the same reason, input and rules.
+
+    A lead held for want of an available owner is decided again every run; while nothing about
+    it changes (a closed weekend), storing the same decision again would only grow the audit.
+    """
+    held = {row.lead_id: row for row in rows if row.owner_held}
+    same: set[str] = set()
+    ids = list(held)
+    for start in range(0, len(ids), _IN_BATCH):
+        found = session.execute(
+            select(DecisionHead.lead_id, DecisionHead.dry_run, DecisionHead.input_fingerprint,
+                   DecisionHead.rules_hash, DecisionRecord.owner_reason)
+            .join(DecisionRecord, DecisionRecord.id == DecisionHead.decision_id)
+            .where(DecisionHead.lead_id.in_(ids[start : start + _IN_BATCH]),
+                   DecisionHead.waiting_owner.is_(True))
+        )  # fmt: skip
+        for lead_id, dry_run, fingerprint, rules_hash, reason in found:
+            row = held[lead_id]
+            if (dry_run, fingerprint, rules_hash, reason) == (
+                row.dry_run,
+                row.input_fingerprint,
+                row.rules_hash,
+                row.owner_reason,
+            ):
+                same.add(lead_id)
+    return same
+
+
 def with_heads(query: Any, lead_id: Any, *, dry_run: bool) -> Any:
     """`query` (of leads) with each lead's head of this mode beside it, outer-joined: the
     columns `input_fingerprint`, `result_fingerprint`, `rules_hash`, `capped` and

@@ -222,8 +222,12 @@ def test_a_route_with_nobody_on_shift_holds_its_leads_until_hours_start(
         listed = api.get("/handoff/leads?state=unassigned&limit=500", headers=HEADERS).json()
     assert sorted(item["lead_id"] for item in listed["items"]) == held
     assert listed["items"][0]["reason"].startswith("no available owner (route 1; Rep1 ")
+    with sessions() as session:
+        stored = session.query(DecisionRecord).count()
     run_at(settings, sessions, sim, SATURDAY + timedelta(hours=6))  # still the weekend
     assert all(lead(sim.org, i)["OwnerId"] == sim.queue for i in held)
+    with sessions() as session:  # decided again, but the same wait is not stored twice
+        assert session.query(DecisionRecord).count() == stored
 
     run_at(settings, sessions, sim, MONDAY)
     owners = Counter(lead(sim.org, i)["OwnerId"] for i in held)
