@@ -20,7 +20,7 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.active_rules import RulesCache
-from app.api import audit, errors, handoff, health, metrics, reports, rules, sync
+from app.api import audit, errors, handoff, health, metrics, reports, routing, rules, sync
 from app.api.examples import KEYED, UNAVAILABLE
 from app.api.key_attempts import KeyAttempts
 from app.api.request_guard import RequestGuard
@@ -137,7 +137,7 @@ def create_app(
     )
     app.state.key_attempts = KeyAttempts()
     app.include_router(health.router, responses=UNAVAILABLE)
-    for module in (handoff, reports, sync, rules, audit, metrics):
+    for module in (handoff, reports, sync, rules, audit, routing, metrics):
         app.include_router(module.router, responses=KEYED)
     ui_routes.install(app)
     errors.install(app)

@@ -11,17 +11,28 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from rules.assign import Assignment, AssignmentState, Roster
+from rules.accounts import AccountIndex
+from rules.assign import Assignment, AssignmentState, Roster, new_turns, state_of
+from rules.availability import Unavailable, describe
 from rules.ids import is_queue, to18
+from rules.rotation import take_turn
 from rules.ruleset import CompiledRoute, RuleSet
 
-NOBODY_NEW = "nobody on the lead's route who has not held it is active and under the cap"
+NOBODY_NEW = "nobody on the lead's route who has not held it is available and under the cap"
 
 
-def lead_route(ruleset: RuleSet, fields: Mapping[str, Any]) -> CompiledRoute | None:
+def lead_route(
+    ruleset: RuleSet, fields: Mapping[str, Any], accounts: AccountIndex | None = None
+) -> CompiledRoute | None:
     """The route a lead with these fields belongs to: the first whose conditions all match."""
+    account = None
+    matching = ruleset.model.assignment.match_accounts
+    if accounts is not None and matching is not None:
+        match = accounts.match(fields, matching.by)
+        if match is not None:
+            account = {"OwnerId": match.account.owner_id, **match.account.fields}
     for route in ruleset.routes:
-        if all(test(fields) for test in route.conditions):
+        if route.matches(fields, account):
             return route
     return None
 
@@ -36,25 +47,42 @@ def breach_reassignment(
 ) -> tuple[Assignment, AssignmentState]:
     """The new owner for a breached lead, and the state after taking that turn.
 
-    `holders` are every owner the lead has had, the current one included.
+    `holders` are every owner the lead has had, the current one included. With
+    `assignment.availability`, members out of office or off shift are passed over too.
     """
-    route = lead_route(ruleset, fields)
-    if route is None:
+    route = lead_route(ruleset, fields, roster.accounts)
+    if route is None or not route.pool:
         return Assignment(lead_id, None, None, "no route matches"), state
     held = frozenset(to18(owner) for owner in holders)
-    active = frozenset(to18(user) for user, on in roster.users.items() if on)
-    cap = ruleset.model.assignment.max_open_mqls_per_owner
+    turns = new_turns(ruleset, state, roster)
     pool = route.pool
     start = state.positions.get(route.pool_key, 0) % len(pool)
-    for offset in range(len(pool)):
-        index = (start + offset) % len(pool)
-        member = pool[index]
-        if is_queue(member) or member in held or member not in active:
-            continue
-        if cap is not None and state.open_mqls.get(member, 0) >= cap:
-            continue
-        positions = {**state.positions, route.pool_key: (index + 1) % len(pool)}
-        counts = {**state.open_mqls, member: state.open_mqls.get(member, 0) + 1}
+    order = [pool[(start + offset) % len(pool)] for offset in range(len(pool))]
+    skipped: list[Unavailable] = []
+
+    def eligible(member: str) -> bool:
+        if is_queue(member) or member in held:
+            return False
+        why = turns.unavailable(member)
+        if why is not None:
+            skipped.append(why)
+        return why is None
+
+    member: str | None = None
+    if route.weighted:  # one smooth weighted turn among those who may take it
+        credits = turns.credits.setdefault(route.pool_key, {})
+        member = take_turn(route.members, credits, eligible, catch_up=True)
+    else:
+        for candidate in order:
+            if eligible(candidate):
+                member = candidate
+                turns.positions[route.pool_key] = (pool.index(candidate) + 1) % len(pool)
+                break
+    if member is not None:
+        turns.count(member)
         reason = f"routes[{route.index}] next member who has not held it"
-        return Assignment(lead_id, member, route.index, reason), AssignmentState(positions, counts)
-    return Assignment(lead_id, None, route.index, NOBODY_NEW), state
+        if skipped:
+            reason = f"{reason}; {describe(skipped, roster.people)}"[:255]
+        after = state_of(turns)
+        return Assignment(lead_id, member, route.index, reason, skipped=tuple(skipped)), after
+    return Assignment(lead_id, None, route.index, NOBODY_NEW, skipped=tuple(skipped)), state

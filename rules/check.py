@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rules.ids import to18
 from rules.issues import Issue, Path, RulesInvalid, format_issues, place_of
 from rules.model import Condition
 from rules.parse import parse_rules
@@ -30,7 +31,7 @@ def check_text(text: str, source: str) -> CheckResult:
         ruleset = parse_rules(text)
     except RulesInvalid as exc:
         return CheckResult(ok=False, lines=format_issues(exc.issues, source))
-    warnings = format_issues(pattern_warnings(ruleset), source)
+    warnings = format_issues([*pattern_warnings(ruleset), *routing_warnings(ruleset)], source)
     return CheckResult(ok=True, lines=[*warnings, summary(ruleset, source)])
 
 
@@ -50,6 +51,7 @@ def pattern_warnings(ruleset: RuleSet) -> list[Issue]:
         (("assignment", "routes", r, "when", c), condition)
         for r, route in enumerate(model.assignment.routes)
         for c, condition in enumerate(route.when)
+        if isinstance(condition, Condition)
     ]
     return [
         Issue(
@@ -61,6 +63,31 @@ def pattern_warnings(ruleset: RuleSet) -> list[Issue]:
         for path, condition in conditions
         if condition.op == "matches" and has_nested_quantifier(str(condition.value))
     ]
+
+
+def routing_warnings(ruleset: RuleSet) -> list[Issue]:
+    """A warning for each route whose members all have calendars with no working hours at all:
+    with availability on, its leads would be held for ever."""
+    settings = ruleset.model.assignment.availability
+    if settings is None:
+        return []
+    calendars = ruleset.calendars
+    default = calendars.get(settings.calendar) if settings.calendar else None
+    found: list[Issue] = []
+    for route in ruleset.routes:
+        users = [m for m in route.pool if not m.startswith("00G")]
+        if not users or len(users) != len(route.pool):
+            continue  # a queue is always available
+        overrides = {to18(u): n for u, n in settings.user_calendars.items()}
+        chosen = [calendars.get(overrides[m]) if m in overrides else default for m in users]
+        if all(c is not None and not c.has_working_time for c in chosen):
+            path: Path = ("assignment", "routes", route.index)
+            found.append(Issue(
+                line_of(ruleset.lines, path), place_of(path),
+                f"route {route.index} has no working hours at all: every member's calendar is "
+                "empty, so its leads would be held for ever", "warning",
+            ))  # fmt: skip
+    return found
 
 
 _NESTED_WARNING = (

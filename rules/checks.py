@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, TypeGuard
 
-from rules.calendar_rules import calendar_problems
+from rules.calendar_rules import calendar_name_problem, calendar_problems
 from rules.ids import QUEUE_PREFIX, USER_PREFIX, id_problem, to18
 from rules.issues import Path
 from rules.operator_checks import Problem, operator_problems
@@ -41,7 +41,9 @@ def _conditions(data: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
                 yield (section, index), rule
     for r, route in _items(_get(data, "assignment", "routes")):
         for c, condition in _items(route.get("when") if isinstance(route, dict) else None):
-            if isinstance(condition, dict):
+            if isinstance(condition, dict) and isinstance(condition.get("account"), dict):
+                yield ("assignment", "routes", r, "when", c, "account"), condition["account"]
+            elif isinstance(condition, dict) and "account" not in condition:
                 yield ("assignment", "routes", r, "when", c), condition
     for t, target in _items(_get(data, "sla", "targets")):
         for c, condition in _items(target.get("when") if isinstance(target, dict) else None):
@@ -85,11 +87,85 @@ def _statuses(data: dict[str, Any]) -> list[Problem]:
 def _assignment(data: dict[str, Any]) -> list[Problem]:
     problems = _ids(data, ("assignment", "reassign_from"), (USER_PREFIX,))
     for r, route in _items(_get(data, "assignment", "routes")):
-        pool = route.get("pool") if isinstance(route, dict) else None
+        if not isinstance(route, dict):
+            continue
+        pool = route.get("pool")
         path: Path = ("assignment", "routes", r, "pool")
-        if isinstance(pool, list) and not pool:
+        owner = route.get("owner")
+        if isinstance(pool, list) and not pool and owner is None:
             problems.append((path, "pool is empty: name at least one user or queue"))
-        problems += _ids(data, path, (USER_PREFIX, QUEUE_PREFIX))
+        elif pool is None and owner is None:
+            problems.append(
+                (path[:3], "a route needs a pool of users or queues, or owner: account_owner")
+            )
+        problems += _pool(data, path)
+        when = route.get("when")
+        has_account = isinstance(when, list) and any(
+            isinstance(c, dict) and "account" in c for c in when
+        )
+        if owner == "account_owner" and not has_account:
+            problems.append(((*path[:3], "owner"), (
+                "owner: account_owner needs an account condition in when, like "
+                "{account: matched}, so the lead has an Account whose owner to take"
+            )))  # fmt: skip
+        if has_account and _get(data, "assignment", "match_accounts") is None:
+            problems.append(((*path[:3], "when"), (
+                "account conditions need assignment.match_accounts (say "
+                "match_accounts: {by: [email_domain, website, company]})"
+            )))  # fmt: skip
+    problems += _availability(data)
+    return problems
+
+
+def _pool(data: dict[str, Any], path: Path) -> list[Problem]:
+    """Bare Ids, and `{user: Id, weight: N}` entries with a whole weight of 1 or more."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, entry in _items(_get(data, *path)):
+        place: Path = (*path, index)
+        value = entry
+        if isinstance(entry, dict):
+            value = entry.get("user")
+            place = (*place, "user")
+            weight = entry.get("weight", 1)
+            if not _is_int(weight) or weight <= 0:
+                problems.append(
+                    (
+                        (*path, index, "weight"),
+                        f"{weight!r} is not a weight: write a whole number, 1 or more",
+                    )
+                )
+            if value is None:
+                continue  # the model says `user` is missing
+        problem = id_problem(value, (USER_PREFIX, QUEUE_PREFIX))
+        if problem is None and to18(value) in seen:
+            problem = f"{value!r} is listed twice"
+        if problem is not None:
+            problems.append((place, problem))
+        elif isinstance(value, str):
+            seen.add(to18(value))
+    return problems
+
+
+def _availability(data: dict[str, Any]) -> list[Problem]:
+    """Calendar names in `assignment.availability` must exist; user Ids must be users."""
+    section = _get(data, "assignment", "availability")
+    if not isinstance(section, dict):
+        return []
+    path: Path = ("assignment", "availability")
+    problems: list[Problem] = []
+    if "calendar" in section:
+        problem = calendar_name_problem(section["calendar"], data, allow_owner=False)
+        if problem is not None:
+            problems.append(((*path, "calendar"), problem))
+    users = section.get("user_calendars")
+    if isinstance(users, dict):
+        for user, name in users.items():
+            problem = id_problem(user, (USER_PREFIX,)) or calendar_name_problem(
+                name, data, allow_owner=False
+            )
+            if problem is not None:
+                problems.append(((*path, "user_calendars", user), problem))
     return problems
 
 

@@ -67,11 +67,69 @@ class Thresholds(_Strict):
     interest: int
 
 
-class Route(_Strict):
-    """Leads matching every `when` condition (all leads without one) go to this pool."""
+class AccountFieldTest(_Strict):
+    """A test on one field of the lead's matched Account."""
 
-    when: list[Condition] = []
-    pool: list[SalesforceId] = Field(min_length=1)
+    field: FieldName
+    op: Operator
+    value: Value = None
+
+
+class AccountCondition(_Strict):
+    """`{account: matched}`: the lead matched an Account; or a test on that Account's field."""
+
+    account: Literal["matched"] | AccountFieldTest
+
+
+class PoolMember(_Strict):
+    """A pool member with a weight: weight 2 gets twice the share of a weight-1 member."""
+
+    user: SalesforceId
+    weight: int = Field(default=1, ge=1, description="Relative share of the pool's leads")
+
+
+class Route(_Strict):
+    """Leads matching every `when` condition (all leads without one) go to this pool.
+
+    `owner: account_owner` hands the lead to its matched Account's owner when that owner is
+    available; else the lead goes to the pool (when given) or to the next route.
+    """
+
+    when: list[Condition | AccountCondition] = []
+    owner: Literal["account_owner"] | None = None
+    pool: list[SalesforceId | PoolMember] = []
+
+
+class Availability(_Strict):
+    """Who is available to take leads: working hours, out of office, catch-up, holds."""
+
+    calendar: str | None = Field(
+        default=None, description="Default working calendar of pool members: org or a name"
+    )
+    user_calendars: dict[SalesforceId, str] = Field(
+        default={},
+        description="Per-user calendar; else the user's TimeZoneSidKey with the "
+        "default calendar's hours",
+    )
+    out_of_office: Literal["salesforce", "api"] = Field(
+        default="salesforce",
+        description="salesforce: OutOfOffice records and POST /availability; api: only the API",
+    )
+    catch_up: bool = Field(
+        default=True, description="An absent member keeps their place in the rotation"
+    )
+    when_none_available: Literal["hold", "next_route"] = "hold"
+
+
+class MatchAccounts(_Strict):
+    """Lead-to-Account matching, tried in the order of `by`."""
+
+    by: list[Literal["email_domain", "website", "company"]] = Field(
+        default=["email_domain", "website", "company"], min_length=1
+    )
+    ignore_domains: list[str] = Field(
+        default=[], description="Domains never matched, added to the built-in free-mail list"
+    )
 
 
 class Assignment(_Strict):
@@ -80,6 +138,8 @@ class Assignment(_Strict):
     keep_owner_if_user: bool = True
     reassign_from: list[SalesforceId] = []
     max_open_mqls_per_owner: int | None = Field(default=None, ge=1)
+    availability: Availability | None = None
+    match_accounts: MatchAccounts | None = None
     routes: list[Route] = Field(min_length=1)
 
 

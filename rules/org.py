@@ -80,7 +80,8 @@ def _all_conditions(ruleset: RuleSet) -> Iterator[tuple[Path, Condition]]:
     yield from ((("disqualify", i), rule) for i, rule in enumerate(model.disqualify))
     for r, route in enumerate(model.assignment.routes):
         for c, condition in enumerate(route.when):
-            yield ("assignment", "routes", r, "when", c), condition
+            if isinstance(condition, Condition):  # account conditions name Account fields
+                yield ("assignment", "routes", r, "when", c), condition
     for t, target in enumerate(model.sla.targets):
         for c, condition in enumerate(target.when):
             yield ("sla", "targets", t, "when", c), condition
@@ -155,9 +156,15 @@ def _people(ruleset: RuleSet, facts: OrgFacts) -> Iterator[Found]:
     for r, route in enumerate(assignment.routes):
         for m, member in enumerate(route.pool):
             path: Path = ("assignment", "routes", r, "pool", m)
-            found = _member(to18(member), users, lead_queues, queues)
+            user = member if isinstance(member, str) else member.user
+            found = _member(to18(user), users, lead_queues, queues)
             if found is not None:
                 yield path, found[0], found[1]
+    availability = assignment.availability
+    for user in availability.user_calendars if availability is not None else ():
+        if to18(user) not in users:
+            path = ("assignment", "availability", "user_calendars", user)
+            yield path, f"{user} is no user in this org", "warning"
     others = [("assignment", "reassign_from"), ("sla", "ignore_activity_by")]
     lists = [assignment.reassign_from, ruleset.model.sla.ignore_activity_by]
     for (section, key), ids in zip(others, lists, strict=True):

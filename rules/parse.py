@@ -38,12 +38,17 @@ def parse_rules(text: str, multi_select: frozenset[str] | None = None) -> RuleSe
             [Issue(1, FILE_PLACE, f"a rules file is a mapping with keys {_TOP_KEYS}")]
         )
     found = dict(meaning_problems(data))
+    meaning = list(found)
     model: RulesFile | None = None
     try:
         model = RulesFile.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             path, message = _shape_problem(error, data)
+            # A union's other branch ("{user: ..} is not text") says less than a problem of
+            # meaning inside the same item (its weight): keep only the one that helps.
+            if any(len(q) > len(path) and q[: len(path)] == path for q in meaning):
+                continue
             found.setdefault(path, message)
     if found or model is None:
         issues = [Issue(line_of(lines, path), place_of(path), msg) for path, msg in found.items()]
@@ -54,8 +59,10 @@ def parse_rules(text: str, multi_select: frozenset[str] | None = None) -> RuleSe
 def _shape_problem(error: ErrorDetails, data: dict[str, Any]) -> tuple[Path, str]:
     """A pydantic error as (path, message), its path cut to what exists in the file."""
     kind, given = error["type"], error.get("input")
-    if kind == "missing":
-        return tuple(error["loc"]), "required key is missing"
+    if kind == "missing":  # the place that exists, and the key it lacks (no union tags)
+        return (*_existing(tuple(error["loc"])[:-1], data), error["loc"][-1]), (
+            "required key is missing"
+        )
     path = _existing(tuple(error["loc"]), data)
     if path == ("version",):
         return path, f"{given!r} is not a version: write a whole number or text"

@@ -15,7 +15,18 @@ from typing import Any
 from rules.calendar_rules import ORG_SOURCE, build_calendar
 from rules.ids import to18
 from rules.issues import Path
-from rules.model import Assignment, Condition, RulesFile, ScoredRule, Sla, Statuses, Writeback
+from rules.model import (
+    AccountCondition,
+    Assignment,
+    Condition,
+    PoolMember,
+    Route,
+    RulesFile,
+    ScoredRule,
+    Sla,
+    Statuses,
+    Writeback,
+)
 from rules.operators import Predicate, compile_condition
 from rules.scorer import Scorer, compile_scorer
 from rules.sla import CompiledTarget
@@ -37,12 +48,41 @@ class CompiledRule:
 
 @dataclass(frozen=True, slots=True)
 class CompiledRoute:
-    """A route: its conditions and its pool, the pool keyed for its round-robin position."""
+    """A route: its conditions and its pool, the pool keyed for its round-robin position.
+
+    `weights` are the pool's weights in pool order (all 1 for bare Ids); `weighted` says the
+    pool is served by smooth weighted round robin (`rules.rotation`), which it is when any entry
+    has a weight or the rules file has `assignment.availability`. `account_tests` are the
+    route's `{account: ...}` conditions (None for `matched`), tested on the matched Account.
+    """
 
     index: int
     conditions: tuple[Predicate, ...]
     pool: tuple[str, ...]
     pool_key: str
+    weights: tuple[int, ...] = ()
+    weighted: bool = False
+    account_tests: tuple[Predicate | None, ...] = ()
+    to_account_owner: bool = False
+
+    @property
+    def members(self) -> tuple[tuple[str, int], ...]:
+        return tuple(zip(self.pool, self.weights or (1,) * len(self.pool), strict=True))
+
+    def weight_of(self, member: str) -> int:
+        if not self.weights:
+            return 1
+        return self.weights[self.pool.index(member)] if member in self.pool else 1
+
+    def matches(self, fields: Mapping[str, Any], account: Mapping[str, Any] | None) -> bool:
+        """All the route's conditions hold for the lead's fields and its matched Account's."""
+        if not all(test(fields) for test in self.conditions):
+            return False
+        if not self.account_tests:
+            return True
+        if account is None:
+            return False
+        return all(test is None or test(account) for test in self.account_tests)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -99,9 +139,24 @@ class RuleSet:
         """Every Lead field the rules read, so the app can select exactly these."""
         model = self.model
         conditions = [*model.fit, *model.interest, *model.disqualify]
-        conditions += [c for route in model.assignment.routes for c in route.when]
+        conditions += [
+            c for route in model.assignment.routes for c in route.when if isinstance(c, Condition)
+        ]
         conditions += [c for target in model.sla.targets for c in target.when]
-        return frozenset(c.field for c in conditions) | frozenset(model.handoff_requires)
+        names = frozenset(c.field for c in conditions) | frozenset(model.handoff_requires)
+        if model.assignment.match_accounts is not None:
+            names |= {"Email", "Website", "Company"}
+        return names
+
+    @property
+    def account_fields(self) -> frozenset[str]:
+        """Account fields the routes' `{account: {field: ...}}` conditions read."""
+        return frozenset(
+            c.account.field
+            for route in self.model.assignment.routes
+            for c in route.when
+            if isinstance(c, AccountCondition) and not isinstance(c.account, str)
+        )
 
 
 def compile_rules(
@@ -121,7 +176,7 @@ def compile_rules(
         fit=fit,
         interest=interest,
         disqualify=disqualify,
-        routes=tuple(_route(i, route.when, route.pool, multi_select)
+        routes=tuple(_route(i, route, multi_select, model.assignment.availability is not None)
                      for i, route in enumerate(model.assignment.routes)),
         eligible_from=frozenset(model.statuses.eligible_from),
         reassign_from=frozenset(to18(user) for user in model.assignment.reassign_from),
@@ -156,12 +211,25 @@ def _scored(
 
 
 def _route(
-    index: int, when: list[Condition], pool: list[str], multi_select: frozenset[str] | None
+    index: int, route: Route, multi_select: frozenset[str] | None, availability: bool
 ) -> CompiledRoute:
-    members = tuple(to18(member) for member in pool)
-    key = hashlib.sha256(",".join(members).encode()).hexdigest()[:16]
-    conditions = tuple(_predicate(condition, multi_select) for condition in when)
-    return CompiledRoute(index=index, conditions=conditions, pool=members, pool_key=key)
+    entries = [(e.user, e.weight) if isinstance(e, PoolMember) else (e, 1) for e in route.pool]
+    members = tuple(to18(member) for member, _ in entries)
+    weighted = availability or any(isinstance(e, PoolMember) for e in route.pool)
+    # Weighted pools are keyed by their sorted members: reordering them keeps their credits.
+    keyed = ",".join(sorted(members)) if weighted else ",".join(members)
+    key = ("w" if weighted else "") + hashlib.sha256(keyed.encode()).hexdigest()[:16]
+    conditions = tuple(_predicate(c, multi_select) for c in route.when if isinstance(c, Condition))
+    account_tests = tuple(
+        None if isinstance(c.account, str)
+        else compile_condition(c.account.field, c.account.op, c.account.value, False)
+        for c in route.when if isinstance(c, AccountCondition)
+    )  # fmt: skip
+    return CompiledRoute(
+        index=index, conditions=conditions, pool=members, pool_key=key,
+        weights=tuple(weight for _, weight in entries), weighted=weighted,
+        account_tests=account_tests, to_account_owner=route.owner == "account_owner",
+    )  # fmt: skip
 
 
 def _predicate(condition: Condition, multi_select: frozenset[str] | None) -> Predicate:

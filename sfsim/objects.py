@@ -68,7 +68,7 @@ def _lead() -> ObjectDef:
         _ro("Name", "string", length=121),
         FieldDef("Company", "string", length=255, nillable=False),
         _text("Title", 128), FieldDef("Email", "email", length=80),
-        FieldDef("Phone", "phone", length=40),
+        FieldDef("Phone", "phone", length=40), FieldDef("Website", "url", length=255),
         _text("Country", 80), _text("State", 80), _pick("LeadSource", SOURCES),
         _pick("Status", [], restricted=True, nillable=False),
         FieldDef("OwnerId", "reference", length=18, nillable=False, reference_to=OWNER_OF_RECORD,
@@ -155,6 +155,7 @@ def _queue_sobject() -> ObjectDef:
 def _account() -> ObjectDef:
     return ObjectDef("Account", "001", "Account", [
         *_audit(), FieldDef("Name", "string", length=255, nillable=False),
+        FieldDef("Website", "url", length=255),
         _ref("OwnerId", ("User",), "Owner"), _pick("Industry", INDUSTRIES),
         FieldDef("NumberOfEmployees", "int"), FieldDef("AnnualRevenue", "currency"),
         _text("BillingCountry", 80), _pick("Type", ["Prospect", "Customer", "Partner"]),
@@ -234,10 +235,19 @@ def _holiday() -> ObjectDef:
     ])  # fmt: skip
 
 
+def _out_of_office() -> ObjectDef:
+    """A user's out-of-office period (API 41.0+): `StartDate`, `EndDate` are datetimes."""
+    return ObjectDef("OutOfOffice", "0Ex", "Out Of Office", [
+        *_audit(), _ref("UserId", ("User",), "User"), FieldDef("StartDate", "datetime"),
+        FieldDef("EndDate", "datetime"), FieldDef("IsEnabled", "boolean"),
+        _text("Message", 40),
+    ])  # fmt: skip
+
+
 def standard_objects() -> list[ObjectDef]:
     """Fresh definitions of every object the org holds (each org may add its own fields)."""
     return [
         _lead(), _opportunity(), _task(), _event(), _user(), _group(), _queue_sobject(),
         _account(), _contact(), _lead_history(), _organization(), _lead_status(),
-        _opportunity_stage(), _business_hours(), _holiday(),
+        _opportunity_stage(), _business_hours(), _holiday(), _out_of_office(),
     ]  # fmt: skip

@@ -121,6 +121,29 @@ def _repoint_activities(org: Org, lead_id: str, contact_id: str) -> None:
                 table.set(row, "WhoId", contact_id)
 
 
+def set_out_of_office(org: Org, who: str, start: int, end: int, *, message: str = "",
+                      by: str | None = None) -> str:  # fmt: skip
+    """A user sets an out-of-office period in Lightning (or an admin, `by`, for them)."""
+    with org.lock:
+        user = org.user_id(who)
+        actor = org.user_id(by) if by is not None else user
+        return org.insert("OutOfOffice", {
+            "UserId": user, "StartDate": start, "EndDate": end, "IsEnabled": True,
+            "Message": message[:40],
+        }, by=actor)  # fmt: skip
+
+
+def end_out_of_office(org: Org, record_id: str, *, at: int | None = None) -> None:
+    """End an out-of-office period now (or at `at`): the user is back early."""
+    with org.lock:
+        table = org.table("OutOfOffice")
+        row = find_record(table, record_id)
+        moment = org.clock.now() if at is None else at
+        table.set(row, "EndDate", moment)
+        table.set(row, "SystemModstamp", org.clock.now())
+        table.set(row, "LastModifiedDate", org.clock.now())
+
+
 def delete(org: Org, obj: str, record_id: str, *, by: str) -> None:
     """Move a record to the Recycle Bin (queryAll still sees it, with IsDeleted)."""
     _set_deleted(org, obj, record_id, by, deleted=True)

@@ -68,6 +68,13 @@ class AuditEntry(BaseModel):
     explanation: str | None
     planned: dict[str, Any] | None
     write_state: str
+    # The owner choice: in words (255 characters), whether the lead waits for an available
+    # owner, the matched Account and how, and in `routing` who was skipped and why, in full.
+    owner_reason: str | None = None
+    owner_held: bool = False
+    account_id: str | None = None
+    match_method: str | None = None
+    routing: dict[str, Any] | None = None
     writes: list[WriteEntry]
     # The breach actions recorded after this decision (a breach reassignment is itself a
     # decision: its action is under it).
@@ -94,6 +101,25 @@ AUDIT_EXAMPLE = {
             "explanation": "MQL: fit 60 >= 40 (fit[0], fit[1]); interest 40 >= 25 (interest[0])",
             "planned": {"Status": "Marketing Qualified", "OwnerId": "005000000000001AAA"},
             "write_state": "written",
+            "owner_reason": "owner Jane Doe (route 0, weight 2; Sam Lee out of office until "
+            "2026-12-09)",
+            "owner_held": False,
+            "account_id": None,
+            "match_method": None,
+            "routing": {
+                "route": 0,
+                "weight": 2,
+                "explanation": "owner Jane Doe (route 0, weight 2; Sam Lee out of office until "
+                "2026-12-09)",
+                "skipped": [
+                    {
+                        "user_id": "005000000000002AAA",
+                        "name": "Sam Lee",
+                        "reason": "out of office",
+                        "until": "2026-12-09T00:00:00+00:00",
+                    }
+                ],
+            },
             "writes": [
                 {
                     "id": 90,

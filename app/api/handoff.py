@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -28,6 +28,7 @@ from app.reports.csv_rows import status_csv
 from app.reports.handoff import handoff_status
 from app.reports.leads import LeadKey, open_mqls
 from app.reports.models import BreachesReport, HandoffStatus, OpenMql, SlaState
+from app.reports.routing import HeldLead, held_leads
 from app.store import repo_runs
 
 router = APIRouter(prefix="/handoff", tags=["handoff"], dependencies=ReadAccess)
@@ -99,14 +100,21 @@ def _after(cursor: str | None) -> tuple[datetime | None, LeadKey | None]:
 
 @router.get(
     "/leads",
-    response_model=Page[OpenMql],
-    summary="Open MQLs, most urgent first",
+    response_model=Page[OpenMql] | Page[HeldLead],
+    summary="Open MQLs, most urgent first; or the leads held for want of an available owner",
     responses=documented(LEADS_EXAMPLE),
 )
 def get_leads(
     session: SessionDep,
     active: RulesDep,
     now: NowDep,
+    state: Annotated[
+        Literal["unassigned"] | None,
+        Query(
+            description="`unassigned`: the leads held with `no available owner` (by Id), "
+            "which the first run with someone available assigns"
+        ),
+    ] = None,
     sla: Annotated[
         SlaState | None,
         Query(description="only open MQLs in this SLA state", examples=["breached"]),
@@ -117,10 +125,16 @@ def get_leads(
     ] = None,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
-) -> Page[OpenMql]:
+) -> Page[OpenMql] | Page[HeldLead]:
     """Open MQLs with their SLA state, MQL time, first touch and scores: breached first, then
     pending (closest to the deadline first), stale, met and those with no known MQL time. Pages
-    keep the `as_of` of the first page, so the order does not shift while paging."""
+    keep the `as_of` of the first page, so the order does not shift while paging. With
+    `state=unassigned`, the leads waiting for an available owner instead, with the reason."""
+    if state == "unassigned":
+        after_id = str(decode_cursor(cursor, 1)[0]) if cursor is not None else None
+        held = held_leads(session, limit=limit + 1, after=after_id)
+        more = encode_cursor(held[limit - 1].lead_id) if len(held) > limit else None
+        return Page[HeldLead](items=held[:limit], next_cursor=more)
     as_of, after = _after(cursor)
     as_of = as_of or now
     page = open_mqls(

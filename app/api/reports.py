@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -17,11 +17,13 @@ from app.api.examples import (
     documented,
 )
 from app.api.formats import FormatQuery, csv_response, wants_csv
-from app.api.params import IsoDate
-from app.deps import RulesDep, SessionDep
+from app.api.params import IsoDate, IsoMoment
+from app.api.routing_examples import MATCHING_EXAMPLE
+from app.deps import NowDep, RulesDep, SessionDep
 from app.reports.csv_rows import funnel_csv, rules_csv, win_loss_csv
 from app.reports.funnel import funnel
 from app.reports.models import Funnel, GroupBy, RulesReport, WinLoss
+from app.reports.routing import Matching, matching
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 
@@ -121,3 +123,28 @@ def get_rules_report(
     if wants_csv(request, format_):
         return csv_response(rules_csv(report), "rules")
     return report
+
+
+@router.get(
+    "/matching",
+    response_model=Matching,
+    response_model_by_alias=True,
+    responses=documented(MATCHING_EXAMPLE),
+    summary="Lead-to-account matching: matched by method, unmatched, routed to account owners",
+)
+def get_matching(
+    session: SessionDep,
+    now: NowDep,
+    from_: Annotated[IsoMoment | None, Query(alias="from",
+                     description="decisions from this time (default: 30 days ago)")] = None,
+    to: Annotated[IsoMoment | None, Query(description="decisions before this time "
+                  "(default: now)")] = None,
+) -> Matching:  # fmt: skip
+    """Over the live owner choices made in the window (a lead once, its latest choice): how
+    many matched an Account, by method (email_domain, website, company), how many did not,
+    how many went to the matched Account's owner, and how many are held."""
+    end = to.astimezone(UTC) if to else now
+    start = from_.astimezone(UTC) if from_ else end - timedelta(days=30)
+    if start > end:
+        raise invalid("from", "`from` is after `to`")
+    return matching(session, start=start, end=end)

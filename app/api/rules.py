@@ -12,6 +12,7 @@ from app.api.examples import documented
 from app.api.simulation import SIMULATION_EXAMPLE, Simulation, simulate_draft
 from app.deps import RulesDep, SessionDep, SettingsDep
 from rules import RulesInvalid, parse_rules, pattern_warnings
+from rules.check import routing_warnings
 from rules.yaml_limits import MAX_RULES_BYTES
 
 router = APIRouter(prefix="/rules", tags=["rules"])
@@ -133,7 +134,7 @@ def validate_rules(text: RulesBody) -> Validation:
         errors=[],
         warnings=[
             Problem(line=i.line, place=i.place, message=i.message)
-            for i in pattern_warnings(ruleset)
+            for i in [*pattern_warnings(ruleset), *routing_warnings(ruleset)]
         ],
     )
 

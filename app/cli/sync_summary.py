@@ -85,6 +85,11 @@ def render(story: RunStory) -> list[str]:
     if counts.get("held"):
         reasons = ", ".join(f"missing {field} {_n(n)}" for field, n in sorted(held.items()))
         lines.append(f"Held: {_n(counts.get('held'))} leads ({reasons or 'missing fields'}).")
+    if counts.get("waiting_for_owner"):
+        lines.append(
+            f"Waiting for an available owner: {_n(counts.get('waiting_for_owner'))} leads, "
+            "status unchanged (GET /handoff/leads?state=unassigned)."
+        )
     if counts.get("skipped_changed"):
         lines.append(
             f"Skipped: {_n(counts['skipped_changed'])} leads changed in Salesforce while this run "

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.reports.handoff import handoff_status
 from app.reports.models import HandoffStatus, Segment, SlaSettings, WinLoss
+from app.reports.routing import Ledger, Matching, ledger, matching
 from app.reports.run_routes import RouteOutcome, owners_by_route
 from app.reports.winloss import win_loss
 from app.store.models import SyncRun
@@ -28,6 +29,8 @@ class DemoSummary:
     routes: list[RouteOutcome]
     status: HandoffStatus
     win_loss: WinLoss
+    matching: Matching | None = None
+    ledger: Ledger | None = None
 
 
 def summarise(session: Session, run: SyncRun, ruleset: RuleSet, now: datetime) -> DemoSummary:
@@ -39,12 +42,40 @@ def summarise(session: Session, run: SyncRun, ruleset: RuleSet, now: datetime) -
         clock=rules_sla.clock,
         calendar=rules_sla.calendar if rules_sla.clock == "business" else None,
     )
+    since = run.started_at
     return DemoSummary(
         run=run,
         routes=owners_by_route(session, run.id),
         status=handoff_status(session, as_of=now, since=now - ACCEPTANCE_WINDOW, sla=sla),
         win_loss=win_loss(session),
+        matching=matching(session, start=since, end=now),
+        ledger=ledger(session, ruleset, start=since, end=now, route=None),
     )
+
+
+def _routing(summary: DemoSummary) -> list[str]:
+    """Who matched an Account, who was passed over and why (GET /reports/matching, ledger)."""
+    found, book = summary.matching, summary.ledger
+    if found is None or book is None:
+        return []
+    methods = ", ".join(f"{n} by {m.replace('_', ' ')}" for m, n in
+                        sorted(found.matched_by_method.items())) or "none"  # fmt: skip
+    lines = [
+        f"Routing: {found.matched} of {found.decided} owner choices matched an Account "
+        f"({methods}); {found.routed_to_account_owner} went to the account owner, "
+        f"{found.held} held for want of an available owner (GET /reports/matching)."
+    ]
+    for pool in book.pools:
+        for member in pool.members:
+            for reason, times in sorted(member.skipped.items()):
+                lines.append(f"  route {pool.route}: {member.name or member.user_id} passed "
+                             f"over {times} times ({reason})")  # fmt: skip
+        weights = ", ".join(f"{m.name or m.user_id} weight {m.weight}: {m.assigned} "
+                            f"(share {m.expected_share:g})" for m in pool.members
+                            if pool.weighted and m.weight != 1)  # fmt: skip
+        if weights:
+            lines.append(f"  route {pool.route}: {weights} (GET /assignment/ledger)")
+    return lines
 
 
 def _rate(segment: Segment) -> str:
@@ -110,6 +141,7 @@ def render(summary: DemoSummary) -> list[str]:
         f"{status.met} met, {status.breached} breached, {status.stale} stale"
         f" ({status.mql_at_unknown} with no known MQL time).",
         *_targets(status),
+        *_routing(summary),
         *_breach_actions(counts),
         "Win/loss (all closed opportunities):",
         f"  all            {_rate(report.all)}",

@@ -28,7 +28,7 @@ from app.handoff.run_facts import RunFacts
 from app.sla_policy import SlaPolicy, sla_policy
 from app.store import repo_decisions, repo_sync
 from app.store.models import BreachAction, DecisionRecord, Lead, LeadHolder, MqlEpisode, Outbox
-from app.store.repo_assignment import load_positions, open_mql_counts, save_positions
+from app.store.repo_assignment import load_state, save_state
 from app.store.repo_decisions import DecisionRow, latest_score
 from app.store.states import WriteState
 from rules import AssignmentState, RuleSet
@@ -73,7 +73,7 @@ def run_breach_steps(ctx: HandoffInputs, facts: RunFacts, report: HandoffReport)
         if not due:
             return
         leads = {lead.id: lead for lead in load_leads(session, {d.lead_id for d in due})}
-        state = AssignmentState(load_positions(session), open_mql_counts(session))
+        state = load_state(session, ctx.ruleset)
         org = repo_sync.get_org(session)
         link = org.instance_url if org is not None else None
         for item in due:
@@ -84,7 +84,7 @@ def run_breach_steps(ctx: HandoffInputs, facts: RunFacts, report: HandoffReport)
             state, outcome = _record(ctx, session, item, lead, facts, state, link, policy, now)
             report.count_breach_action(item.step_kind, outcome)
         if not ctx.dry_run:
-            save_positions(session, state.positions, now)
+            save_state(session, state, now)
         session.commit()
 
 

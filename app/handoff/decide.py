@@ -77,7 +77,10 @@ def decision_row(
 ) -> DecisionRow:
     """One decision to store, with the values it will write."""
     explanation = _explanation(ruleset, outcome)
-    planned = _planned(ruleset, lead, outcome, assignment, facts, explanation, now)
+    held_for_owner = assignment is not None and assignment.held
+    planned = None
+    if not held_for_owner:  # a lead waiting for an available owner keeps its status
+        planned = _planned(ruleset, lead, outcome, assignment, facts, explanation, now)
     result = input_fingerprint
     if planned:
         result = facts.fingerprint(lead.with_values(planned, ruleset.statuses.mql))
@@ -104,7 +107,45 @@ def decision_row(
         write_state=WriteState.PENDING if planned and not dry_run else WriteState.NONE,
         read_status=lead.status,
         read_owner_id=lead.owner_id,
+        **routing_columns(assignment, facts),
     )
+
+
+def routing_columns(assignment: Assignment | None, facts: RunFacts) -> dict[str, Any]:
+    """The owner choice as stored with the decision: its words (255), whether the lead waits
+    for an available owner, the matched Account, and in full who was skipped and why."""
+    if assignment is None:
+        return {}
+    people = facts.roster.people
+    match = assignment.match
+    routing: dict[str, Any] = {
+        "route": assignment.route,
+        "weight": assignment.weight,
+        "explanation": assignment.detail or assignment.reason,
+        "skipped": [
+            {
+                "user_id": entry.member,
+                "name": people.name(entry.member) if people is not None else None,
+                "reason": str(entry.skip),
+                "until": entry.until.isoformat() if entry.until is not None else None,
+            }
+            for entry in assignment.skipped
+        ],
+    }
+    if match is not None:
+        routing["account"] = {
+            "id": match.account.id, "name": match.account.name,
+            "owner_id": match.account.owner_id, "method": match.method, "key": match.key,
+            "candidates": match.candidates,
+        }  # fmt: skip
+    return {
+        "owner_reason": assignment.reason[:255],
+        "owner_held": assignment.held,
+        "owner_id": assignment.owner_id,
+        "account_id": match.account.id if match is not None else None,
+        "match_method": match.method if match is not None else None,
+        "routing": routing,
+    }
 
 
 def _planned(

@@ -67,6 +67,7 @@ def explain_lead(
             "fit": outcome.fit,
             "interest": outcome.interest,
             "owner_id": assignment.owner_id if assignment else lead.owner_id,
+            "owner_reason": assignment.reason if assignment else None,
             "explanation": outcome.explain(),
         }
     return result
@@ -89,6 +90,11 @@ def _decision(decision: DecisionRecord) -> dict[str, Any]:
         "explanation": decision.explanation,
         "planned": decision.planned,
         "write_state": decision.write_state,
+        "owner_reason": decision.owner_reason,
+        "owner_held": decision.owner_held,
+        "account_id": decision.account_id,
+        "match_method": decision.match_method,
+        "routing": decision.routing,
     }
 
 

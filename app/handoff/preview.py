@@ -16,8 +16,8 @@ from app.handoff.decide import decide_batch
 from app.handoff.mapping import LeadInput
 from app.handoff.run_facts import RunFacts, run_facts
 from app.store import repo_sync
-from app.store.repo_assignment import load_positions, open_mql_counts
-from rules import Assignment, AssignmentState, RuleSet
+from app.store.repo_assignment import load_state
+from rules import Assignment, RuleSet
 from rules import Decision as RulesDecision
 
 Preview = tuple[LeadInput, RulesDecision, Assignment | None]
@@ -36,6 +36,6 @@ def preview(
     session: Session, ruleset: RuleSet, leads: Sequence[LeadInput], facts: RunFacts
 ) -> list[Preview]:
     """What `ruleset` would decide for `leads`, owners included, storing nothing."""
-    state = AssignmentState(positions=load_positions(session), open_mqls=open_mql_counts(session))
+    state = load_state(session, ruleset)
     outcomes, _unused_state = decide_batch(ruleset, [(lead, "") for lead in leads], facts, state)
     return [(lead, outcome, assignment) for lead, _fp, outcome, assignment in outcomes]

@@ -22,6 +22,8 @@ class HandoffReport:
     held: int = 0
     held_by_field: dict[str, int] = field(default_factory=dict)
     promoted: int = 0
+    # Leads held for want of an available owner (they keep their status; decided again next run).
+    waiting_for_owner: int = 0
     reassigned: int = 0
     skipped_changed: int = 0
     written: int = 0

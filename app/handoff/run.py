@@ -25,7 +25,7 @@ from app.handoff.run_facts import RunFacts, run_facts
 from app.handoff.select import leads_to_decide
 from app.handoff.write import OrgState, write_groups
 from app.store import repo_decisions
-from app.store.repo_assignment import load_positions, open_mql_counts, save_positions
+from app.store.repo_assignment import load_state, save_state
 from app.store.states import WriteState
 from rules import AssignmentState
 
@@ -72,11 +72,10 @@ class HandoffStep:
                 describe,
                 integration_user_id=ctx.integration_user_id,
                 go_live_after=ctx.go_live_after,
+                now=ctx.now(),
             )
         with ctx.sessions() as reader, ctx.sessions() as session:
-            start = AssignmentState(
-                positions=load_positions(session), open_mqls=open_mql_counts(session)
-            )
+            start = load_state(session, ctx.ruleset, adjust=not ctx.dry_run, now=ctx.now())
             state = start
             selected = leads_to_decide(
                 reader,
@@ -116,18 +115,21 @@ class HandoffStep:
             )
             for lead, fp, outcome, assignment in outcomes
         ]  # fmt: skip
+        self.report.waiting_for_owner += sum(1 for row in rows if row.owner_held)
         for row in rows:
             self.report.count_decision(
                 mql=row.mql, held_fields=row.missing_fields, planned=row.planned,
                 dry_run=ctx.dry_run,
             )  # fmt: skip
+        unchanged = repo_decisions.same_wait(session, rows)
+        rows = [row for row in rows if row.lead_id not in unchanged]
         if ctx.dry_run:
             repo_decisions.insert_decisions(session, rows)
             session.commit()
             return state  # dry runs use up no round-robin turns
         repo_decisions.supersede_owed(session, [row.lead_id for row in rows])
         repo_decisions.insert_decisions(session, rows)
-        save_positions(session, after.positions, now)
+        save_state(session, after, now)
         session.commit()
         return after
 
@@ -139,7 +141,7 @@ class HandoffStep:
         if owed <= cap:
             return
         repo_decisions.cap_run(session, ctx.run_id)
-        save_positions(session, start.positions, ctx.now())
+        save_state(session, start, ctx.now())
         session.commit()
         raise WriteCapExceeded(
             f"this run would write {owed} leads, more than HANDOFF_MAX_WRITES_PER_RUN={cap}; "
@@ -195,10 +197,7 @@ class HandoffStep:
             fresh = changed[lead.id]
             seen = replace(lead, status=fresh.status, owner_id=fresh.owner_id)
             leads.append((seen, facts.fingerprint(seen)))
-        state = AssignmentState(
-            positions=load_positions(session), open_mqls=open_mql_counts(session)
-        )
-        self.store_decisions(session, facts, leads, state)
+        self.store_decisions(session, facts, leads, load_state(session, self.inputs.ruleset))
 
 
 def _batches(items: Iterator[T], size: int) -> Iterator[list[T]]:

@@ -7,13 +7,14 @@ decision, so a rules file naming a field the org lacks fails the run instead of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from app.handoff.mapping import LeadInput, fingerprint
 from app.handoff.plan import Writeback
+from app.handoff.routing_facts import accounts_index, people_at
 from app.store import repo_mirror
 from rules import Roster, RuleSet
 from rules.ids import to18
@@ -76,10 +77,18 @@ def run_facts(
     *,
     integration_user_id: str | None,
     go_live_after: datetime | None,
+    now: datetime | None = None,
 ) -> RunFacts:
-    """Everything a run's decisions share, built once per run (no describe: no writeback)."""
+    """Everything a run's decisions share, built once per run (no describe: no writeback);
+    availability is judged at `now` (default: this moment)."""
+    moment = now or datetime.now(UTC)
+    base = roster(session, integration_user_id)
     return RunFacts(
-        roster=roster(session, integration_user_id),
+        roster=replace(
+            base,
+            people=people_at(session, ruleset, moment),
+            accounts=accounts_index(session, ruleset),
+        ),
         writeback=writeback(ruleset, describe) if describe is not None else Writeback(),
         integration_user_id=integration_user_id,
         go_live_after=go_live_after,

@@ -3,8 +3,9 @@
 A lead is decided again when nothing of this mode decided it yet (so the first live run decides
 every open lead afresh, whatever the dry runs before it did), when the rules changed by content,
 when its input fingerprint matches neither what we read last time nor what our own write will
-make it read, or when its last decision was stopped by the write cap. Everything else keeps its
-decision, so a quiet org costs a run no decisions and no writes.
+make it read, when its last decision was stopped by the write cap, or when it is held for want
+of an available owner (so the first run in which someone is available assigns it). Everything
+else keeps its decision, so a quiet org costs a run no decisions and no writes.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def leads_to_decide(
     for row in rows:
         lead = lead_input(row)
         current = fingerprint(lead)
-        if row.input_fingerprint is None:
-            yield lead, current
+        if row.input_fingerprint is None or row.waiting_owner:
+            yield lead, current  # new, or held until an owner is available
             continue
         state = WriteState.CAPPED if row.capped else WriteState.NONE
         previous = LastDecision(

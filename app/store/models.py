@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -192,6 +193,7 @@ class Opportunity(Base):
     # Denormalised: the lead it was converted from, and whether that lead had reached MQL before
     # conversion, with the kind of evidence (ours|history|person_seen|date_field).
     source_lead_id: Mapped[str | None] = mapped_column(SfId)
+    account_id: Mapped[str | None] = mapped_column(SfId, index=True)  # for account matching
     mql_originated: Mapped[bool] = mapped_column(Boolean, default=False)
     mql_evidence: Mapped[str | None] = mapped_column(String(16))
     close_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM
@@ -201,6 +203,47 @@ class Opportunity(Base):
         Index("ix_opps_closed", "is_closed", "close_date", "mql_originated"),
         Index("ix_opps_modstamp", "system_modstamp", "id"),
     )
+
+
+class Account(Base):
+    """An Account, for lead-to-account matching: its website's registrable domain and its
+    normalised name are kept indexed (`rules.accounts`), its raw record in `fields`."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(SfId, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(255))
+    website_domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    name_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    owner_id: Mapped[str | None] = mapped_column(SfId)
+    type: Mapped[str | None] = mapped_column(String(255))
+    created_date: Mapped[datetime]
+    system_modstamp: Mapped[datetime]
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fields: Mapped[dict[str, Any]]
+
+    __table_args__ = (Index("ix_accounts_modstamp", "system_modstamp", "id"),)
+
+
+class Absence(Base):
+    """A period a user takes no leads: a Salesforce OutOfOffice record (`sf_id` set, kept
+    current by the pull) or an entry made through `POST /availability`."""
+
+    __tablename__ = "absences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sf_id: Mapped[str | None] = mapped_column(SfId, unique=True)
+    user_id: Mapped[str] = mapped_column(SfId, index=True)
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(16))  # salesforce|api
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    system_modstamp: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class WinLossRollup(Base):
@@ -328,6 +371,14 @@ class DecisionRecord(Base):
     # The Status and OwnerId we read; a write is skipped if the org no longer shows them.
     read_status: Mapped[str | None] = mapped_column(String(255))
     read_owner_id: Mapped[str | None] = mapped_column(SfId)
+    # Routing (issue 15): the owner choice in words (255), whether the lead waits for an
+    # available owner, the matched Account and how, and the whole choice (who was skipped).
+    owner_reason: Mapped[str | None] = mapped_column(String(255))
+    owner_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    owner_id: Mapped[str | None] = mapped_column(SfId)
+    account_id: Mapped[str | None] = mapped_column(SfId)
+    match_method: Mapped[str | None] = mapped_column(String(16))
+    routing: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
 
     __table_args__ = (
         Index("ix_decisions_lead", "lead_id", "decided_at"),
@@ -357,6 +408,8 @@ class DecisionHead(Base):
     rules_hash: Mapped[str] = mapped_column(String(64))
     # Stopped by the write cap: decided again next run whatever the fingerprints say.
     capped: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Held for want of an available owner: decided again every run until someone takes it.
+    waiting_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Write(Base):
@@ -445,6 +498,47 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+
+class PoolCredit(Base):
+    """A member's smooth weighted round-robin credit in a weighted pool (`rules.rotation`)."""
+
+    __tablename__ = "pool_credits"
+
+    pool_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member: Mapped[str] = mapped_column(SfId, primary_key=True)
+    credit: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class LedgerAdjustment(Base):
+    """An admin's credit (+) or debit (-) of a member's turns in a pool, with the reason;
+    applied to the pool's credits by the next live run (`applied_at`)."""
+
+    __tablename__ = "ledger_adjustments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pool_key: Mapped[str] = mapped_column(String(64), index=True)
+    member: Mapped[str] = mapped_column(SfId)
+    turns: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    applied_at: Mapped[datetime | None]
+
+
+class AuditEvent(Base):
+    """Something a person did through the API that changes routing (availability entries,
+    ledger adjustments): who (the key's role and fingerprint), what, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str | None] = mapped_column(SfId, index=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
 
 
 class RoundRobin(Base):

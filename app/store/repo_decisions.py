@@ -57,6 +57,12 @@ class DecisionRow:
     write_state: WriteState
     read_status: str | None
     read_owner_id: str | None
+    owner_reason: str | None = None
+    owner_held: bool = False
+    owner_id: str | None = None
+    account_id: str | None = None
+    match_method: str | None = None
+    routing: dict[str, Any] | None = None
 
     def columns(self) -> dict[str, Any]:
         """The row as the `decisions` table stores it."""
@@ -86,6 +92,12 @@ class DecisionRow:
             "write_attempts": 0,
             "read_status": self.read_status,
             "read_owner_id": self.read_owner_id,
+            "owner_reason": self.owner_reason,
+            "owner_held": self.owner_held,
+            "owner_id": self.owner_id,
+            "account_id": self.account_id,
+            "match_method": self.match_method,
+            "routing": self.routing,
         }
 
 
@@ -109,6 +121,7 @@ def insert_decisions(session: Session, rows: Iterable[DecisionRow]) -> None:
             "result_fingerprint": row["result_fingerprint"],
             "rules_hash": row["rules_hash"],
             "capped": row["write_state"] == WriteState.CAPPED,
+            "waiting_owner": row["owner_held"],
         }
     upsert(session, DecisionHead, list(heads.values()), newer_only=False)
 
@@ -213,15 +226,45 @@ def supersede_owed(session: Session, lead_ids: Sequence[str]) -> None:
         )
 
 
+def same_wait(session: Session, rows: Sequence[DecisionRow]) -> set[str]:
+    """The held rows whose lead already waits, for the same reason, input and rules.
+
+    A lead held for want of an available owner is decided again every run; while nothing about
+    it changes (a closed weekend), storing the same decision again would only grow the audit.
+    """
+    held = {row.lead_id: row for row in rows if row.owner_held}
+    same: set[str] = set()
+    ids = list(held)
+    for start in range(0, len(ids), _IN_BATCH):
+        found = session.execute(
+            select(DecisionHead.lead_id, DecisionHead.dry_run, DecisionHead.input_fingerprint,
+                   DecisionHead.rules_hash, DecisionRecord.owner_reason)
+            .join(DecisionRecord, DecisionRecord.id == DecisionHead.decision_id)
+            .where(DecisionHead.lead_id.in_(ids[start : start + _IN_BATCH]),
+                   DecisionHead.waiting_owner.is_(True))
+        )  # fmt: skip
+        for lead_id, dry_run, fingerprint, rules_hash, reason in found:
+            row = held[lead_id]
+            if (dry_run, fingerprint, rules_hash, reason) == (
+                row.dry_run,
+                row.input_fingerprint,
+                row.rules_hash,
+                row.owner_reason,
+            ):
+                same.add(lead_id)
+    return same
+
+
 def with_heads(query: Any, lead_id: Any, *, dry_run: bool) -> Any:
     """`query` (of leads) with each lead's head of this mode beside it, outer-joined: the
-    columns `input_fingerprint`, `result_fingerprint`, `rules_hash` and `capped` (null when
-    nothing of this mode decided the lead yet)."""
+    columns `input_fingerprint`, `result_fingerprint`, `rules_hash`, `capped` and
+    `waiting_owner` (null when nothing of this mode decided the lead yet)."""
     return query.add_columns(
         DecisionHead.input_fingerprint,
         DecisionHead.result_fingerprint,
         DecisionHead.rules_hash,
         DecisionHead.capped,
+        DecisionHead.waiting_owner,
     ).outerjoin(DecisionHead, (DecisionHead.lead_id == lead_id) & DecisionHead.dry_run.is_(dry_run))
 
 

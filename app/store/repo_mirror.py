@@ -15,7 +15,7 @@ from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.store.models import Activity, Base, Lead, LeadHistory, Opportunity, Queue, User
+from app.store.models import Account, Activity, Base, Lead, LeadHistory, Opportunity, Queue, User
 
 # SQLite allows 32,766 bound values per statement; 15 columns x 500 rows stays well inside.
 UPSERT_CHUNK = 500
@@ -96,7 +96,7 @@ def _is_lead(who_id: str | None) -> bool:
 
 
 def mark_purged(
-    session: Session, model: type[Lead | Opportunity | Activity], ids: list[str]
+    session: Session, model: type[Lead | Opportunity | Activity | Account], ids: list[str]
 ) -> int:
     """Rows hard-deleted in the org (seen through getDeleted): kept, but marked gone."""
     changed = 0
@@ -113,7 +113,7 @@ def mark_purged(
 
 
 def live_ids(
-    session: Session, model: type[Lead | Opportunity | Activity], sobject: str
+    session: Session, model: type[Lead | Opportunity | Activity | Account], sobject: str
 ) -> Iterator[str]:
     """Ids of the rows not known to be gone, streamed (a full reconcile compares them all)."""
     query = select(model.id)

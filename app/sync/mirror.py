@@ -16,6 +16,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rules.accounts import company_key, domain_of
+
 LEAD_FIELDS = (
     "Id",
     "Status",
@@ -41,10 +43,18 @@ OPPORTUNITY_FIELDS = (
     "LeadSource",
     "OwnerId",
     "Type",
+    "AccountId",
     "CreatedDate",
     "SystemModstamp",
     "IsDeleted",
 )
+ACCOUNT_FIELDS = (
+    "Id", "Name", "Website", "OwnerId", "Type", "CreatedDate", "SystemModstamp", "IsDeleted",
+)  # fmt: skip
+OUT_OF_OFFICE_FIELDS = (
+    "Id", "UserId", "StartDate", "EndDate", "IsEnabled", "Message", "CreatedDate",
+    "SystemModstamp", "IsDeleted",
+)  # fmt: skip
 # Events have no Status or IsClosed in Salesforce: any Event on a lead is a touch.
 TASK_FIELDS = (
     "Id",
@@ -190,10 +200,48 @@ def opportunity_row(record: Mapping[str, Any]) -> dict[str, Any]:
         "lead_source": record.get("LeadSource"),
         "owner_id": record.get("OwnerId"),
         "type": record.get("Type"),
+        "account_id": record.get("AccountId"),
         "created_date": _required(parse_datetime(record.get("CreatedDate"))),
         "system_modstamp": _required(parse_datetime(record.get("SystemModstamp"))),
         "is_deleted": bool(record.get("IsDeleted")),
         "fields": raw_fields(record),
+    }
+
+
+def account_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """An Account with the keys matching looks it up by (`rules.accounts`)."""
+    website = record.get("Website")
+    return {
+        "id": record["Id"],
+        "name": record.get("Name"),
+        "website": website[:255] if isinstance(website, str) else None,
+        "website_domain": domain_of(website),
+        "name_key": (company_key(record.get("Name")) or "")[:255] or None,
+        "owner_id": record.get("OwnerId"),
+        "type": record.get("Type"),
+        "created_date": _required(parse_datetime(record.get("CreatedDate"))),
+        "system_modstamp": _required(parse_datetime(record.get("SystemModstamp"))),
+        "is_deleted": bool(record.get("IsDeleted")),
+        "fields": raw_fields(record),
+    }
+
+
+def out_of_office_row(record: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """An OutOfOffice record as an absence; a record without dates is kept disabled."""
+    start = parse_datetime(record.get("StartDate"))
+    end = parse_datetime(record.get("EndDate"))
+    return {
+        "sf_id": record["Id"],
+        "user_id": record.get("UserId") or "",
+        "start_at": start or now,
+        "end_at": end or now,
+        "reason": record.get("Message"),
+        "source": "salesforce",
+        "enabled": bool(record.get("IsEnabled", True)) and start is not None and end is not None,
+        "is_deleted": bool(record.get("IsDeleted")),
+        "system_modstamp": parse_datetime(record.get("SystemModstamp")),
+        "created_at": now,
+        "created_by": None,
     }
 
 

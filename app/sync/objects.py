@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.store import repo_mirror
-from app.store.models import Activity, Lead, Opportunity
+from app.store import repo_accounts, repo_availability, repo_mirror
+from app.store.models import Account, Activity, Lead, Opportunity
 from app.sync import mirror
 
 
@@ -37,7 +38,9 @@ class ObjectPull:
     include_deleted: bool = True
     where: str | None = None
     # The table hard deletes (getDeleted) are marked in; None for objects without one.
-    purge_model: type[Lead | Opportunity | Activity] | None = None
+    purge_model: type[Lead | Opportunity | Activity | Account] | None = None
+    # An object the org may not let us read (a note, not a failed run).
+    optional: bool = False
 
 
 def _lead_store(time_zone: str) -> Store:
@@ -71,6 +74,32 @@ def _store_history(session: Session, records: list[dict[str, Any]]) -> Touched:
     return Touched(leads={r["lead_id"] for r in rows})
 
 
+def _store_accounts(session: Session, records: list[dict[str, Any]]) -> Touched:
+    repo_accounts.upsert_accounts(session, [mirror.account_row(r) for r in records])
+    return Touched()
+
+
+def _store_out_of_office(session: Session, records: list[dict[str, Any]]) -> Touched:
+    now = datetime.now(UTC)
+    rows = [mirror.out_of_office_row(r, now) for r in records]
+    repo_availability.upsert_salesforce_absences(session, rows)
+    return Touched()
+
+
+def routing_pulls(account_fields: Iterable[str] | None, out_of_office: bool) -> list[ObjectPull]:
+    """Accounts (with the fields the rules' account conditions name) when the rules match
+    leads to accounts, and OutOfOffice when availability reads Salesforce's absences."""
+    pulls: list[ObjectPull] = []
+    if account_fields is not None:
+        extra = tuple(sorted(set(account_fields) - set(mirror.ACCOUNT_FIELDS)))
+        pulls.append(ObjectPull("Account", (*mirror.ACCOUNT_FIELDS, *extra), _store_accounts,
+                                purge_model=Account))  # fmt: skip
+    if out_of_office:
+        pulls.append(ObjectPull("OutOfOffice", mirror.OUT_OF_OFFICE_FIELDS,
+                                _store_out_of_office, optional=True))  # fmt: skip
+    return pulls
+
+
 def object_pulls(rule_fields: Iterable[str], time_zone: str) -> list[ObjectPull]:
     """The objects in pull order: leads first, so later pages find the leads they touch."""
     return [
@@ -84,6 +113,7 @@ def object_pulls(rule_fields: Iterable[str], time_zone: str) -> list[ObjectPull]
             cursor="CreatedDate",
             include_deleted=False,
             where="Field IN ('Status', 'Owner')",
+            optional=True,
         ),
         ObjectPull(
             "Opportunity",

@@ -17,7 +17,7 @@ from app.sync import fact_refresh
 from app.sync.inputs import PullInputs
 from app.sync.mirror import LEAD_FIELDS
 from app.sync.mql_facts import FactRules
-from app.sync.objects import object_pulls
+from app.sync.objects import object_pulls, routing_pulls
 from app.sync.org import OrgProfile
 from app.sync.pull import ObjectMissing, Progress, pull_object
 from app.sync.report import PullReport
@@ -58,6 +58,21 @@ def _fingerprint(rules: FactRules) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
+_UNREADABLE = {
+    LEAD_HISTORY: "LeadHistory is not readable in this org; MQL times come from elsewhere",
+    "OutOfOffice": "OutOfOffice is not readable in this org (API 41.0+, Chatter on); only "
+    "absences entered through POST /availability count",
+}
+
+
+def routing_needs(ruleset: RuleSet) -> tuple[frozenset[str] | None, bool]:
+    """The Account fields to pull (None: no accounts) and whether to pull OutOfOffice."""
+    assignment = ruleset.assignment
+    accounts = ruleset.account_fields if assignment.match_accounts is not None else None
+    availability = assignment.availability
+    return accounts, availability is not None and availability.out_of_office == "salesforce"
+
+
 def rule_lead_fields(ruleset: RuleSet) -> set[str]:
     """Lead fields beyond ours: the rules' own and the writeback fields they fill in."""
     writeback = ruleset.writeback
@@ -79,18 +94,20 @@ class PullStep:
             policy = sla_policy(session, ctx.ruleset)
         rules = fact_rules(ctx.ruleset, org, sla=policy)
         history_readable = True
-        for spec in object_pulls(rule_lead_fields(ctx.ruleset), org.time_zone):
+        pulls = object_pulls(rule_lead_fields(ctx.ruleset), org.time_zone)
+        pulls += routing_pulls(*routing_needs(ctx.ruleset))
+        for spec in pulls:
             try:
                 pull_object(
                     ctx, spec, rules, self.report, run_start=run_start, progress=self.progress
                 )
             except ObjectMissing:
-                if spec.sobject != LEAD_HISTORY:
+                if not spec.optional:
                     raise
-                history_readable = False
-                self.report.notes.append(
-                    "LeadHistory is not readable in this org; MQL times come from elsewhere"
-                )
+                if spec.sobject == LEAD_HISTORY:
+                    history_readable = False
+                self.report.notes.append(_UNREADABLE.get(spec.sobject, f"{spec.sobject} is not "
+                                         "readable in this org"))  # fmt: skip
         _note_history_tracking(ctx, org, history_readable)
         _refresh_if_rules_changed(ctx, rules)
         ctx.guard.crash_point("after_pull")

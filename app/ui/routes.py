@@ -253,6 +253,14 @@ def rules_page(
     return _page(request, "rules.html", ui, "rules", rules=active, **context)
 
 
+@router.get("/routing")
+def routing_page(
+    request: Request, ui: UiSessionDep, session: SessionDep, active: RulesDep, now: NowDep
+) -> Response:
+    context = views.routing_page(session, active.ruleset, now)
+    return _page(request, "routing.html", ui, "routing", **context)
+
+
 @router.get("/sync")
 def sync_page(
     request: Request,

@@ -29,6 +29,7 @@ from app.reports.models import (
     WinLoss,
     WinLossGroup,
 )
+from app.reports.routing import held_leads, ledger, matching
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 from app.store import repo_audit, repo_runs
@@ -46,6 +47,7 @@ from app.ui.charts import (
     stacked_chart,
 )
 from app.ui.snapshots import Kept
+from rules import RuleSet
 
 # The order and colours of the states in the charts: from forgotten to late.
 SLA_STATES = tuple(
@@ -276,3 +278,31 @@ def lead_page(session: Session, lead_id: str) -> LeadTrail:
     """The lead's newest decisions with their writes, as `GET /audit` reads them."""
     found = repo_audit.lead_audit(session, lead_id_forms(lead_id), limit=AUDIT_SHOWN + 1)
     return LeadTrail(lead_id, found[:AUDIT_SHOWN], more=len(found) > AUDIT_SHOWN)
+
+
+def routing_page(session: Session, ruleset: RuleSet | None, now: datetime) -> dict[str, Any]:
+    """The fairness ledger of each pool, lead-to-account matching, and the leads held."""
+    start = now - timedelta(days=30)
+    book = ledger(session, ruleset, start=start, end=now, route=None) if ruleset else None
+    found = matching(session, start=start, end=now)
+    charts = {}
+    for pool in book.pools if book else []:
+        bars = []
+        for m in pool.members:
+            name = m.name or m.user_id
+            bars += [Bar(f"{name}", m.assigned, 0), Bar(f"{name} expected", m.expected_share, 1)]
+        charts[pool.route] = bar_chart(
+            f"Leads assigned and expected share, route {pool.route}", bars,
+            f"chart-ledger-{pool.route}", words.count,
+        )  # fmt: skip
+    matched = [Bar(f"by {m.replace('_', ' ')}", n) for m, n in found.matched_by_method.items()]
+    matching_chart = bar_chart(
+        "Owner choices by how the lead matched an Account",
+        [*matched, Bar("unmatched", found.unmatched, 1),
+         Bar("to account owner", found.routed_to_account_owner, 2)],
+        "chart-matching", words.count,
+    )  # fmt: skip
+    return {
+        "ledger": book, "charts": charts, "matching": found, "matching_chart": matching_chart,
+        "held": held_leads(session, limit=100, after=None),
+    }  # fmt: skip

@@ -3,8 +3,8 @@
 Run from the repository root: `python -m bench.rules.run [--leads N] [--repeat R]`. It prints the
 rate of `rules.decide` (the generated scorer), of `rules.decide_reference` (one predicate call
 per rule, the engine before the scorer), and of a hand-written function doing the same checks,
-and the ratios; all three are first checked to agree on every lead. Best of R runs, after one
-warm-up.
+and the ratios; all three are first checked to agree on every lead. Then decide-and-assign with
+the routing features off and on (`bench/rules/routing.py`). Best of R runs, after one warm-up.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import rules
 from bench.rules.handwritten import decide_by_hand
 from bench.rules.leads import generate
+from bench.rules.routing import contenders as routing_contenders
 
 RULES_FILE = Path(__file__).with_name("rules15.yaml")
 
@@ -70,6 +71,15 @@ def main() -> None:
     print(f"hand_written={by_hand:,.0f}/s")
     print(f"ratio={by_hand / engine:.2f}x (hand-written / rules.decide)")
     print(f"speed_up={engine / per_rule:.2f}x (rules.decide / decide_reference)")
+    work, facts = routing_contenders(len(leads))
+    off, on = _rates(work, len(leads), args.repeat)
+    print(f"routing: leads={len(leads)} " + " ".join(f"{k}={v}" for k, v in facts.items()))
+    print(f"decide+assign routing_off={off:,.0f}/s (two routes, a plain 5-rep pool, a queue)")
+    print(
+        f"decide+assign routing_on={on:,.0f}/s (calendars, out of office, weights, "
+        "10,000 Accounts matched, account-owner route)"
+    )
+    print(f"routing_cost={off / on:.2f}x (off / on)")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ def _act(org: Org, action: str, body: dict[str, Any]) -> Any:
     if action in ("delete", "undelete"):
         getattr(people, action)(org, body.get("type", "Lead"), body["id"], by=who)
         return {"ok": True}
+    if action == "out-of-office":
+        return {"id": people.set_out_of_office(org, who, int(body["start"]), int(body["end"]),
+                                               message=body.get("message", ""))}  # fmt: skip
     if action == "hard-delete":
         people.hard_delete(org, body.get("type", "Lead"), body["id"])
         return {"ok": True}

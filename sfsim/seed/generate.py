@@ -122,6 +122,12 @@ def _fill(org: Org, config: Config) -> None:
     reps = config.reps or max(6, min(200, config.leads // 150))
     staff = add_staff(org, rng, reps, start)
     _working_calendar(org)
+    # The second rep is on holiday: out of office from a day before the data ends to a week
+    # after, set by themselves in Lightning.
+    org.insert("OutOfOffice", {
+        "UserId": staff.reps[1], "StartDate": config.now - 86400,
+        "EndDate": config.now + 7 * 86400, "IsEnabled": True, "Message": "On holiday",
+    }, by=staff.reps[1], at=config.now - 2 * 86400)  # fmt: skip
     org.assignment_rule_owner = staff.lead_queue
     chunks = max(1, -(-config.leads // CHUNK))
     window = config.span_days * 86400 // chunks

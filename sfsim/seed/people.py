@@ -37,7 +37,8 @@ def add_staff(org: Org, rng: random.Random, reps: int, at: int) -> Staff:
                 "IsActive": i < reps,
                 "UserType": "Standard",
                 "Title": "Sales Development Rep",
-                "TimeZoneSidKey": "America/New_York",
+                # Every third rep works from London, the rest from New York.
+                "TimeZoneSidKey": "Europe/London" if i % 3 == 2 else "America/New_York",
             },
             at=at,
         )

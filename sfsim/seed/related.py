@@ -103,9 +103,14 @@ def _convert_one(
     cols = draw.columns
     accounts, contacts, opps = rows
     account, contact = accounts.next_id(), contacts.next_id()
+    company = cols["Company"][i]
+    words = company.split(" ")
     accounts.add(
         {
-            "Name": cols["Company"][i],
+            # Some with a legal suffix and some with a website, as real orgs hold them, so
+            # later leads match by email domain, by website and by normalised name.
+            "Name": company + (", Inc." if i % 3 == 0 else ""),
+            "Website": f"https://www.{words[0]}{words[1]}.com/".lower() if i % 2 == 0 else None,
             "OwnerId": owner,
             "Type": "Customer",
             "Industry": cols["Industry"][i],

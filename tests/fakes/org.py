@@ -62,6 +62,8 @@ LEAD_FIELD_TYPES = {
     "Email": "email",
     "Phone": "phone",
     "Country": "string",
+    "Company": "string",
+    "Website": "url",
     "MQL_Date__c": "date",
     "Lead_Score__c": "double",
     "MQL_Reason__c": "string",

@@ -34,7 +34,7 @@ def test_first_matching_route_serves_its_pool_round_robin() -> None:
     results, state = assign(RULESET, leads, AssignmentState(), ROSTER)
     assert owners(results) == [REP_1, REP_2, REP_1, QUEUE]
     assert [r.route for r in results] == [0, 0, 0, 1]
-    assert results[0].reason == "routes[0] in turn"
+    assert results[0].reason == f"owner {REP_1} (route 0)"
     assert state.positions[RULESET.routes[0].pool_key] == 1
     assert state.open_mqls == {REP_1: 2, REP_2: 1}
 
@@ -50,9 +50,9 @@ def test_when_every_matching_pool_is_full_the_lead_stays_unassigned() -> None:
     only_us = parse_rules(RULES.replace(f'    - pool: ["{QUEUE}"]\n', ""))
     state = AssignmentState(open_mqls={REP_1: 2, REP_2: 2})
     results, after = assign(only_us, [("A", US), ("B", ELSEWHERE)], state, ROSTER)
-    assert results == [
-        Assignment("A", None, None, "every member of every matching pool is full or inactive"),
-        Assignment("B", None, None, "no route matches"),
+    assert [(r.lead_id, r.owner_id, r.route, r.reason) for r in results] == [
+        ("A", None, None, "every member of every matching pool is full or inactive"),
+        ("B", None, None, "no route matches"),
     ]
     assert after.open_mqls == {REP_1: 2, REP_2: 2}
 

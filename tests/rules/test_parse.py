@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from rules import Issue, RulesInvalid, format_issues, parse_rules
+from rules.model import AccountCondition, Condition, PoolMember
 from rules.operators import OPERATORS
 from tests.rules.samples import RULES
 
@@ -57,8 +58,14 @@ def test_the_sample_file_in_the_repository_is_valid_and_shows_every_operator() -
     ruleset = parse_rules(sample.read_text())
     model = ruleset.model
     conditions = [*model.fit, *model.interest, *model.disqualify]
-    conditions += [c for route in model.assignment.routes for c in route.when]
+    conditions += [c for route in model.assignment.routes for c in route.when
+                   if isinstance(c, Condition)]  # fmt: skip
     assert {c.op for c in conditions} == set(OPERATORS)
+    accounts = [c for route in model.assignment.routes for c in route.when
+                if isinstance(c, AccountCondition)]  # fmt: skip
+    assert {type(c.account).__name__ for c in accounts} == {"str", "AccountFieldTest"}
+    assert model.assignment.availability is not None
+    assert any(isinstance(m, PoolMember) for r in model.assignment.routes for m in r.pool)
     assert ruleset.model.fit
     assert ruleset.model.disqualify
     assert ruleset.model.writeback.score_field

@@ -61,6 +61,25 @@ class TestControl:
         opp = http.get(f"{CONTROL}/records/Opportunity/{done['opportunity_id']}").json()
         assert (opp["IsWon"], opp["Amount"]) == (True, 5000.0)
 
+    def test_a_rep_sets_out_of_office_and_the_api_shows_it(
+        self, http: httpx.Client, org: sfsim.Org
+    ) -> None:
+        made = http.post(
+            f"{CONTROL}/act/out-of-office",
+            json={"user": "rep3@acme.sim", "start": 1_796_000_000, "end": 1_796_600_000,
+                  "message": "Conference"},
+        ).json()  # fmt: skip
+        assert made["id"].startswith("0Ex")
+        record = http.get(f"{CONTROL}/records/OutOfOffice/{made['id']}").json()
+        assert record["UserId"] == org.user_id("rep3@acme.sim")
+        assert (record["IsEnabled"], record["Message"]) == (True, "Conference")
+        assert record["StartDate"].endswith("+0000")  # a datetime, as Salesforce sends it
+        seeded = http.get(
+            "/services/data/v66.0/query",
+            params={"q": "SELECT UserId, StartDate, EndDate, IsEnabled FROM OutOfOffice"},
+        ).json()["records"]
+        assert len(seeded) == 2  # the seed's rep on holiday, and this one
+
     def test_delete_and_undelete(self, http: httpx.Client, org: sfsim.Org) -> None:
         lead = first_lead(org)
         http.post(f"{CONTROL}/act/delete", json={"id": lead})

@@ -24,6 +24,7 @@ PAGES = {
     "win-loss": "/ui/win-loss",
     "funnel": "/ui/funnel",
     "rules": "/ui/rules",
+    "routing": "/ui/routing",
     "sync": "/ui/sync",
 }
 
@@ -193,6 +194,17 @@ def test_the_numbers_on_the_pages_equal_the_api(context: Any, stack: Stack) -> N
     _open(page, "/ui/rules")
     for row in stack.api_get("/reports/rules")["rules"]:
         assert _metric(page, f"{row['rule']}-matched") == str(row["leads_matched"])
+
+    page.goto("/ui/routing")
+    found = stack.api_get("/reports/matching")
+    assert _metric(page, "unmatched") == str(found["unmatched"])
+    assert _metric(page, "to-account-owner") == str(found["routed_to_account_owner"])
+    for method, n in found["matched_by_method"].items():
+        assert _metric(page, f"matched-{method}") == str(n)
+    for pool in stack.api_get("/assignment/ledger")["pools"]:
+        for member in pool["members"]:
+            metric = f"route{pool['route']}-{member['user_id']}-assigned"
+            assert _metric(page, metric) == str(member["assigned"])
     watched.assert_clean()
 
 

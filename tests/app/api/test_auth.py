@@ -10,14 +10,23 @@ from app.api.key_attempts import KeyAttempts
 from tests.app.api.conftest import ADMIN, ADMIN_KEY, READ, READ_KEY
 
 OPEN = {"/healthz", "/readyz"}
-ADMIN_ONLY = {("POST", "/sync/runs"), ("POST", "/rules/simulate")}
+ADMIN_ONLY = {
+    ("POST", "/sync/runs"),
+    ("POST", "/rules/simulate"),
+    ("GET", "/availability"),
+    ("POST", "/availability"),
+    ("DELETE", "/availability/1"),
+    ("POST", "/assignment/adjust"),
+    ("GET", "/audit/events"),
+}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every operation the OpenAPI schema declares, with path parameters filled in."""
     found = []
     for path, operations in app.openapi()["paths"].items():
-        found += [(method.upper(), path.replace("{run_id}", "1")) for method in operations]
+        filled = path.replace("{run_id}", "1").replace("{entry_id}", "1")
+        found += [(method.upper(), filled) for method in operations]
     return found
 
 
@@ -39,6 +48,12 @@ def test_every_declared_route_is_in_the_matrix(app: FastAPI) -> None:
         "/rules/validate",
         "/rules/simulate",
         "/audit",
+        "/audit/events",
+        "/availability",
+        "/availability/1",
+        "/assignment/ledger",
+        "/assignment/adjust",
+        "/reports/matching",
     }
 
 
