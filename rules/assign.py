@@ -127,5 +127,5 @@ def _assign_one(
             member = turns.take(route)
             if member is not None:
                 turns.count(member)
-                return Assignment(lead_id, member, route.index, f"routes[{route.index}] in turn")
+                return Assignment(lead_id, member, route.index, f"{route.title} in turn")
     return Assignment(lead_id, None, None, ALL_FULL if matched else NO_ROUTE)

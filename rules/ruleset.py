@@ -15,7 +15,16 @@ from typing import Any
 from rules.calendar_rules import ORG_SOURCE, build_calendar
 from rules.ids import to18
 from rules.issues import Path
-from rules.model import Assignment, Condition, RulesFile, ScoredRule, Sla, Statuses, Writeback
+from rules.model import (
+    Assignment,
+    Condition,
+    NamedCondition,
+    RulesFile,
+    ScoredRule,
+    Sla,
+    Statuses,
+    Writeback,
+)
 from rules.operators import Predicate, compile_condition
 from rules.scorer import Scorer, compile_scorer
 from rules.sla import CompiledTarget
@@ -33,6 +42,17 @@ class CompiledRule:
     label: str
     points: int
     test: Predicate
+    name: str | None = None
+
+    @property
+    def title(self) -> str:
+        """What reports call the rule: its `name`, else its place (`fit[2]`)."""
+        return self.name or self.place
+
+    @property
+    def shown(self) -> str:
+        """What an explanation calls the rule: its `name`, else its label."""
+        return self.name or self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +63,12 @@ class CompiledRoute:
     conditions: tuple[Predicate, ...]
     pool: tuple[str, ...]
     pool_key: str
+    name: str | None = None
+
+    @property
+    def title(self) -> str:
+        """What reports call the route: its `name`, else `routes[N]`."""
+        return self.name or f"routes[{self.index}]"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -98,7 +124,7 @@ class RuleSet:
     def lead_fields(self) -> frozenset[str]:
         """Every Lead field the rules read, so the app can select exactly these."""
         model = self.model
-        conditions = [*model.fit, *model.interest, *model.disqualify]
+        conditions: list[Condition] = [*model.fit, *model.interest, *model.disqualify]
         conditions += [c for route in model.assignment.routes for c in route.when]
         conditions += [c for target in model.sla.targets for c in target.when]
         return frozenset(c.field for c in conditions) | frozenset(model.handoff_requires)
@@ -121,7 +147,7 @@ def compile_rules(
         fit=fit,
         interest=interest,
         disqualify=disqualify,
-        routes=tuple(_route(i, route.when, route.pool, multi_select)
+        routes=tuple(_route(i, route.when, route.pool, route.name, multi_select)
                      for i, route in enumerate(model.assignment.routes)),
         eligible_from=frozenset(model.statuses.eligible_from),
         reassign_from=frozenset(to18(user) for user in model.assignment.reassign_from),
@@ -142,7 +168,9 @@ def compile_rules(
 
 
 def _scored(
-    section: str, rules: list[ScoredRule] | list[Condition], multi_select: frozenset[str] | None
+    section: str,
+    rules: list[ScoredRule] | list[NamedCondition],
+    multi_select: frozenset[str] | None,
 ) -> tuple[CompiledRule, ...]:
     return tuple(
         CompiledRule(
@@ -150,18 +178,29 @@ def _scored(
             label=rule.label or _label(rule),
             points=rule.points if isinstance(rule, ScoredRule) else 0,
             test=_predicate(rule, multi_select),
+            name=rule.name.strip() if rule.name else None,
         )
         for index, rule in enumerate(rules)
     )
 
 
 def _route(
-    index: int, when: list[Condition], pool: list[str], multi_select: frozenset[str] | None
+    index: int,
+    when: list[Condition],
+    pool: list[str],
+    name: str | None,
+    multi_select: frozenset[str] | None,
 ) -> CompiledRoute:
     members = tuple(to18(member) for member in pool)
     key = hashlib.sha256(",".join(members).encode()).hexdigest()[:16]
     conditions = tuple(_predicate(condition, multi_select) for condition in when)
-    return CompiledRoute(index=index, conditions=conditions, pool=members, pool_key=key)
+    return CompiledRoute(
+        index=index,
+        conditions=conditions,
+        pool=members,
+        pool_key=key,
+        name=name.strip() if name else None,
+    )
 
 
 def _predicate(condition: Condition, multi_select: frozenset[str] | None) -> Predicate:

@@ -105,7 +105,7 @@ def get_funnel(
     response_model=RulesReport,
     summary="How leads matched by each rule of the active rules convert",
     responses=documented(
-        RULES_REPORT_EXAMPLE, "kind,name,leads,mql,converted,closed,won,win_rate\r\n"
+        RULES_REPORT_EXAMPLE, "kind,name,leads,mql,converted,closed,won,win_rate,place\r\n"
     ),
 )
 def get_rules_report(

@@ -197,7 +197,7 @@ def rules_page(
         "report": report,
         "rules_chart": bar_chart(
             "Leads matched by each rule",
-            [Bar(r.rule, r.leads_matched) for r in report.rules],
+            [Bar(r.name or r.rule, r.leads_matched) for r in report.rules],
             "chart-rules",
             words.count,
         ),
