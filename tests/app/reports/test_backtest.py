@@ -176,7 +176,8 @@ def test_adding_a_disqualifier_never_adds_mqls(
     )  # fmt: skip
     assert stricter != text
     result = compare(found, parse_rules(stricter), parse_rules(text))
-    assert result.current is not None and result.changes is not None
+    assert result.current is not None
+    assert result.changes is not None
     assert result.candidate.mql.leads <= result.current.mql.leads
     assert result.changes.became_mql == 0
 
