@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -92,7 +93,7 @@ class _SideTally:
             mql_vs_non_mql=win_rate_difference(self.mql, self.non_mql),
         )
 
-    def effects(self, which: str) -> list[RuleEffect]:
+    def effects(self, which: Literal["candidate", "current"]) -> list[RuleEffect]:
         total = self.total()
         effects = []
         for rule in _rules(self.ruleset):
@@ -100,7 +101,7 @@ class _SideTally:
             rest = total.minus(matched)
             effects.append(
                 RuleEffect(
-                    rules=which,  # type: ignore[arg-type]
+                    rules=which,
                     rule=rule.place,
                     name=rule.name,
                     points=rule.points,

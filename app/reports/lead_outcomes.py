@@ -96,7 +96,7 @@ def win_rate_difference(first: Tally, second: Tally) -> Difference:
 
 
 def _period(start: date | None, end: date | None) -> list[ColumnElement[bool]]:
-    where = [Lead.is_deleted.is_(False), Lead.purged.is_(False)]
+    where: list[ColumnElement[bool]] = [Lead.is_deleted.is_(False), Lead.purged.is_(False)]
     if start is not None:
         where.append(Lead.created_date >= datetime.combine(start, time(), UTC))
     if end is not None:
@@ -144,7 +144,8 @@ def lead_outcomes(session: Session, start: date | None, end: date | None) -> Ite
 
 def count_leads(session: Session, start: date | None, end: date | None) -> int:
     """How many stored leads were created in the period (the work a backtest would do)."""
-    return int(session.scalar(select(func.count()).select_from(Lead).where(*_period(start, end))))
+    found = session.scalar(select(func.count()).select_from(Lead).where(*_period(start, end)))
+    return int(found or 0)
 
 
 def history(session: Session) -> PeriodHistory:
