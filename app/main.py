@@ -29,6 +29,7 @@ from app.handoff.breach_outbox import deliver_outbox, outbox_policy
 from app.metrics import build_registry
 from app.reports.funnel import funnel as funnel_report
 from app.run.background import Connector, SyncRunner
+from app.run.backtest_jobs import BacktestJobs
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
@@ -72,6 +73,7 @@ def _resources(
     app.state.sync_runner = SyncRunner(settings, sessions, connector)
     app.state.ui_sessions = SessionSigner(settings)
     app.state.ui_funnel = Snapshot(funnel_report, sessions)
+    app.state.backtests = BacktestJobs(sessions, settings.backtest_inline_leads)
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(
@@ -89,6 +91,7 @@ def _resources(
             scheduler.shutdown(wait=False)
         app.state.sync_runner.shutdown(settings.shutdown_seconds / 2)
         app.state.ui_funnel.wait()
+        app.state.backtests.shutdown()
         engine.dispose()
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from app.api.auth import ReadAccess
-from app.api.errors import invalid
 from app.api.examples import (
     FUNNEL_EXAMPLE,
     RULES_REPORT_EXAMPLE,
@@ -17,7 +15,8 @@ from app.api.examples import (
     documented,
 )
 from app.api.formats import FormatQuery, csv_response, wants_csv
-from app.api.params import IsoDate
+from app.api.periods import FromQuery, ToQuery
+from app.api.periods import period as _period
 from app.deps import RulesDep, SessionDep
 from app.reports.csv_rows import funnel_csv, rules_csv, win_loss_csv
 from app.reports.funnel import funnel
@@ -26,22 +25,6 @@ from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 
 router = APIRouter(prefix="/reports", tags=["reports"], dependencies=ReadAccess)
-
-FromQuery = Annotated[
-    IsoDate | None,
-    Query(alias="from", description="first day of the period (inclusive)", examples=["2026-07-01"]),
-]
-ToQuery = Annotated[
-    IsoDate | None,
-    Query(alias="to", description="last day of the period (inclusive)", examples=["2026-09-30"]),
-]
-
-
-def _period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
-    if start is not None and end is not None and start > end:
-        raise invalid("from", "`from` is after `to`")
-    return start, end
-
 
 WIN_LOSS_CSV_EXAMPLE = (
     "from,to,group_by,group,group_label,segment,closed,won,lost,win_rate,win_rate_95_low,"

@@ -1,0 +1,90 @@
+"""The backtest and the calibration as CSV: one row per group, each carrying its own keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.reports.csv_rows import render
+from app.reports.outcome_models import Backtest, Difference, OutcomeGroup
+
+GROUP_COLUMNS = (
+    "leads",
+    "converted",
+    "conversion_rate",
+    "conversion_rate_95_low",
+    "conversion_rate_95_high",
+    "closed",
+    "won",
+    "win_rate",
+    "win_rate_95_low",
+    "win_rate_95_high",
+)
+TEST_COLUMNS = ("difference_pp", "z", "p_value", "significant")
+BACKTEST_COLUMNS = (
+    "from", "to", "section", "rules", "rule", "name", "group", *GROUP_COLUMNS, *TEST_COLUMNS,
+    "too_small",
+)  # fmt: skip
+
+
+def group_cells(group: OutcomeGroup) -> list[Any]:
+    conversion, win = group.conversion_rate_95, group.win_rate_95
+    return [
+        group.leads,
+        group.converted,
+        group.conversion_rate,
+        conversion.low if conversion else None,
+        conversion.high if conversion else None,
+        group.closed,
+        group.won,
+        group.win_rate,
+        win.low if win else None,
+        win.high if win else None,
+    ]
+
+
+def test_cells(test: Difference | None) -> list[Any]:
+    if test is None:
+        return [None] * len(TEST_COLUMNS)
+    return [test.difference_pp, test.z, test.p_value, test.significant]
+
+
+def backtest_rows(report: Backtest) -> list[list[Any]]:
+    """Each file's MQLs and non-MQLs (the test on the MQL row), then each rule's two groups."""
+    period = [report.from_, report.to]
+    rows: list[list[Any]] = []
+    for which, side in (("candidate", report.candidate), ("current", report.current)):
+        if side is None:
+            continue
+        rows.append(
+            [
+                *period,
+                "side",
+                which,
+                None,
+                None,
+                "mql",
+                *group_cells(side.mql),
+                *test_cells(side.mql_vs_non_mql),
+                None,
+            ]
+        )
+        rows.append([*period, "side", which, None, None, "non_mql", *group_cells(side.non_mql),
+                     *test_cells(None), None])  # fmt: skip
+    for effect in report.rules:
+        head = [*period, "rule", effect.rules, effect.rule, effect.name]
+        rows.append(
+            [
+                *head,
+                "matched",
+                *group_cells(effect.matched),
+                *test_cells(effect.matched_vs_not),
+                effect.too_small,
+            ]
+        )
+        rows.append([*head, "not_matched", *group_cells(effect.not_matched),
+                     *test_cells(None), effect.too_small])  # fmt: skip
+    return rows
+
+
+def backtest_csv(report: Backtest) -> str:
+    return render(BACKTEST_COLUMNS, backtest_rows(report))
