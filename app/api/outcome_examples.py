@@ -65,3 +65,33 @@ BACKTEST_JOB_EXAMPLE: dict[str, Any] = {
     "error": None,
     "result": BACKTEST_EXAMPLE,
 }
+
+_CHOICE = {
+    "fit": 30,
+    "interest": 0,
+    "mql_per_month": 294.7,
+    "mql": _group(300, 200, 200, 40),
+    "non_mql": _group(100, 100, 100, 10),
+    "mql_vs_non_mql": {"difference_pp": 10.0, "z": 2.19, "p_value": 0.0285, "significant": True},
+}
+
+CALIBRATION_EXAMPLE: dict[str, Any] = {
+    "from": "2026-03-01",
+    "to": "2026-03-31",
+    "rules_version": "7",
+    "leads": 400,
+    "months": 1.018,
+    "fit_deciles": [
+        {"deciles": "1-3", "score_from": 0, "score_to": 0, "outcome": _group(100, 100, 100, 10)},
+        {"deciles": "6-10", "score_from": 60, "score_to": 60, "outcome": _group(200, 100, 100, 30)},
+    ],
+    "interest_deciles": [
+        {"deciles": "1-10", "score_from": 0, "score_to": 0, "outcome": _group(400, 300, 300, 50)}
+    ],
+    "current": _CHOICE,
+    "target_mql_per_month": 300,
+    "for_target": _CHOICE,
+    "smallest_significant": _CHOICE,
+    "notes": ["decided on each lead's field values as stored today, ..."],
+    "methods": {"interval": "Wilson score interval, 95%"},
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.api.auth import ReadAccess
@@ -15,12 +15,16 @@ from app.api.examples import (
     documented,
 )
 from app.api.formats import FormatQuery, csv_response, wants_csv
+from app.api.outcome_examples import CALIBRATION_EXAMPLE
 from app.api.periods import FromQuery, ToQuery
 from app.api.periods import period as _period
 from app.deps import RulesDep, SessionDep
+from app.reports.calibration import calibration
 from app.reports.csv_rows import funnel_csv, rules_csv, win_loss_csv
 from app.reports.funnel import funnel
 from app.reports.models import Funnel, GroupBy, RulesReport, WinLoss
+from app.reports.outcome_csv import calibration_csv
+from app.reports.outcome_models import Calibration
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
 
@@ -103,4 +107,41 @@ def get_rules_report(
     report = rules_report(session, rules_hash=active.content_hash, rules_version=active.version)
     if wants_csv(request, format_):
         return csv_response(rules_csv(report), "rules")
+    return report
+
+
+@router.get(
+    "/calibration",
+    response_model=Calibration,
+    summary="Conversion and win rate by decile of fit and interest score, and thresholds",
+    responses=documented(CALIBRATION_EXAMPLE, "from,to,section,deciles,score_from,...\r\n"),
+)
+def get_calibration(
+    request: Request,
+    session: SessionDep,
+    active: RulesDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    target_mql_per_month: Annotated[
+        float | None,
+        Query(gt=0, le=10_000_000, description="the MQLs a month sales can work", examples=[120]),
+    ] = None,
+    format_: Annotated[FormatQuery, Query(alias="format")] = None,
+) -> Calibration | Response:
+    """The active rules score every stored lead created in the period (today's field values):
+    conversion to opportunity and win rate, with 95% Wilson intervals and counts, by decile of
+    the fit and of the interest score; the current thresholds' MQLs against the rest; the
+    thresholds whose MQL volume comes closest to `target_mql_per_month`; and the lowest
+    thresholds at which MQLs win more than non-MQLs with p < 0.05 (pooled two-proportion
+    z-test). Rates are null when nothing closed. 409 when no valid rules are active."""
+    start, end = _period(start, end)
+    if active.ruleset is None:
+        raise HTTPException(
+            status_code=409, detail=f"the rules file {active.path} is not valid: fix it first"
+        )
+    report = calibration(
+        session, active.ruleset, start=start, end=end, target_mql_per_month=target_mql_per_month
+    )
+    if wants_csv(request, format_):
+        return csv_response(calibration_csv(report), "calibration")
     return report

@@ -16,8 +16,11 @@ import typer
 
 from app.cli.context import open_store
 from app.cli.output import Output
+from app.handoff.rules_file import load_rules
+from app.reports.calibration import calibration
 from app.reports.csv_rows import WIN_LOSS_COLUMNS, win_loss_csv, win_loss_rows
 from app.reports.models import WinLoss
+from app.reports.outcome_csv import CALIBRATION_COLUMNS, calibration_csv, calibration_rows
 from app.reports.winloss import win_loss
 from app.settings import load_settings
 
@@ -94,3 +97,44 @@ def _print(report: WinLoss, output: Format) -> None:
                 "p_value": comparison.p_value,
             },
         )
+
+
+@report_app.command("calibration")
+def calibration_command(
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", help="First creation day of the leads (inclusive).", formats=DAY),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option("--to", help="Last creation day of the leads (inclusive).", formats=DAY),
+    ] = None,
+    target: Annotated[
+        float | None,
+        typer.Option("--target-mql-per-month", min=0.001, help="The MQLs a month sales can work."),
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.TABLE,
+) -> None:
+    """Conversion and win rate by decile of fit and interest score under the current rules
+    (HANDOFF_RULES), and the thresholds for a target volume or the lowest significant ones."""
+    first, last = _day(start), _day(end)
+    if first is not None and last is not None and first > last:
+        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    settings = load_settings()
+    ruleset = load_rules(settings.rules)
+    engine, sessions = open_store(settings)
+    try:
+        with sessions() as session:
+            report = calibration(
+                session, ruleset, start=first, end=last, target_mql_per_month=target
+            )
+    finally:
+        engine.dispose()
+    if output is Format.JSON:
+        sys.stdout.write(json.dumps(report.model_dump(mode="json", by_alias=True), indent=2) + "\n")
+    elif output is Format.CSV:
+        sys.stdout.write(calibration_csv(report))
+    else:
+        Output().rows("Calibration", CALIBRATION_COLUMNS, calibration_rows(report))
+        for note in report.notes:
+            sys.stdout.write(f"note: {note}\n")

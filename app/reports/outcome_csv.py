@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.reports.csv_rows import render
-from app.reports.outcome_models import Backtest, Difference, OutcomeGroup
+from app.reports.outcome_models import Backtest, Calibration, Difference, OutcomeGroup
 
 GROUP_COLUMNS = (
     "leads",
@@ -88,3 +88,58 @@ def backtest_rows(report: Backtest) -> list[list[Any]]:
 
 def backtest_csv(report: Backtest) -> str:
     return render(BACKTEST_COLUMNS, backtest_rows(report))
+
+
+CALIBRATION_COLUMNS = (
+    "from", "to", "section", "deciles", "score_from", "score_to", "fit", "interest",
+    "mql_per_month", "group", *GROUP_COLUMNS, *TEST_COLUMNS,
+)  # fmt: skip
+
+
+def calibration_rows(report: Calibration) -> list[list[Any]]:
+    """Each score band, then each set of thresholds (current, for the target, smallest
+    significant) with its MQLs (the test on that row) and its non-MQLs."""
+    period = [report.from_, report.to]
+    rows: list[list[Any]] = []
+    for section, bands in (("fit", report.fit_deciles), ("interest", report.interest_deciles)):
+        for band in bands:
+            rows.append(
+                [
+                    *period,
+                    section,
+                    band.deciles,
+                    band.score_from,
+                    band.score_to,
+                    None,
+                    None,
+                    None,
+                    "band",
+                    *group_cells(band.outcome),
+                    *test_cells(None),
+                ]
+            )
+    choices = (
+        ("current", report.current),
+        ("for_target", report.for_target),
+        ("smallest_significant", report.smallest_significant),
+    )
+    for section, choice in choices:
+        if choice is None:
+            continue
+        head = [
+            *period,
+            section,
+            None,
+            None,
+            None,
+            choice.fit,
+            choice.interest,
+            choice.mql_per_month,
+        ]
+        rows.append([*head, "mql", *group_cells(choice.mql), *test_cells(choice.mql_vs_non_mql)])
+        rows.append([*head, "non_mql", *group_cells(choice.non_mql), *test_cells(None)])
+    return rows  # fmt: skip
+
+
+def calibration_csv(report: Calibration) -> str:
+    return render(CALIBRATION_COLUMNS, calibration_rows(report))

@@ -104,3 +104,44 @@ class BacktestJob(Report):
     poll: str
     error: str | None
     result: dict[str, Any] | None = Field(description="the backtest, once succeeded")
+
+
+class ScoreBand(Report):
+    """Leads in one decile of a score (deciles a single score value spans are merged)."""
+
+    deciles: str = Field(description="the decile, or deciles merged, like 7 or 8-10")
+    score_from: int
+    score_to: int
+    outcome: OutcomeGroup
+
+
+class ThresholdChoice(Report):
+    """Thresholds and what they would have made MQL in the period."""
+
+    fit: int
+    interest: int
+    mql_per_month: float
+    mql: OutcomeGroup
+    non_mql: OutcomeGroup
+    mql_vs_non_mql: Difference
+
+
+class Calibration(Report):
+    from_: date | None = Field(alias="from", serialization_alias="from")
+    to: date | None
+    rules_version: str
+    leads: int
+    months: float = Field(description="the period's length in months (days / 30.4375)")
+    fit_deciles: list[ScoreBand]
+    interest_deciles: list[ScoreBand]
+    current: ThresholdChoice = Field(description="the thresholds of the active rules")
+    target_mql_per_month: float | None
+    for_target: ThresholdChoice | None = Field(
+        description="the thresholds whose MQLs per month come closest to the target"
+    )
+    smallest_significant: ThresholdChoice | None = Field(
+        description="the lowest thresholds (most MQLs) at which MQLs win more than non-MQLs "
+        "with p < 0.05; null when none does"
+    )
+    notes: list[str]
+    methods: dict[str, str]
