@@ -95,3 +95,47 @@ CALIBRATION_EXAMPLE: dict[str, Any] = {
     "notes": ["decided on each lead's field values as stored today, ..."],
     "methods": {"interval": "Wilson score interval, 95%"},
 }
+
+SHADOW_EXAMPLE: dict[str, Any] = {
+    "from": "2026-11-01",
+    "to": "2026-11-30",
+    "leads": 1200,
+    "agreed": 1104,
+    "agreement_rate": 0.92,
+    "agreement_rate_95": {"low": 0.904, "high": 0.934},
+    "routes": [
+        {
+            "route": "North America",
+            "leads": 300,
+            "agreed": 270,
+            "agreement_rate": 0.9,
+            "agreement_rate_95": {"low": 0.861, "high": 0.929},
+            "status_disagreements": 12,
+            "owner_disagreements": 18,
+        }
+    ],
+    "disagreements_total": 96,
+    "disagreements": [
+        {
+            "lead_id": "00Q000000000042AAA",
+            "route": "North America",
+            "status_agrees": True,
+            "owner_agrees": False,
+            "ours": {
+                "mql": True,
+                "owner_id": "005000000000001AAA",
+                "owner_name": "Ada Rep",
+                "reason": "MQL (rules v7): fit 50 = Mid-market +30, title VP +20; ...",
+            },
+            "org": {
+                "mql": True,
+                "owner_id": "005000000000002AAA",
+                "owner_name": "Bo Rep",
+                "reason": "status 'Marketing Qualified', MQL at some point; Owner Queue -> Bo "
+                "Rep by Cy Manager at 2026-11-04 10:12",
+            },
+        }
+    ],
+    "notes": ["the org's side is the lead as the last sync stored it: ..."],
+    "methods": {"agreement": "same MQL verdict, and the same owner when both made it MQL"},
+}

@@ -15,7 +15,7 @@ from app.api.examples import (
     documented,
 )
 from app.api.formats import FormatQuery, csv_response, wants_csv
-from app.api.outcome_examples import CALIBRATION_EXAMPLE
+from app.api.outcome_examples import CALIBRATION_EXAMPLE, SHADOW_EXAMPLE
 from app.api.periods import FromQuery, ToQuery
 from app.api.periods import period as _period
 from app.deps import RulesDep, SessionDep
@@ -23,9 +23,10 @@ from app.reports.calibration import calibration
 from app.reports.csv_rows import funnel_csv, rules_csv, win_loss_csv
 from app.reports.funnel import funnel
 from app.reports.models import Funnel, GroupBy, RulesReport, WinLoss
-from app.reports.outcome_csv import calibration_csv
-from app.reports.outcome_models import Calibration
+from app.reports.outcome_csv import calibration_csv, shadow_csv
+from app.reports.outcome_models import Calibration, ShadowReport
 from app.reports.rules_report import rules_report
+from app.reports.shadow import shadow_report
 from app.reports.winloss import win_loss
 
 router = APIRouter(prefix="/reports", tags=["reports"], dependencies=ReadAccess)
@@ -144,4 +145,30 @@ def get_calibration(
     )
     if wants_csv(request, format_):
         return csv_response(calibration_csv(report), "calibration")
+    return report
+
+
+@router.get(
+    "/shadow",
+    response_model=ShadowReport,
+    summary="Shadow mode: where the org's own routing and status changes disagreed with the rules",
+    responses=documented(SHADOW_EXAMPLE, "from,to,section,route,leads,agreed,...\r\n"),
+)
+def get_shadow(
+    request: Request,
+    session: SessionDep,
+    active: RulesDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    format_: Annotated[FormatQuery, Query(alias="format")] = None,
+) -> ShadowReport | Response:
+    """For the leads decided in the period by runs in `HANDOFF_WRITE_MODE=shadow` (decided and
+    recorded as live would, nothing written): whether the org set them to MQL and who owns
+    them, against what the rules said, by route. The agreement rate (95% Wilson interval) and
+    the disagreements with both sides' reasons: our explanation, and the org's Status and Owner
+    history (who changed it, when)."""
+    start, end = _period(start, end)
+    report = shadow_report(session, active.ruleset, start=start, end=end)
+    if wants_csv(request, format_):
+        return csv_response(shadow_csv(report), "shadow")
     return report

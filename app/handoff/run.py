@@ -75,7 +75,8 @@ class HandoffStep:
             )
         with ctx.sessions() as reader, ctx.sessions() as session:
             start = AssignmentState(
-                positions=load_positions(session), open_mqls=open_mql_counts(session)
+                positions=load_positions(session, shadow=ctx.shadow),
+                open_mqls=open_mql_counts(session),
             )
             state = start
             selected = leads_to_decide(
@@ -120,6 +121,11 @@ class HandoffStep:
                 mql=row.mql, held_fields=row.missing_fields, planned=row.planned,
                 dry_run=ctx.dry_run,
             )  # fmt: skip
+        if ctx.shadow:  # recorded as live would, turns taken from the shadow pools, no write
+            repo_decisions.insert_decisions(session, [replace(row, shadow=True) for row in rows])
+            save_positions(session, after.positions, now, shadow=True)
+            session.commit()
+            return after
         if ctx.dry_run:
             repo_decisions.insert_decisions(session, rows)
             session.commit()

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from app.reports.csv_rows import render
-from app.reports.outcome_models import Backtest, Calibration, Difference, OutcomeGroup
+from app.reports.outcome_models import (
+    Backtest,
+    Calibration,
+    Difference,
+    OutcomeGroup,
+    ShadowReport,
+)
 
 GROUP_COLUMNS = (
     "leads",
@@ -143,3 +149,50 @@ def calibration_rows(report: Calibration) -> list[list[Any]]:
 
 def calibration_csv(report: Calibration) -> str:
     return render(CALIBRATION_COLUMNS, calibration_rows(report))
+
+
+SHADOW_COLUMNS = (
+    "from", "to", "section", "route", "leads", "agreed", "agreement_rate", "agreement_rate_95_low",
+    "agreement_rate_95_high", "status_disagreements", "owner_disagreements", "lead_id",
+    "ours_mql", "ours_owner", "ours_reason", "org_mql", "org_owner", "org_reason",
+)  # fmt: skip
+
+
+def shadow_csv(report: ShadowReport) -> str:
+    """One row per route, then one per disagreement shown."""
+    period = [report.from_, report.to]
+    rows: list[list[Any]] = []
+    for route in report.routes:
+        interval = route.agreement_rate_95
+        rows.append(
+            [
+                *period,
+                "route",
+                route.route,
+                route.leads,
+                route.agreed,
+                route.agreement_rate,
+                interval.low if interval else None,
+                interval.high if interval else None,
+                route.status_disagreements,
+                route.owner_disagreements,
+                *[None] * 7,
+            ]
+        )
+    for found in report.disagreements:
+        rows.append(
+            [
+                *period,
+                "disagreement",
+                found.route,
+                *[None] * 7,
+                found.lead_id,
+                found.ours.mql,
+                found.ours.owner_name or found.ours.owner_id,
+                found.ours.reason,
+                found.org.mql,
+                found.org.owner_name or found.org.owner_id,
+                found.org.reason,
+            ]
+        )
+    return render(SHADOW_COLUMNS, rows)  # fmt: skip

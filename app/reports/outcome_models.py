@@ -145,3 +145,47 @@ class Calibration(Report):
     )
     notes: list[str]
     methods: dict[str, str]
+
+
+class ShadowSide(Report):
+    """What one side did with a lead: MQL or not, the owner, and why."""
+
+    mql: bool
+    owner_id: str | None
+    owner_name: str | None
+    reason: str
+
+
+class ShadowDisagreement(Report):
+    lead_id: str
+    route: str
+    status_agrees: bool
+    owner_agrees: bool | None = Field(description="null unless both sides made it MQL")
+    ours: ShadowSide
+    org: ShadowSide
+
+
+class ShadowRoute(Report):
+    """Agreement on the leads of one route (as the rules routed them)."""
+
+    route: str
+    leads: int
+    agreed: int
+    agreement_rate: float | None
+    agreement_rate_95: RateInterval | None
+    status_disagreements: int
+    owner_disagreements: int
+
+
+class ShadowReport(Report):
+    from_: date | None = Field(alias="from", serialization_alias="from")
+    to: date | None
+    leads: int = Field(description="leads the shadow runs decided in the period (eligible ones)")
+    agreed: int
+    agreement_rate: float | None
+    agreement_rate_95: RateInterval | None
+    routes: list[ShadowRoute]
+    disagreements_total: int
+    disagreements: list[ShadowDisagreement] = Field(description="the first ones, by lead Id")
+    notes: list[str]
+    methods: dict[str, str]

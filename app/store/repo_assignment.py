@@ -14,22 +14,31 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.store.models import Lead, RoundRobin
+from app.store.models import Lead, RoundRobin, RoundRobinShadow
 
 
-def load_positions(session: Session) -> dict[str, int]:
+def _table(shadow: bool) -> type[RoundRobin] | type[RoundRobinShadow]:
+    """Shadow runs keep their turns apart, so going live starts where the live pools stood."""
+    return RoundRobinShadow if shadow else RoundRobin
+
+
+def load_positions(session: Session, *, shadow: bool = False) -> dict[str, int]:
     """Every pool's next position, keyed as the rules engine keys its pools."""
-    rows = session.execute(select(RoundRobin.pool_key, RoundRobin.position))
+    table = _table(shadow)
+    rows = session.execute(select(table.pool_key, table.position))
     return {str(key): int(position) for key, position in rows}
 
 
-def save_positions(session: Session, positions: Mapping[str, int], now: datetime) -> None:
+def save_positions(
+    session: Session, positions: Mapping[str, int], now: datetime, *, shadow: bool = False
+) -> None:
     """Store the positions the engine handed back (add and flush; the caller commits)."""
-    stored = {row.pool_key: row for row in session.scalars(select(RoundRobin))}
+    table = _table(shadow)
+    stored = {row.pool_key: row for row in session.scalars(select(table))}
     for key, position in positions.items():
         row = stored.get(key)
         if row is None:
-            session.add(RoundRobin(pool_key=key, position=position, updated_at=now))
+            session.add(table(pool_key=key, position=position, updated_at=now))
         elif row.position != position:
             row.position = position
             row.updated_at = now

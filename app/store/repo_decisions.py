@@ -57,6 +57,8 @@ class DecisionRow:
     write_state: WriteState
     read_status: str | None
     read_owner_id: str | None
+    # Decided in shadow mode: recorded as live would, never written (a dry run for the heads).
+    shadow: bool = False
 
     def columns(self) -> dict[str, Any]:
         """The row as the `decisions` table stores it."""
@@ -86,6 +88,7 @@ class DecisionRow:
             "write_attempts": 0,
             "read_status": self.read_status,
             "read_owner_id": self.read_owner_id,
+            "shadow": self.shadow,
         }
 
 
