@@ -100,7 +100,7 @@ def _route(ruleset: RuleSet | None, decision: Any) -> str:
     if index is None:
         return "kept owner"
     if ruleset is not None and index < len(ruleset.routes):
-        return ruleset.routes[index].title
+        return str(ruleset.routes[index].title)
     return f"routes[{index}]"
 
 

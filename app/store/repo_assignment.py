@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,7 +35,8 @@ def save_positions(
 ) -> None:
     """Store the positions the engine handed back (add and flush; the caller commits)."""
     table = _table(shadow)
-    stored = {row.pool_key: row for row in session.scalars(select(table))}
+    rows: list[Any] = list(session.scalars(select(table)))
+    stored = {row.pool_key: row for row in rows}
     for key, position in positions.items():
         row = stored.get(key)
         if row is None:
