@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from app.cli.main import main
 from tests.app.api import builders as b
 from tests.app.api.conftest import READ
 
@@ -57,3 +61,17 @@ def test_outside_the_period_and_without_shadow_runs(client: TestClient, session:
     body = client.get("/reports/shadow?from=2027-01-01", headers=READ).json()
     assert (body["leads"], body["agreement_rate"]) == (0, None)
     assert any("HANDOFF_WRITE_MODE=shadow" in note for note in body["notes"])
+
+
+def test_cli_json_matches_the_api(
+    client: TestClient, session: Session, database_url: str, rules_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    _seed(session)
+    api = client.get("/reports/shadow", headers=READ).json()
+    monkeypatch.setenv("HANDOFF_DATABASE_URL", database_url)
+    monkeypatch.setenv("HANDOFF_RULES", str(rules_path))
+    with pytest.raises(SystemExit) as done:
+        main(["report", "shadow", "--format", "json"])
+    assert done.value.code in (0, None)
+    assert json.loads(capsys.readouterr().out) == api
