@@ -3,7 +3,7 @@
 The backtest and the calibration decide every lead created in a period again, with rules that
 never ran, so they cannot read stored decisions: they read each lead's fields. At a million
 leads that is far more than memory should hold, so the rows come from one streaming query
-(`yield_per`: a server-side cursor on PostgreSQL) `BATCH` at a time, and only counts are kept.
+(`stream_results`: a server-side cursor on PostgreSQL) `BATCH` at a time, and only counts are kept.
 """
 
 from __future__ import annotations
@@ -125,9 +125,10 @@ def lead_outcomes(session: Session, start: date | None, end: date | None) -> Ite
             ),
         )
         .where(*_period(start, end))
-        .execution_options(yield_per=BATCH)
     )
-    for row in session.execute(query):
+    # Core rows through the session's connection: the ORM result layer would double the cost.
+    rows = session.connection().execution_options(stream_results=True, yield_per=BATCH)
+    for row in rows.execute(query):
         lead_id, status, owner, fields = row.id, row.status, row.owner_id, row.fields or {}
         if fields.get("Id") != lead_id or fields.get("Status") != status:
             fields = {**fields, "Id": lead_id, "Status": status, "OwnerId": owner}
