@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rules import (
@@ -75,3 +77,13 @@ def test_an_empty_name_is_refused_with_its_place() -> None:
     assert [(i.place, i.message) for i in caught.value.issues] == [
         ("fit[0].name", "must not be empty")
     ]
+
+
+def test_the_stricter_example_is_valid_named_and_stricter() -> None:
+    examples = Path(__file__).parents[2] / "examples"
+    stricter = parse_rules((examples / "rules-stricter.yaml").read_text())
+    current = parse_rules((examples / "rules.yaml").read_text())
+    assert all(rule.name for rule in (*stricter.fit, *stricter.interest, *stricter.disqualify))
+    assert all(route.name for route in stricter.routes)
+    assert stricter.fit_threshold > current.fit_threshold
+    assert stricter.interest_threshold > current.interest_threshold
