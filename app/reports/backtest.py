@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 
 from app.reports import stats
 from app.reports.lead_outcomes import (
+    Counts,
     LeadOutcome,
     Tally,
     history,
     history_notes,
     lead_outcomes,
+    new_counts,
     win_rate_difference,
 )
 from app.reports.outcome_models import (
@@ -57,47 +59,55 @@ METHODS = {
 
 @dataclass
 class _SideTally:
-    """One rules file's tallies over the leads judged so far."""
+    """One rules file's counts by outcome over the leads judged so far."""
 
     ruleset: RuleSet
-    mql: Tally = field(default_factory=Tally)
-    non_mql: Tally = field(default_factory=Tally)
-    matched: dict[str, Tally] = field(default_factory=dict)
+    mql: Counts = field(default_factory=new_counts)
+    non_mql: Counts = field(default_factory=new_counts)
+    matched: dict[str, Counts] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.matched = {rule.place: new_counts() for rule in _rules(self.ruleset)}
+        # Each disqualifier, and those after it: the scorer stops at the first that matches,
+        # so only the later ones still need testing for "matched" counts.
+        rules = self.ruleset.disqualify
+        self._after = {rule.place: rules[n + 1 :] for n, rule in enumerate(rules)}
 
     def judge(self, lead: LeadOutcome) -> bool:
         verdict = judge(self.ruleset, lead.fields)
-        (self.mql if verdict.mql else self.non_mql).count(lead)
+        outcome = lead.outcome
+        (self.mql if verdict.mql else self.non_mql)[outcome] += 1
         matched = self.matched
         for rule in verdict.matched:
-            matched[rule.place].count(lead)
-        for rule in self.ruleset.disqualify:
-            if rule.test(lead.fields):
-                matched[rule.place].count(lead)
+            matched[rule.place][outcome] += 1
+        first = verdict.disqualified_by
+        if first is not None:
+            matched[first.place][outcome] += 1
+            for rule in self._after[first.place]:
+                if rule.test(lead.fields):
+                    matched[rule.place][outcome] += 1
         return verdict.mql
 
-    def __post_init__(self) -> None:
-        self.matched = {rule.place: Tally() for rule in _rules(self.ruleset)}
-
     def total(self) -> Tally:
-        total = Tally()
-        total.add(self.mql)
-        total.add(self.non_mql)
+        total = Tally.of(self.mql)
+        total.add(Tally.of(self.non_mql))
         return total
 
     def side(self) -> BacktestSide:
+        mql, other = Tally.of(self.mql), Tally.of(self.non_mql)
         return BacktestSide(
             rules_version=str(self.ruleset.version),
             rules_hash=self.ruleset.content_hash,
-            mql=self.mql.group(),
-            non_mql=self.non_mql.group(),
-            mql_vs_non_mql=win_rate_difference(self.mql, self.non_mql),
+            mql=mql.group(),
+            non_mql=other.group(),
+            mql_vs_non_mql=win_rate_difference(mql, other),
         )
 
     def effects(self, which: Literal["candidate", "current"]) -> list[RuleEffect]:
         total = self.total()
         effects = []
         for rule in _rules(self.ruleset):
-            matched = self.matched[rule.place]
+            matched = Tally.of(self.matched[rule.place])
             rest = total.minus(matched)
             effects.append(
                 RuleEffect(

@@ -12,7 +12,6 @@ required field, against all other leads.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -20,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from app.reports import stats
 from app.reports.lead_outcomes import (
+    Counts,
     LeadOutcome,
     Tally,
     history,
     history_notes,
     lead_outcomes,
+    new_counts,
     win_rate_difference,
 )
 from app.reports.outcome_models import TODAYS_VALUES, Calibration, ScoreBand, ThresholdChoice
@@ -46,28 +47,44 @@ METHODS = {
 
 @dataclass
 class _Scores:
-    """Tallies by fit value, by interest value, and by both for the leads that can qualify."""
+    """Counts by outcome per fit value, per interest value, and per pair for the leads that
+    can qualify (not disqualified, no required field blank)."""
 
-    fit: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    interest: dict[int, Tally] = field(default_factory=lambda: defaultdict(Tally))
-    joint: dict[tuple[int, int], Tally] = field(default_factory=lambda: defaultdict(Tally))
-    total: Tally = field(default_factory=Tally)
+    fit: dict[int, Counts] = field(default_factory=dict)
+    interest: dict[int, Counts] = field(default_factory=dict)
+    joint: dict[tuple[int, int], Counts] = field(default_factory=dict)
     first: datetime | None = None
     last: datetime | None = None
 
     def count(self, ruleset: RuleSet, lead: LeadOutcome) -> None:
         fit, interest, _matched, disqualified = ruleset.score(lead.fields)
-        self.fit[fit].count(lead)
-        self.interest[interest].count(lead)
-        self.total.count(lead)
+        outcome = lead.outcome
+        _counts(self.fit, fit)[outcome] += 1
+        _counts(self.interest, interest)[outcome] += 1
         blank = any(is_blank(lead.fields.get(name)) for name in ruleset.handoff_requires)
         if disqualified is None and not blank:
-            self.joint[(fit, interest)].count(lead)
+            _counts(self.joint, (fit, interest))[outcome] += 1
         created = lead.created
         if self.first is None or created < self.first:
             self.first = created
         if self.last is None or created > self.last:
             self.last = created
+
+    def tallies(self, by: dict[Any, Counts]) -> dict[Any, Tally]:
+        return {key: Tally.of(counts) for key, counts in by.items()}
+
+    def total(self) -> Tally:
+        total = Tally()
+        for counts in self.fit.values():
+            total.add(Tally.of(counts))
+        return total
+
+
+def _counts(by: dict[Any, Counts], key: Any) -> Counts:
+    found = by.get(key)
+    if found is None:
+        found = by[key] = new_counts()
+    return found
 
 
 def _bands(by_score: dict[int, Tally]) -> list[ScoreBand]:
@@ -170,8 +187,8 @@ def calibration(
         start or (scores.first.date() if scores.first else None),
         end or (scores.last.date() if scores.last else None),
     )
-    grid = _Grid(scores.joint)
-    total = scores.total
+    grid = _Grid(scores.tallies(scores.joint))
+    total = scores.total()
     choices = grid.pairs()
     for_target = None
     if target_mql_per_month is not None and choices and months:
@@ -196,8 +213,8 @@ def calibration(
         rules_version=str(ruleset.version),
         leads=total.leads,
         months=round(months, 3),
-        fit_deciles=_bands(scores.fit),
-        interest_deciles=_bands(scores.interest),
+        fit_deciles=_bands(scores.tallies(scores.fit)),
+        interest_deciles=_bands(scores.tallies(scores.interest)),
         current=_choice(ruleset.fit_threshold, ruleset.interest_threshold, current, total, months),
         target_mql_per_month=target_mql_per_month,
         for_target=for_target,

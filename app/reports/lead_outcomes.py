@@ -25,14 +25,31 @@ BATCH = 5000
 
 
 class LeadOutcome(NamedTuple):
-    """One lead's fields as the rules read them, and what became of it."""
+    """One lead's fields as the rules read them, and what became of it (`outcome`: one of
+    NOT_CONVERTED, OPEN, LOST, WON, an index into `Counts`)."""
 
     id: str
     fields: Mapping[str, Any]
     created: datetime
-    converted: bool
-    closed: bool
-    won: bool
+    outcome: int
+
+
+NOT_CONVERTED, OPEN, LOST, WON = range(4)
+# Leads by outcome, indexed by the constants above: counting is one list increment per lead,
+# which is most of what a backtest does per lead besides scoring.
+Counts = list[int]
+
+
+def new_counts() -> Counts:
+    return [0, 0, 0, 0]
+
+
+def outcome_of(converted: bool, closed: bool, won: bool) -> int:
+    if not converted:
+        return NOT_CONVERTED
+    if not closed:
+        return OPEN
+    return WON if won else LOST
 
 
 @dataclass
@@ -44,11 +61,11 @@ class Tally:
     closed: int = 0
     won: int = 0
 
-    def count(self, lead: LeadOutcome) -> None:
-        self.leads += 1
-        self.converted += lead.converted
-        self.closed += lead.closed
-        self.won += lead.won
+    @classmethod
+    def of(cls, counts: Counts) -> Tally:
+        """The tally of leads counted by outcome."""
+        closed = counts[LOST] + counts[WON]
+        return cls(sum(counts), counts[OPEN] + closed, closed, counts[WON])
 
     def add(self, other: Tally) -> None:
         self.leads += other.leads
@@ -128,19 +145,16 @@ def lead_outcomes(session: Session, start: date | None, end: date | None) -> Ite
     )
     # Core rows through the session's connection: the ORM result layer would double the cost.
     rows = session.connection().execution_options(stream_results=True, yield_per=BATCH)
-    for row in rows.execute(query):
-        lead_id, status, owner, fields = row.id, row.status, row.owner_id, row.fields or {}
+    for lead_id, status, owner, fields, created, opportunity, closed, won in rows.execute(query):
+        if fields is None:
+            fields = {}
         if fields.get("Id") != lead_id or fields.get("Status") != status:
             fields = {**fields, "Id": lead_id, "Status": status, "OwnerId": owner}
-        closed = bool(row.is_closed)
-        yield LeadOutcome(
-            lead_id,
-            fields,
-            row.created_date,
-            row.converted_opportunity_id is not None,
-            closed,
-            closed and bool(row.is_won),
-        )
+        if opportunity is None:
+            outcome = NOT_CONVERTED
+        else:
+            outcome = (WON if won else LOST) if closed else OPEN
+        yield LeadOutcome(lead_id, fields, created, outcome)
 
 
 def count_leads(session: Session, start: date | None, end: date | None) -> int:
