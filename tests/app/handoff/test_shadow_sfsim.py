@@ -119,3 +119,14 @@ def test_shadow_report_against_what_people_did(sim: Sim, settings, sessions) -> 
     assert f"-> {MQL} by Manager" in moved.org.reason
     cold = found[cold_call]
     assert (cold.ours.mql, cold.org.mql, cold.route) == (False, True, "not MQL")
+
+
+def test_an_explicit_dry_run_records_no_shadow_decision(sim: Sim, settings, sessions) -> None:
+    run = run_sync(settings, sessions, factory(sim.server), dry_run=True)
+    assert run.state == "succeeded", run.message
+    with sessions() as session:
+        shadow = session.scalar(
+            select(func.count()).select_from(DecisionRecord).where(DecisionRecord.shadow)
+        )
+        assert shadow == 0
+        assert session.scalars(select(RoundRobinShadow)).all() == []
