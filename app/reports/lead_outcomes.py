@@ -144,8 +144,10 @@ def lead_outcomes(session: Session, start: date | None, end: date | None) -> Ite
         .where(*_period(start, end))
     )
     # Core rows through the session's connection: the ORM result layer would double the cost.
-    rows = session.connection().execution_options(stream_results=True, yield_per=BATCH)
-    for lead_id, status, owner, fields, created, opportunity, closed, won in rows.execute(query):
+    # The options go on the statement: on the connection they would stay for later statements.
+    streamed = query.execution_options(stream_results=True, yield_per=BATCH)
+    rows = session.connection().execute(streamed)
+    for lead_id, status, owner, fields, created, opportunity, closed, won in rows:
         if fields is None:
             fields = {}
         if fields.get("Id") != lead_id or fields.get("Status") != status:

@@ -37,7 +37,8 @@ class Started:
 
 
 class BacktestJobs:
-    """The process's backtest worker."""
+    """The process's backtest worker. Every backtest is stored as a job with its result (a
+    small one finished at once), so the dashboard can show the latest."""
 
     def __init__(self, sessions: sessionmaker[Session], inline_leads: int = INLINE_LEADS) -> None:
         self._sessions = sessions
@@ -57,8 +58,6 @@ class BacktestJobs:
     ) -> Backtest | Started:
         """The backtest itself for a small period; else a running job."""
         leads = count_leads(session, start, end)
-        if leads <= self._inline_leads:
-            return backtest(session, candidate, current, start=start, end=end)
         job = repo_backtests.create_job(
             session,
             now=datetime.now(UTC),
@@ -67,6 +66,13 @@ class BacktestJobs:
             start=start,
             end=end,
         )
+        if leads <= self._inline_leads:
+            report = backtest(session, candidate, current, start=start, end=end)
+            # kept like a background job's, so the dashboard shows the latest backtest
+            result = report.model_dump(mode="json", by_alias=True)
+            repo_backtests.finish_job(session, job.id, now=datetime.now(UTC), result=result)
+            session.commit()
+            return report
         session.commit()
         self._pool.submit(self._work, job.id, candidate, current, start, end)
         return Started(job)

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.store.models import BacktestJob
@@ -70,3 +70,13 @@ def fail_unfinished(session: Session, now: datetime) -> int:
         .values(state="failed", finished_at=now, error="the service stopped while it ran")
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def latest_finished(session: Session) -> BacktestJob | None:
+    """The newest backtest that succeeded, for the dashboard's rules page."""
+    return session.scalars(
+        select(BacktestJob)
+        .where(BacktestJob.state == "succeeded")
+        .order_by(BacktestJob.finished_at.desc())
+        .limit(1)
+    ).first()

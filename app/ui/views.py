@@ -18,9 +18,10 @@ from app.reports.first_touch_weekly import first_touch_by_week
 from app.reports.leads import open_mqls
 from app.reports.models import Funnel, HandoffStatus, SlaSettings, SlaState, WinLoss, WinLossGroup
 from app.reports.mql_aging import mql_aging
+from app.reports.outcome_models import Backtest
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
-from app.store import repo_audit, repo_runs
+from app.store import repo_audit, repo_backtests, repo_runs
 from app.store.models import SyncRun
 from app.store.repo_audit import AuditRecord
 from app.ui import words
@@ -193,8 +194,11 @@ def rules_page(
 ) -> dict[str, Any]:
     """Per rule: leads matched, MQLs, converted, win rate; and leads held by missing field."""
     report = rules_report(session, rules_hash=rules_hash, rules_version=rules_version)
+    latest = repo_backtests.latest_finished(session)
     return {
         "report": report,
+        "backtest": Backtest.model_validate(latest.result) if latest and latest.result else None,
+        "backtest_at": latest.finished_at if latest else None,
         "rules_chart": bar_chart(
             "Leads matched by each rule",
             [Bar(r.name or r.rule, r.leads_matched) for r in report.rules],
