@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
@@ -14,7 +15,7 @@ from app.api.formats import FormatQuery, csv_response, wants_csv
 from app.api.outcome_examples import BACKTEST_EXAMPLE, BACKTEST_JOB_EXAMPLE
 from app.api.periods import FromQuery, ToQuery, period
 from app.api.simulation import SIMULATION_EXAMPLE, Simulation, parse_draft, simulate_draft
-from app.deps import RulesDep, SessionDep, SettingsDep
+from app.deps import NowDep, RulesDep, SessionDep, SettingsDep
 from app.reports.outcome_csv import backtest_csv
 from app.reports.outcome_models import Backtest, BacktestJob
 from app.run.backtest_jobs import BacktestJobs, Started
@@ -164,6 +165,10 @@ def simulate_rules(
     return simulate_draft(session, text, active.ruleset, go_live_after=settings.go_live_after)
 
 
+# A running job older than this is reported failed: its process stopped (a million leads take
+# about a minute).
+STALE_JOB = timedelta(hours=1)
+
 BACKTEST_CSV_EXAMPLE = (
     "from,to,section,rules,rule,name,group,leads,converted,conversion_rate,...\r\n"
     "2026-01-01,2026-06-30,side,candidate,,,mql,200,100,0.5,...\r\n"
@@ -175,15 +180,19 @@ def _backtests(request: Request) -> BacktestJobs:
     return jobs
 
 
-def _job_view(job: BacktestJobRow) -> BacktestJob:
+def _job_view(job: BacktestJobRow, now: datetime | None = None) -> BacktestJob:
+    state, error = job.state, job.error
+    if state == "running" and now is not None and now - job.created_at > STALE_JOB:
+        # A process that stopped mid-run never finishes its job: say so rather than wait forever.
+        state, error = "failed", f"not finished after {STALE_JOB}: the service may have stopped"
     return BacktestJob(
         job=job.id,
-        state=job.state,
+        state=state,
         created_at=job.created_at,
         finished_at=job.finished_at,
         leads=job.leads,
         poll=f"/rules/backtest/{job.id}",
-        error=job.error,
+        error=error,
         result=job.result,
     )
 
@@ -234,12 +243,15 @@ def backtest_rules(
     response_model=BacktestJob,
     dependencies=AdminAccess,
     summary="A backtest job: running, or its result",
-    responses=documented(BACKTEST_JOB_EXAMPLE),
+    responses={
+        **documented(BACKTEST_JOB_EXAMPLE),
+        404: {"description": "no backtest job with this id"},
+    },
 )
-def backtest_job(job: str, session: SessionDep) -> BacktestJob:
+def backtest_job(job: str, session: SessionDep, now: NowDep) -> BacktestJob:
     """The job `POST /rules/backtest` answered with a 202: `running` until the backtest is done,
     then `succeeded` with the backtest in `result` (or `failed` with the reason)."""
     found = repo_backtests.get_job(session, job) if len(job) <= 32 else None
     if found is None:
         raise HTTPException(status_code=404, detail=f"no backtest job {job!r}")
-    return _job_view(found)
+    return _job_view(found, now)

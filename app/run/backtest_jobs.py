@@ -44,9 +44,6 @@ class BacktestJobs:
         self._sessions = sessions
         self._inline_leads = inline_leads
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="handoff-backtest")
-        with sessions() as session:
-            repo_backtests.fail_unfinished(session, datetime.now(UTC))
-            session.commit()
 
     def run(
         self,

@@ -62,16 +62,6 @@ def get_job(session: Session, job_id: str) -> BacktestJob | None:
     return session.get(BacktestJob, job_id)
 
 
-def fail_unfinished(session: Session, now: datetime) -> int:
-    """Jobs a stopped process left running never finish: mark them failed (at start-up)."""
-    result = session.execute(
-        update(BacktestJob)
-        .where(BacktestJob.state == "running")
-        .values(state="failed", finished_at=now, error="the service stopped while it ran")
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def latest_finished(session: Session) -> BacktestJob | None:
     """The newest backtest that succeeded, for the dashboard's rules page."""
     return session.scalars(

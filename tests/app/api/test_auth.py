@@ -10,14 +10,20 @@ from app.api.key_attempts import KeyAttempts
 from tests.app.api.conftest import ADMIN, ADMIN_KEY, READ, READ_KEY
 
 OPEN = {"/healthz", "/readyz"}
-ADMIN_ONLY = {("POST", "/sync/runs"), ("POST", "/rules/simulate")}
+ADMIN_ONLY = {
+    ("POST", "/sync/runs"),
+    ("POST", "/rules/simulate"),
+    ("POST", "/rules/backtest"),
+    ("GET", "/rules/backtest/job"),
+}
 
 
 def _routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every operation the OpenAPI schema declares, with path parameters filled in."""
     found = []
     for path, operations in app.openapi()["paths"].items():
-        found += [(method.upper(), path.replace("{run_id}", "1")) for method in operations]
+        filled = path.replace("{run_id}", "1").replace("{job}", "job")
+        found += [(method.upper(), filled) for method in operations]
     return found
 
 
@@ -33,11 +39,15 @@ def test_every_declared_route_is_in_the_matrix(app: FastAPI) -> None:
         "/reports/win-loss",
         "/reports/funnel",
         "/reports/rules",
+        "/reports/calibration",
+        "/reports/shadow",
         "/sync/runs",
         "/sync/runs/1",
         "/rules",
         "/rules/validate",
         "/rules/simulate",
+        "/rules/backtest",
+        "/rules/backtest/job",
         "/audit",
     }
 

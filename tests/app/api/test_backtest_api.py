@@ -116,3 +116,20 @@ class TestLargePeriods:
 
     def test_unknown_job_is_a_404(self, client: TestClient) -> None:
         assert client.get("/rules/backtest/nope", headers=ADMIN).status_code == 404
+
+
+def test_a_job_left_running_by_a_stopped_process_reads_as_failed(
+    client: TestClient, session: Session
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from app.store import repo_backtests
+
+    old = repo_backtests.create_job(
+        session, now=datetime.now(UTC) - timedelta(hours=2), leads=5, rules_hash="h",
+        start=None, end=None,
+    )  # fmt: skip
+    session.commit()
+    body = client.get(f"/rules/backtest/{old.id}", headers=ADMIN).json()
+    assert body["state"] == "failed"
+    assert "may have stopped" in body["error"]
