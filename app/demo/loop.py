@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from app.demo.api import RunningApi, demo_app, loopback_socket, start_api
-from app.demo.backtest import demo_backtest, render_backtest, write_stricter
+from app.demo.backtest import SKIPPED, demo_backtest, render_backtest, write_stricter
 from app.demo.org import (
     org_placeholders,
     render_rules,
@@ -102,6 +102,8 @@ def _sync_and_summarise(settings: Settings, sf_settings: SalesforceSettings) -> 
         stricter = write_stricter(settings.rules)
         with sessions() as session:
             lines = render(summarise(session, run, ruleset, datetime.now(UTC)))
+            if stricter is None:
+                return lines + SKIPPED
             return lines + render_backtest(demo_backtest(session, stricter, ruleset), stricter)
     finally:
         engine.dispose()

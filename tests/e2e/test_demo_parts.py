@@ -198,8 +198,15 @@ class TestStricterSample:
     def test_the_stricter_copy_is_valid_and_stricter(self) -> None:
         text = render_rules(sample_rules(), IDS)
 
-        stricter = parse_rules(stricter_rules(text))
+        stricter_text = stricter_rules(text)
+        assert stricter_text is not None
+        stricter = parse_rules(stricter_text)
         current = parse_rules(text)
 
         assert (stricter.version, stricter.fit_threshold) == (2, 50)
         assert current.fit_threshold < stricter.fit_threshold
+
+    def test_thresholds_edited_by_hand_make_no_stricter_copy(self) -> None:
+        text = render_rules(sample_rules(), IDS).replace("{fit: 40,", "{fit: 45,")
+
+        assert stricter_rules(text) is None
