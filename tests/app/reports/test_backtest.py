@@ -182,3 +182,19 @@ def test_adding_a_disqualifier_never_adds_mqls(
 
 def test_min_closed_is_documented_in_the_report() -> None:
     assert MIN_CLOSED == 20
+
+
+def test_every_matching_disqualifier_counts_not_only_the_first() -> None:
+    text = _BASE.format(size=100, fit=0, interest=0, disqualify=(
+        "disqualify:\n  - {field: Country, op: eq, value: FR}\n"
+        "  - {field: LeadSource, op: eq, value: Web}\n"
+    ))  # fmt: skip
+    lead = LeadOutcome("00Q1", {"Country": "FR", "LeadSource": "Web"},
+                       datetime(2026, 1, 1, tzinfo=UTC), 3)  # fmt: skip
+    other = LeadOutcome("00Q2", {"Country": "US", "LeadSource": "Web"},
+                        datetime(2026, 1, 1, tzinfo=UTC), 2)  # fmt: skip
+    result = compare([lead, other], parse_rules(text), None)
+    matched = {e.rule: (e.matched.leads, e.matched.won) for e in result.rules}
+    assert matched["disqualify[0]"] == (1, 1)
+    assert matched["disqualify[1]"] == (2, 1)
+    assert result.candidate.mql.leads == 0
