@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,14 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=None, help="where the SQLite file goes")
     args = parser.parse_args()
     folder = args.folder or Path(tempfile.mkdtemp(prefix="handoff-bench-backtest-"))
+    try:
+        _measure_sizes(args, folder)
+    finally:
+        if args.folder is None and not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _measure_sizes(args: argparse.Namespace, folder: Path) -> None:
     for leads in (args.leads // 10, args.leads):
         name = f"handoff_bench_backtest_{leads}"
         sub = folder / str(leads)
