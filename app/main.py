@@ -29,6 +29,7 @@ from app.handoff.breach_outbox import deliver_outbox, outbox_policy
 from app.metrics import build_registry
 from app.reports.funnel import funnel as funnel_report
 from app.run.background import Connector, SyncRunner
+from app.run.backtest_jobs import BacktestJobs
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
 from app.store.db import make_engine, make_sessionmaker
@@ -76,6 +77,7 @@ def _resources(
     app.state.ui_funnel = Snapshot(lambda session, _key: funnel_report(session), sessions)
     app.state.ui_rules = Snapshot(ui_rules_report, sessions)
     app.state.ui_figures = PageFigures()
+    app.state.backtests = BacktestJobs(sessions, settings.backtest_inline_leads)
     scheduler = None
     if start_scheduler:
         scheduler = build_scheduler(
@@ -102,6 +104,7 @@ def _resources(
         app.state.sync_runner.shutdown(settings.shutdown_seconds / 2)
         app.state.ui_funnel.wait()
         app.state.ui_rules.wait()
+        app.state.backtests.shutdown()
         engine.dispose()
 
 

@@ -78,7 +78,12 @@ class Settings(BaseSettings):
     database_url: Annotated[str, AfterValidator(_sql_url)] = "sqlite:///./handoff.db"
     rules: Path = Path("rules.yaml")
     sync_interval: int = Field(300, ge=0, description="seconds between syncs; 0 turns it off")
-    write_mode: Literal["dry-run", "live"] = "dry-run"
+    # shadow: decide and record as live would (own round-robin turns), write nothing; compare
+    # with what the org did in GET /reports/shadow.
+    write_mode: Literal["dry-run", "shadow", "live"] = "dry-run"
+    backtest_inline_leads: int = Field(
+        20_000, ge=0, description="backtests over more leads run in the background, as a job"
+    )
     max_writes_per_run: int = Field(2000, ge=0)
     go_live_after: AwareDatetime | None = None
     org_id: Annotated[str | None, AfterValidator(_org_id)] = None
@@ -178,6 +183,10 @@ class Settings(BaseSettings):
     @property
     def live(self) -> bool:
         return self.write_mode == "live"
+
+    @property
+    def shadow(self) -> bool:
+        return self.write_mode == "shadow"
 
 
 class AuthMode(StrEnum):

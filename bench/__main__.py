@@ -18,6 +18,7 @@ FULL: dict[str, list[str]] = {
     "sync": [],
     "reports": [],
     "audit": [],
+    "backtest": [],
 }
 QUICK: dict[str, list[str]] = {
     "rules": ["--leads", "10000"],
@@ -26,6 +27,7 @@ QUICK: dict[str, list[str]] = {
     "sync": ["--leads", "5000"],
     "reports": ["--rows", "100000", "--drive-seconds", "3"],
     "audit": ["--leads", "2000", "--edits", "30"],
+    "backtest": ["--leads", "20000", "--database", "sqlite"],
 }
 
 

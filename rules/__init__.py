@@ -20,6 +20,7 @@ from rules.parse import parse_rules
 from rules.reasons import Ineligible
 from rules.ruleset import CompiledRoute, CompiledRule, RuleSet
 from rules.schema import json_schema
+from rules.verdict import Verdict, judge
 
 __all__ = [
     "Assignment",
@@ -38,6 +39,7 @@ __all__ = [
     "Roster",
     "RuleSet",
     "RulesInvalid",
+    "Verdict",
     "WorkCalendar",
     "assign",
     "calendar_from_business_hours",
@@ -48,6 +50,7 @@ __all__ = [
     "format_issues",
     "has_errors",
     "json_schema",
+    "judge",
     "multi_select_fields",
     "parse_rules",
     "pattern_warnings",

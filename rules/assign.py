@@ -266,7 +266,7 @@ def _chosen(
 ) -> Assignment:
     people = roster.people
     name = people.name(owner) if people is not None else owner
-    parts = [f"route {route.index}"]
+    parts = [f"route {route.name}" if route.name else f"route {route.index}"]
     if weight is not None:
         parts.append(f"weight {weight}")
     if match is not None and not via_pool:

@@ -13,7 +13,7 @@ from typing import Any, TypeGuard
 
 from rules.calendar_rules import calendar_name_problem, calendar_problems
 from rules.ids import QUEUE_PREFIX, USER_PREFIX, id_problem, to18
-from rules.issues import Path
+from rules.issues import Path, place_of
 from rules.operator_checks import Problem, operator_problems
 
 _FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -31,6 +31,33 @@ def meaning_problems(data: dict[str, Any]) -> list[Problem]:
     problems += _thresholds(data)
     problems += calendar_problems(data)
     problems += _breach_steps(data)
+    problems += _names(data)
+    return problems
+
+
+def _names(data: dict[str, Any]) -> list[Problem]:
+    """A name stands for one entry in reports and explanations, so two entries may not share it."""
+    entries: list[tuple[Path, Any]] = [
+        ((section, index), rule)
+        for section in ("fit", "interest", "disqualify")
+        for index, rule in _items(data.get(section))
+    ]
+    entries += [
+        (("assignment", "routes", index), route)
+        for index, route in _items(_get(data, "assignment", "routes"))
+    ]
+    problems: list[Problem] = []
+    first: dict[str, Path] = {}
+    for path, entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            continue
+        key = name.strip().casefold()
+        if key in first:
+            message = f"{name!r} is already the name of {place_of(first[key])}; names are unique"
+            problems.append(((*path, "name"), message))
+        else:
+            first[key] = path
     return problems
 
 

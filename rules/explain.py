@@ -59,7 +59,7 @@ def _why(decision: Decision) -> str:
             return f"status {decision.status!r} is not in eligible_from"
         return str(reason)
     if decision.disqualified_by is not None:
-        return f"disqualified by {decision.disqualified_by.label}"
+        return f"disqualified by {decision.disqualified_by.shown}"
     return ""
 
 
@@ -70,4 +70,4 @@ def _score(name: str, total: int, needed: int, decision: Decision) -> str:
     shown = f"{name} {total}" if decision.mql or total >= needed else f"{name} {total}<{needed}"
     if not rules:
         return shown
-    return f"{shown} = " + ", ".join(f"{rule.label} {rule.points:+d}" for rule in rules)
+    return f"{shown} = " + ", ".join(f"{rule.shown} {rule.points:+d}" for rule in rules)

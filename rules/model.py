@@ -45,7 +45,24 @@ class Condition(_Strict):
     )
 
 
-class ScoredRule(Condition):
+RuleName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="Shown in explanations and reports instead of the place (like fit[2]); "
+        "unique among fit, interest, disqualify and routes",
+    ),
+]
+
+
+class NamedCondition(Condition):
+    """A fit, interest or disqualify entry: a condition that may carry a name."""
+
+    name: RuleName | None = None
+
+
+class ScoredRule(NamedCondition):
     """A condition that adds (or, when negative, takes away) points when it matches."""
 
     points: int
@@ -95,6 +112,7 @@ class Route(_Strict):
     available; else the lead goes to the pool (when given) or to the next route.
     """
 
+    name: RuleName | None = None
     when: list[Condition | AccountCondition] = []
     owner: Literal["account_owner"] | None = None
     pool: list[SalesforceId | PoolMember] = []
@@ -211,7 +229,7 @@ class RulesFile(_Strict):
     fit: list[ScoredRule] = []
     interest: list[ScoredRule] = []
     thresholds: Thresholds
-    disqualify: list[Condition] = []
+    disqualify: list[NamedCondition] = []
     handoff_requires: list[FieldName] = []
     assignment: Assignment
     sla: Sla = Sla()

@@ -115,5 +115,6 @@ _MESSAGES = {
     "model_type": "{given!r} is not a mapping of keys",
     "too_short": "needs at least one item",
     "string_too_short": "must not be empty",
+    "string_too_long": "{given!r} is too long",
     "string_pattern_mismatch": "{given!r} is not a 15 or 18 character Salesforce Id",
 }

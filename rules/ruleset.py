@@ -19,6 +19,7 @@ from rules.model import (
     AccountCondition,
     Assignment,
     Condition,
+    NamedCondition,
     PoolMember,
     Route,
     RulesFile,
@@ -44,6 +45,17 @@ class CompiledRule:
     label: str
     points: int
     test: Predicate
+    name: str | None = None
+
+    @property
+    def title(self) -> str:
+        """What reports call the rule: its `name`, else its place (`fit[2]`)."""
+        return self.name or self.place
+
+    @property
+    def shown(self) -> str:
+        """What an explanation calls the rule: its `name`, else its label."""
+        return self.name or self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +72,16 @@ class CompiledRoute:
     conditions: tuple[Predicate, ...]
     pool: tuple[str, ...]
     pool_key: str
+    name: str | None = None
     weights: tuple[int, ...] = ()
     weighted: bool = False
     account_tests: tuple[Predicate | None, ...] = ()
     to_account_owner: bool = False
+
+    @property
+    def title(self) -> str:
+        """What reports call the route: its `name`, else `routes[N]`."""
+        return self.name or f"routes[{self.index}]"
 
     @property
     def members(self) -> tuple[tuple[str, int], ...]:
@@ -138,7 +156,7 @@ class RuleSet:
     def lead_fields(self) -> frozenset[str]:
         """Every Lead field the rules read, so the app can select exactly these."""
         model = self.model
-        conditions = [*model.fit, *model.interest, *model.disqualify]
+        conditions: list[Condition] = [*model.fit, *model.interest, *model.disqualify]
         conditions += [
             c for route in model.assignment.routes for c in route.when if isinstance(c, Condition)
         ]
@@ -197,7 +215,9 @@ def compile_rules(
 
 
 def _scored(
-    section: str, rules: list[ScoredRule] | list[Condition], multi_select: frozenset[str] | None
+    section: str,
+    rules: list[ScoredRule] | list[NamedCondition],
+    multi_select: frozenset[str] | None,
 ) -> tuple[CompiledRule, ...]:
     return tuple(
         CompiledRule(
@@ -205,6 +225,7 @@ def _scored(
             label=rule.label or _label(rule),
             points=rule.points if isinstance(rule, ScoredRule) else 0,
             test=_predicate(rule, multi_select),
+            name=rule.name.strip() if rule.name else None,
         )
         for index, rule in enumerate(rules)
     )
@@ -229,6 +250,7 @@ def _route(
         index=index, conditions=conditions, pool=members, pool_key=key,
         weights=tuple(weight for _, weight in entries), weighted=weighted,
         account_tests=account_tests, to_account_owner=route.owner == "account_owner",
+        name=route.name.strip() if route.name else None,
     )  # fmt: skip
 
 

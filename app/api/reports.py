@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, timedelta
+from datetime import UTC, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from app.api.auth import ReadAccess
@@ -17,33 +17,24 @@ from app.api.examples import (
     documented,
 )
 from app.api.formats import FormatQuery, csv_response, wants_csv
-from app.api.params import IsoDate, IsoMoment
+from app.api.outcome_examples import CALIBRATION_EXAMPLE, SHADOW_EXAMPLE
+from app.api.params import IsoMoment
+from app.api.periods import FromQuery, ToQuery
+from app.api.periods import period as _period
 from app.api.routing_examples import MATCHING_EXAMPLE
 from app.deps import NowDep, RulesDep, SessionDep
+from app.reports.calibration import calibration
 from app.reports.csv_rows import funnel_csv, rules_csv, win_loss_csv
 from app.reports.funnel import funnel
 from app.reports.models import Funnel, GroupBy, RulesReport, WinLoss
+from app.reports.outcome_csv import calibration_csv, shadow_csv
+from app.reports.outcome_models import Calibration, ShadowReport
 from app.reports.routing import Matching, matching
 from app.reports.rules_report import rules_report
+from app.reports.shadow import shadow_report
 from app.reports.winloss import win_loss
 
 router = APIRouter(prefix="/reports", tags=["reports"], dependencies=ReadAccess)
-
-FromQuery = Annotated[
-    IsoDate | None,
-    Query(alias="from", description="first day of the period (inclusive)", examples=["2026-07-01"]),
-]
-ToQuery = Annotated[
-    IsoDate | None,
-    Query(alias="to", description="last day of the period (inclusive)", examples=["2026-09-30"]),
-]
-
-
-def _period(start: date | None, end: date | None) -> tuple[date | None, date | None]:
-    if start is not None and end is not None and start > end:
-        raise invalid("from", "`from` is after `to`")
-    return start, end
-
 
 WIN_LOSS_CSV_EXAMPLE = (
     "from,to,group_by,group,group_label,segment,closed,won,lost,win_rate,win_rate_95_low,"
@@ -107,7 +98,7 @@ def get_funnel(
     response_model=RulesReport,
     summary="How leads matched by each rule of the active rules convert",
     responses=documented(
-        RULES_REPORT_EXAMPLE, "kind,name,leads,mql,converted,closed,won,win_rate\r\n"
+        RULES_REPORT_EXAMPLE, "kind,name,leads,mql,converted,closed,won,win_rate,place\r\n"
     ),
 )
 def get_rules_report(
@@ -122,6 +113,69 @@ def get_rules_report(
     report = rules_report(session, rules_hash=active.content_hash, rules_version=active.version)
     if wants_csv(request, format_):
         return csv_response(rules_csv(report), "rules")
+    return report
+
+
+@router.get(
+    "/calibration",
+    response_model=Calibration,
+    summary="Conversion and win rate by decile of fit and interest score, and thresholds",
+    responses=documented(CALIBRATION_EXAMPLE, "from,to,section,deciles,score_from,...\r\n"),
+)
+def get_calibration(
+    request: Request,
+    session: SessionDep,
+    active: RulesDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    target_mql_per_month: Annotated[
+        float | None,
+        Query(gt=0, le=10_000_000, description="the MQLs a month sales can work", examples=[120]),
+    ] = None,
+    format_: Annotated[FormatQuery, Query(alias="format")] = None,
+) -> Calibration | Response:
+    """The active rules score every stored lead created in the period (today's field values):
+    conversion to opportunity and win rate, with 95% Wilson intervals and counts, by decile of
+    the fit and of the interest score; the current thresholds' MQLs against the rest; the
+    thresholds whose MQL volume comes closest to `target_mql_per_month`; and the lowest
+    thresholds at which MQLs win more than non-MQLs with p < 0.05 (pooled two-proportion
+    z-test). Rates are null when nothing closed. 409 when no valid rules are active."""
+    start, end = _period(start, end)
+    if active.ruleset is None:
+        raise HTTPException(
+            status_code=409, detail=f"the rules file {active.path} is not valid: fix it first"
+        )
+    report = calibration(
+        session, active.ruleset, start=start, end=end, target_mql_per_month=target_mql_per_month
+    )
+    if wants_csv(request, format_):
+        return csv_response(calibration_csv(report), "calibration")
+    return report
+
+
+@router.get(
+    "/shadow",
+    response_model=ShadowReport,
+    summary="Shadow mode: where the org's own routing and status changes disagreed with the rules",
+    responses=documented(SHADOW_EXAMPLE, "from,to,section,route,leads,agreed,...\r\n"),
+)
+def get_shadow(
+    request: Request,
+    session: SessionDep,
+    active: RulesDep,
+    start: FromQuery = None,
+    end: ToQuery = None,
+    format_: Annotated[FormatQuery, Query(alias="format")] = None,
+) -> ShadowReport | Response:
+    """For the leads decided in the period by runs in `HANDOFF_WRITE_MODE=shadow` (decided and
+    recorded as live would, nothing written): whether the org set them to MQL and who owns
+    them, against what the rules said, by route. The agreement rate (95% Wilson interval) and
+    the disagreements with both sides' reasons: our explanation, and the org's Status and Owner
+    history (who changed it, when)."""
+    start, end = _period(start, end)
+    report = shadow_report(session, active.ruleset, start=start, end=end)
+    if wants_csv(request, format_):
+        return csv_response(shadow_csv(report), "shadow")
     return report
 
 

@@ -47,12 +47,10 @@ SIMULATION_EXAMPLE = {
 }
 
 
-def simulate_draft(
-    session: Session, text: str, active: RuleSet | None, *, go_live_after: datetime | None
-) -> Simulation:
-    """The simulation of `text`; a 422 on the body listing every problem when it is invalid."""
+def parse_draft(text: str) -> RuleSet:
+    """A draft rules file from a request body; a 422 on the body with every placed error."""
     try:
-        draft = parse_rules(text)
+        return parse_rules(text)
     except RulesInvalid as invalid:
         raise RequestValidationError(
             [
@@ -66,5 +64,12 @@ def simulate_draft(
                 if issue.severity == "error"
             ]
         ) from None
+
+
+def simulate_draft(
+    session: Session, text: str, active: RuleSet | None, *, go_live_after: datetime | None
+) -> Simulation:
+    """The simulation of `text`; a 422 on the body listing every problem when it is invalid."""
+    draft = parse_draft(text)
     result = simulate(session, draft, active=active, go_live_after=go_live_after)
     return Simulation(**asdict(result))

@@ -16,10 +16,20 @@ import typer
 
 from app.cli.context import open_store
 from app.cli.output import Output
+from app.handoff.rules_file import RulesFileError, load_rules
+from app.reports.calibration import calibration
 from app.reports.csv_rows import WIN_LOSS_COLUMNS, win_loss_csv, win_loss_rows
 from app.reports.models import WinLoss
+from app.reports.outcome_csv import (
+    CALIBRATION_COLUMNS,
+    calibration_csv,
+    calibration_rows,
+    shadow_csv,
+)
+from app.reports.shadow import shadow_report
 from app.reports.winloss import win_loss
 from app.settings import load_settings
+from rules import RuleSet
 
 report_app = typer.Typer(
     help="Reports from the store (no Salesforce needed).", no_args_is_help=True
@@ -94,3 +104,89 @@ def _print(report: WinLoss, output: Format) -> None:
                 "p_value": comparison.p_value,
             },
         )
+
+
+@report_app.command("calibration")
+def calibration_command(
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", help="First creation day of the leads (inclusive).", formats=DAY),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option("--to", help="Last creation day of the leads (inclusive).", formats=DAY),
+    ] = None,
+    target: Annotated[
+        float | None,
+        typer.Option("--target-mql-per-month", min=0.001, help="The MQLs a month sales can work."),
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.TABLE,
+) -> None:
+    """Conversion and win rate by decile of fit and interest score under the current rules
+    (HANDOFF_RULES), and the thresholds for a target volume or the lowest significant ones."""
+    first, last = _day(start), _day(end)
+    if first is not None and last is not None and first > last:
+        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    settings = load_settings()
+    ruleset = load_rules(settings.rules)
+    engine, sessions = open_store(settings)
+    try:
+        with sessions() as session:
+            report = calibration(
+                session, ruleset, start=first, end=last, target_mql_per_month=target
+            )
+    finally:
+        engine.dispose()
+    if output is Format.JSON:
+        sys.stdout.write(json.dumps(report.model_dump(mode="json", by_alias=True), indent=2) + "\n")
+    elif output is Format.CSV:
+        sys.stdout.write(calibration_csv(report))
+    else:
+        Output().rows("Calibration", CALIBRATION_COLUMNS, calibration_rows(report))
+        for note in report.notes:
+            sys.stdout.write(f"note: {note}\n")
+
+
+@report_app.command("shadow")
+def shadow_command(
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", help="First day of the shadow decisions (inclusive).", formats=DAY),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option("--to", help="Last day of the shadow decisions (inclusive).", formats=DAY),
+    ] = None,
+    output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.TABLE,
+) -> None:
+    """Shadow mode (HANDOFF_WRITE_MODE=shadow): where the org's own routing and status changes
+    disagreed with the rules, by route, with both sides' reasons."""
+    first, last = _day(start), _day(end)
+    if first is not None and last is not None and first > last:
+        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    settings = load_settings()
+    try:
+        ruleset: RuleSet | None = load_rules(settings.rules)
+    except RulesFileError:
+        ruleset = None  # routes are then named routes[N]
+    engine, sessions = open_store(settings)
+    try:
+        with sessions() as session:
+            report = shadow_report(session, ruleset, start=first, end=last)
+    finally:
+        engine.dispose()
+    if output is Format.JSON:
+        sys.stdout.write(json.dumps(report.model_dump(mode="json", by_alias=True), indent=2) + "\n")
+    elif output is Format.CSV:
+        sys.stdout.write(shadow_csv(report))
+    else:
+        out = Output()
+        out.rows("Agreement by route", ["route", "leads", "agreed", "agreement_rate",
+                 "status_disagreements", "owner_disagreements"],
+                 [[r.route, r.leads, r.agreed, r.agreement_rate, r.status_disagreements,
+                   r.owner_disagreements] for r in report.routes])  # fmt: skip
+        out.rows("Disagreements", ["lead_id", "route", "ours", "org"], [
+            [d.lead_id, d.route, d.ours.reason, d.org.reason] for d in report.disagreements
+        ])  # fmt: skip
+        for note in report.notes:
+            out.line(f"note: {note}")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from app.cli.output import Output
+from app.cli.rules_backtest import backtest_command
 from app.errors import ExitCode
 from app.handoff.explain import explain_lead
 from app.handoff.rules_file import (
@@ -23,7 +24,10 @@ from app.store.db import make_engine, make_sessionmaker
 from app.store.migrate import require_current_schema
 from rules import RuleSet, check_text, format_issues
 
-rules_app = typer.Typer(help="Check rules files and explain decisions.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Check rules files, explain decisions, backtest a candidate.", no_args_is_help=True
+)
+rules_app.command("backtest")(backtest_command)
 
 
 @rules_app.command("check")

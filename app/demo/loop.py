@@ -25,6 +25,7 @@ from pathlib import Path
 from types import FrameType
 
 from app.demo.api import RunningApi, demo_app, loopback_socket, start_api
+from app.demo.backtest import SKIPPED, demo_backtest, render_backtest, write_stricter
 from app.demo.org import (
     org_placeholders,
     render_rules,
@@ -98,8 +99,12 @@ def _sync_and_summarise(settings: Settings, sf_settings: SalesforceSettings) -> 
         if run.state not in ("succeeded", "partial"):
             raise HandoffError(f"the demo sync {run.state}: {run.message}")
         ruleset = load_rules(settings.rules)
+        stricter = write_stricter(settings.rules)
         with sessions() as session:
-            return render(summarise(session, run, ruleset, datetime.now(UTC)))
+            lines = render(summarise(session, run, ruleset, datetime.now(UTC)))
+            if stricter is None:
+                return lines + SKIPPED
+            return lines + render_backtest(demo_backtest(session, stricter, ruleset), stricter)
     finally:
         engine.dispose()
 

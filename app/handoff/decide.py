@@ -172,15 +172,25 @@ def _explanation(ruleset: RuleSet, outcome: RulesDecision) -> str:
     one for the rest (most leads of a first run), whose matched rules are stored beside it."""
     if outcome.scores_qualify or outcome.needs_owner:
         return outcome.explain()
-    why = outcome.disqualified_by.label if outcome.disqualified_by else outcome.ineligible_reason
+    why = outcome.disqualified_by.shown if outcome.disqualified_by else outcome.ineligible_reason
     scores = f"fit {outcome.fit}, interest {outcome.interest}"
     return f"not MQL (rules v{ruleset.version}): {why or 'below the thresholds'}; {scores}"[:255]
 
 
 def _matched(outcome: RulesDecision) -> dict[str, Any] | None:
-    rules = [{"place": r.place, "label": r.label, "points": r.points} for r in outcome.matched]
+    rules = [
+        {
+            "place": r.place,
+            "label": r.label,
+            "points": r.points,
+            **({"name": r.name} if r.name else {}),
+        }
+        for r in outcome.matched
+    ]
     return {"rules": rules} if rules else None
 
 
 def _rule_name(rule: Any) -> str | None:
-    return None if rule is None else f"{rule.place} {rule.label}"[:255]
+    if rule is None:
+        return None
+    return (rule.name or f"{rule.place} {rule.label}")[:255]

@@ -34,3 +34,6 @@ class HandoffInputs:
     max_writes_per_run: int
     write_concurrency: int
     guard: RunGuard = field(default_factory=RunGuard)
+    # HANDOFF_WRITE_MODE=shadow: a dry run that decides and records as live would, with its own
+    # round-robin turns, so GET /reports/shadow can compare it with what the org did.
+    shadow: bool = False

@@ -75,7 +75,9 @@ class HandoffStep:
                 now=ctx.now(),
             )
         with ctx.sessions() as reader, ctx.sessions() as session:
-            start = load_state(session, ctx.ruleset, adjust=not ctx.dry_run, now=ctx.now())
+            start = load_state(
+                session, ctx.ruleset, adjust=not ctx.dry_run, now=ctx.now(), shadow=ctx.shadow
+            )
             state = start
             selected = leads_to_decide(
                 reader,
@@ -123,6 +125,11 @@ class HandoffStep:
             )  # fmt: skip
         unchanged = repo_decisions.same_wait(session, rows)
         rows = [row for row in rows if row.lead_id not in unchanged]
+        if ctx.shadow:  # recorded as live would, turns taken from the shadow pools, no write
+            repo_decisions.insert_decisions(session, [replace(row, shadow=True) for row in rows])
+            save_state(session, after, now, shadow=True)
+            session.commit()
+            return after
         if ctx.dry_run:
             repo_decisions.insert_decisions(session, rows)
             session.commit()

@@ -73,7 +73,8 @@ def _summarise(ruleset: RuleSet, previews: list[Preview]) -> SimulationResult:
             continue
         if assignment.owner_id != lead.owner_id:
             result.would_reassign += 1
-        routes["kept owner" if assignment.route is None else f"routes[{assignment.route}]"] += 1
+        route = "kept owner" if assignment.route is None else ruleset.routes[assignment.route].title
+        routes[route] += 1
         owners[assignment.owner_id] += 1
     result.held_by_field, result.by_route = dict(held), dict(routes)
     result.by_owner, result.unassigned = dict(owners), dict(unassigned)

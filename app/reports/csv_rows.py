@@ -154,13 +154,14 @@ def funnel_csv(report: Funnel) -> str:
 
 
 def rules_csv(report: RulesReport) -> str:
-    columns = ("kind", "name", "leads", "mql", "converted", "closed", "won", "win_rate")
+    columns = ("kind", "name", "leads", "mql", "converted", "closed", "won", "win_rate", "place")
     rows: list[list[Any]] = [
-        ["rule", r.rule, r.leads_matched, r.mql, r.converted, r.closed, r.won, r.win_rate]
+        ["rule", r.name or r.rule, r.leads_matched, r.mql, r.converted, r.closed, r.won,
+         r.win_rate, r.rule]
         for r in report.rules
-    ]
+    ]  # fmt: skip
     rows += [
-        ["held_missing_field", name, count, None, None, None, None, None]
+        ["held_missing_field", name, count, None, None, None, None, None, None]
         for name, count in report.held_by_missing_field.items()
     ]
     return render(columns, rows)

@@ -179,7 +179,8 @@ class Funnel(Report):
 
 
 class RuleRow(Report):
-    rule: str
+    rule: str = Field(description="the rule's place in the file, like fit[0]")
+    name: str | None = Field(default=None, description="the rule's `name:`, when it has one")
     leads_matched: int
     mql: int
     converted: int

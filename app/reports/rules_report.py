@@ -18,14 +18,25 @@ from app.reports.models import RuleRow, RulesReport
 from app.store.models import DecisionRecord, Lead, Opportunity
 
 
-def _matched_places(session: Session) -> tuple[Any, ColumnElement[Any]]:
-    """The rules each decision matched (`{"rules": [{"place": ...}]}`), one row per rule."""
+def _matched_places(
+    session: Session,
+) -> tuple[Any, ColumnElement[Any], ColumnElement[Any]]:
+    """The rules each decision matched (`{"rules": [{"place": ..., "name": ...}]}`), one row per
+    rule: the table, the place and the rule's name (null for rules without one)."""
     if session.get_bind().dialect.name == "postgresql":
         rules = func.jsonb_extract_path(DecisionRecord.matched, "rules")
         each = func.jsonb_array_elements(rules).table_valued("value")
-        return each, func.jsonb_extract_path_text(each.c.value, "place")
+        return (
+            each,
+            func.jsonb_extract_path_text(each.c.value, "place"),
+            func.jsonb_extract_path_text(each.c.value, "name"),
+        )
     each = func.json_each(DecisionRecord.matched, "$.rules").table_valued("value")
-    return each, func.json_extract(each.c.value, "$.place")
+    return (
+        each,
+        func.json_extract(each.c.value, "$.place"),
+        func.json_extract(each.c.value, "$.name"),
+    )
 
 
 def _missing_fields(session: Session) -> tuple[Any, ColumnElement[Any]]:
@@ -72,10 +83,11 @@ def rules_report(
 
 def _rule_rows(session: Session, latest: Any) -> list[RuleRow]:
     """Per rule place: the leads it matched in their latest decision, and how they turned out."""
-    matched, place = _matched_places(session)
+    matched, place, name = _matched_places(session)
     rows = session.execute(
         select(
             place,
+            func.max(name),
             func.count(),
             _flag(DecisionRecord.mql.is_(True)),
             _flag(Lead.is_converted.is_(True)),
@@ -93,6 +105,7 @@ def _rule_rows(session: Session, latest: Any) -> list[RuleRow]:
     return [
         RuleRow(
             rule=key,
+            name=rule_name,
             leads_matched=int(count),
             mql=int(mql or 0),
             converted=int(converted or 0),
@@ -100,7 +113,7 @@ def _rule_rows(session: Session, latest: Any) -> list[RuleRow]:
             won=int(won or 0),
             win_rate=stats.rate(int(won or 0), int(closed or 0)),
         )
-        for key, count, mql, converted, closed, won in rows
+        for key, rule_name, count, mql, converted, closed, won in rows
     ]
 
 

@@ -1,5 +1,9 @@
 """The statistics the reports quote, in closed form so they need no numeric library.
 
+Every report that quotes a rate interval or a test (win/loss, the rules backtest, calibration)
+takes it from here, and each answer names its method, so a reader can check the figure. The
+tests check these against statsmodels and scipy, which are test-only dependencies.
+
 RevOps compares win rates of small segments (a quarter, one owner), where a bare percentage
 misleads: the Wilson interval stays inside [0, 1] and behaves with few or extreme counts, unlike
 the textbook normal interval, and the pooled two-proportion z-test is the standard answer to
@@ -24,12 +28,18 @@ PERCENTILE_METHOD = "linear interpolation between closest ranks (percentile_cont
 class Interval:
     low: float
     high: float
+    method: str = WILSON_METHOD
 
 
 @dataclass(frozen=True)
 class ZTest:
     z: float
     p_value: float
+    method: str = Z_TEST_METHOD
+
+    def favours_first(self, alpha: float = 0.05) -> bool:
+        """The first proportion is higher, and the difference significant at `alpha`."""
+        return self.z > 0 and self.p_value < alpha
 
 
 def rate(won: int, closed: int) -> float | None:

@@ -98,6 +98,8 @@ def run_sync(
     the run goes on in a thread. Setting `stop` (at SIGTERM) ends the run at its next safe
     point as `interrupted`.
     """
+    if dry_run and settings.shadow:  # an explicit dry run records no shadow decisions
+        settings = settings.model_copy(update={"write_mode": "dry-run"})
     bind = sessions.kw["bind"]
     assert isinstance(bind, Engine)
     with sync_lock(bind, lease_seconds=settings.lock_lease_seconds) as held:
@@ -241,6 +243,7 @@ class _Run:
             max_writes_per_run=self.settings.max_writes_per_run,
             write_concurrency=self.settings.write_concurrency,
             guard=self.guard,
+            shadow=self.settings.shadow,
         )
 
     def _note_rules(self, ruleset: RuleSet) -> None:

@@ -371,6 +371,8 @@ class DecisionRecord(Base):
     # The Status and OwnerId we read; a write is skipped if the org no longer shows them.
     read_status: Mapped[str | None] = mapped_column(String(255))
     read_owner_id: Mapped[str | None] = mapped_column(SfId)
+    # Decided in HANDOFF_WRITE_MODE=shadow: recorded as live would, never written.
+    shadow: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Routing (issue 15): the owner choice in words (255), whether the lead waits for an
     # available owner, the matched Account and how, and the whole choice (who was skipped).
     owner_reason: Mapped[str | None] = mapped_column(String(255))
@@ -384,6 +386,7 @@ class DecisionRecord(Base):
         Index("ix_decisions_lead", "lead_id", "decided_at"),
         Index("ix_decisions_write_state", "write_state"),
         Index("ix_decisions_decided_at", "decided_at"),
+        Index("ix_decisions_shadow", "shadow", "decided_at"),
     )
 
 
@@ -549,6 +552,34 @@ class RoundRobin(Base):
     pool_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
+
+
+class RoundRobinShadow(Base):
+    """The round-robin positions of shadow runs, apart from the live ones, so that a shadow
+    period uses up no live turn and going live starts where the live pools stood."""
+
+    __tablename__ = "round_robin_shadow"
+
+    pool_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class BacktestJob(Base):
+    """A backtest `POST /rules/backtest` runs in the background, and its result once done."""
+
+    __tablename__ = "backtest_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # running|succeeded|failed
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    leads: Mapped[int] = mapped_column(Integer)
+    rules_hash: Mapped[str] = mapped_column(String(64))
+    period_from: Mapped[date | None] = mapped_column(Date)
+    period_to: Mapped[date | None] = mapped_column(Date)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 # --- operations ------------------------------------------------------------------------------

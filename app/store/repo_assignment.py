@@ -11,27 +11,38 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.store.models import Lead, LedgerAdjustment, PoolCredit, RoundRobin
+from app.store.models import Lead, LedgerAdjustment, PoolCredit, RoundRobin, RoundRobinShadow
 from rules import AssignmentState, RuleSet
 
 
-def load_positions(session: Session) -> dict[str, int]:
+def _table(shadow: bool) -> type[RoundRobin] | type[RoundRobinShadow]:
+    """Shadow runs keep their turns apart, so going live starts where the live pools stood."""
+    return RoundRobinShadow if shadow else RoundRobin
+
+
+def load_positions(session: Session, *, shadow: bool = False) -> dict[str, int]:
     """Every pool's next position, keyed as the rules engine keys its pools."""
-    rows = session.execute(select(RoundRobin.pool_key, RoundRobin.position))
+    table = _table(shadow)
+    rows = session.execute(select(table.pool_key, table.position))
     return {str(key): int(position) for key, position in rows}
 
 
-def save_positions(session: Session, positions: Mapping[str, int], now: datetime) -> None:
+def save_positions(
+    session: Session, positions: Mapping[str, int], now: datetime, *, shadow: bool = False
+) -> None:
     """Store the positions the engine handed back (add and flush; the caller commits)."""
-    stored = {row.pool_key: row for row in session.scalars(select(RoundRobin))}
+    table = _table(shadow)
+    rows: list[Any] = list(session.scalars(select(table)))
+    stored = {row.pool_key: row for row in rows}
     for key, position in positions.items():
         row = stored.get(key)
         if row is None:
-            session.add(RoundRobin(pool_key=key, position=position, updated_at=now))
+            session.add(table(pool_key=key, position=position, updated_at=now))
         elif row.position != position:
             row.position = position
             row.updated_at = now
@@ -48,18 +59,33 @@ def open_mql_counts(session: Session) -> dict[str, int]:
     return {owner: count for owner, count in rows if owner is not None}
 
 
-def load_credits(session: Session) -> dict[str, dict[str, int]]:
+# Shadow runs keep their weighted credits apart too, under this prefix of the pool key.
+SHADOW_CREDITS = "shadow:"
+
+
+def load_credits(session: Session, *, shadow: bool = False) -> dict[str, dict[str, int]]:
     """The weighted pools' credits: pool key -> member -> credit."""
     found: dict[str, dict[str, int]] = {}
     for key, member, credit in session.execute(
         select(PoolCredit.pool_key, PoolCredit.member, PoolCredit.credit)
     ):
-        found.setdefault(str(key), {})[str(member)] = int(credit)
+        key = str(key)
+        if key.startswith(SHADOW_CREDITS) != shadow:
+            continue
+        found.setdefault(key.removeprefix(SHADOW_CREDITS), {})[str(member)] = int(credit)
     return found
 
 
-def save_credits(session: Session, credits: Mapping[str, Mapping[str, int]], now: datetime) -> None:
+def save_credits(
+    session: Session,
+    credits: Mapping[str, Mapping[str, int]],
+    now: datetime,
+    *,
+    shadow: bool = False,
+) -> None:
     """Store the credits the engine handed back (add and flush; the caller commits)."""
+    if shadow:
+        credits = {SHADOW_CREDITS + key: members for key, members in credits.items()}
     stored = {(row.pool_key, row.member): row for row in session.scalars(select(PoolCredit))}
     for key, members in credits.items():
         for member, credit in members.items():
@@ -100,18 +126,28 @@ def apply_adjustments(
 
 
 def load_state(
-    session: Session, ruleset: RuleSet, *, adjust: bool = False, now: datetime | None = None
+    session: Session,
+    ruleset: RuleSet,
+    *,
+    adjust: bool = False,
+    now: datetime | None = None,
+    shadow: bool = False,
 ) -> AssignmentState:
     """Positions, open-MQL counts and credits as a run starts; a live run first applies the
-    pending ledger adjustments (saved with its first committed batch)."""
-    credits = load_credits(session)
-    if adjust:
+    pending ledger adjustments (saved with its first committed batch). Shadow runs read their
+    own positions and credits, so going live starts where the live pools stood."""
+    credits = load_credits(session, shadow=shadow)
+    if adjust and not shadow:
         apply_adjustments(session, ruleset, credits, now or datetime.now(UTC))
     return AssignmentState(
-        positions=load_positions(session), open_mqls=open_mql_counts(session), credits=credits
+        positions=load_positions(session, shadow=shadow),
+        open_mqls=open_mql_counts(session),
+        credits=credits,
     )
 
 
-def save_state(session: Session, state: AssignmentState, now: datetime) -> None:
-    save_positions(session, state.positions, now)
-    save_credits(session, state.credits, now)
+def save_state(
+    session: Session, state: AssignmentState, now: datetime, *, shadow: bool = False
+) -> None:
+    save_positions(session, state.positions, now, shadow=shadow)
+    save_credits(session, state.credits, now, shadow=shadow)

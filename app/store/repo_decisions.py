@@ -57,6 +57,8 @@ class DecisionRow:
     write_state: WriteState
     read_status: str | None
     read_owner_id: str | None
+    # Decided in shadow mode: recorded as live would, never written (a dry run for the heads).
+    shadow: bool = False
     owner_reason: str | None = None
     owner_held: bool = False
     owner_id: str | None = None
@@ -92,6 +94,7 @@ class DecisionRow:
             "write_attempts": 0,
             "read_status": self.read_status,
             "read_owner_id": self.read_owner_id,
+            "shadow": self.shadow,
             "owner_reason": self.owner_reason,
             "owner_held": self.owner_held,
             "owner_id": self.owner_id,

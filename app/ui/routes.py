@@ -249,7 +249,7 @@ def funnel_page(request: Request, ui: UiSessionDep, session: SessionDep) -> Resp
 def rules_page(
     request: Request, ui: UiSessionDep, session: SessionDep, active: RulesDep
 ) -> Response:
-    context = views.rules_page(_rules(request, session, active))
+    context = views.rules_page(_rules(request, session, active), session)
     return _page(request, "rules.html", ui, "rules", rules=active, **context)
 
 
@@ -270,7 +270,10 @@ def sync_page(
     started: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
     context = views.sync_page(session)
-    return _page(request, "sync.html", ui, "sync", started=started, live=settings.live, **context)
+    return _page(
+        request, "sync.html", ui, "sync", started=started, live=settings.live,
+        shadow=settings.shadow, **context,
+    )  # fmt: skip
 
 
 @router.post("/sync")
@@ -297,7 +300,7 @@ def start_sync(
         context = views.sync_page(session)
         return _page(
             request, "sync.html", ui, "sync", status.HTTP_409_CONFLICT,
-            started=None, live=settings.live, error=str(error), **context,
+            started=None, live=settings.live, shadow=settings.shadow, error=str(error), **context,
         )  # fmt: skip
     return RedirectResponse(f"/ui/sync?started={run_id}", status.HTTP_303_SEE_OTHER)
 

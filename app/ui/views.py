@@ -29,10 +29,11 @@ from app.reports.models import (
     WinLoss,
     WinLossGroup,
 )
+from app.reports.outcome_models import Backtest
 from app.reports.routing import held_leads, ledger, matching
 from app.reports.rules_report import rules_report
 from app.reports.winloss import win_loss
-from app.store import repo_audit, repo_runs
+from app.store import repo_audit, repo_backtests, repo_runs
 from app.store.models import SyncRun
 from app.store.repo_audit import AuditRecord
 from app.ui import words
@@ -238,18 +239,28 @@ def ui_rules_report(session: Session, key: Hashable) -> RulesReport:
     return rules_report(session, rules_hash=rules_hash, rules_version=rules_version)
 
 
-def rules_page(kept: Kept[RulesReport] | None) -> dict[str, Any]:
+def latest_backtest(session: Session) -> dict[str, Any]:
+    """The newest finished backtest, for the rules page."""
+    latest = repo_backtests.latest_finished(session)
+    return {
+        "backtest": Backtest.model_validate(latest.result) if latest and latest.result else None,
+        "backtest_at": latest.finished_at if latest else None,
+    }
+
+
+def rules_page(kept: Kept[RulesReport] | None, session: Session) -> dict[str, Any]:
     """Per rule: leads matched, MQLs, converted, win rate; and leads held by missing field
-    (figures kept from sync to sync)."""
+    (figures kept from sync to sync); the newest backtest beside them."""
     if kept is None:
-        return {"report": None, "kept": None}
+        return {"report": None, "kept": None, **latest_backtest(session)}
     report = kept.value
     return {
         "report": report,
         "kept": kept,
+        **latest_backtest(session),
         "rules_chart": bar_chart(
             "Leads matched by each rule",
-            [Bar(r.rule, r.leads_matched) for r in report.rules],
+            [Bar(r.name or r.rule, r.leads_matched) for r in report.rules],
             "chart-rules",
             words.count,
         ),

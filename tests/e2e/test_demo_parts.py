@@ -11,6 +11,7 @@ import httpx
 import pytest
 import respx
 
+from app.demo.backtest import stricter_rules
 from app.demo.loop import LOCK_FILE, DemoOptions, run_demo
 from app.demo.org import org_placeholders, render_rules, sample_rules
 from app.demo.settings import (
@@ -191,3 +192,21 @@ class TestOneDemoPerFolder:
 
         assert (tmp_path / DB_FILE).read_text(encoding="utf-8") == "the running demo's store"
         assert said == []
+
+
+class TestStricterSample:
+    def test_the_stricter_copy_is_valid_and_stricter(self) -> None:
+        text = render_rules(sample_rules(), IDS)
+
+        stricter_text = stricter_rules(text)
+        assert stricter_text is not None
+        stricter = parse_rules(stricter_text)
+        current = parse_rules(text)
+
+        assert (stricter.version, stricter.fit_threshold) == (2, 50)
+        assert current.fit_threshold < stricter.fit_threshold
+
+    def test_thresholds_edited_by_hand_make_no_stricter_copy(self) -> None:
+        text = render_rules(sample_rules(), IDS).replace("{fit: 40,", "{fit: 45,")
+
+        assert stricter_rules(text) is None

@@ -18,6 +18,8 @@ ADMIN_ONLY = {
     ("DELETE", "/availability/1"),
     ("POST", "/assignment/adjust"),
     ("GET", "/audit/events"),
+    ("POST", "/rules/backtest"),
+    ("GET", "/rules/backtest/job"),
 }
 
 
@@ -25,7 +27,7 @@ def _routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every operation the OpenAPI schema declares, with path parameters filled in."""
     found = []
     for path, operations in app.openapi()["paths"].items():
-        filled = path.replace("{run_id}", "1").replace("{entry_id}", "1")
+        filled = path.replace("{run_id}", "1").replace("{entry_id}", "1").replace("{job}", "job")
         found += [(method.upper(), filled) for method in operations]
     return found
 
@@ -42,11 +44,15 @@ def test_every_declared_route_is_in_the_matrix(app: FastAPI) -> None:
         "/reports/win-loss",
         "/reports/funnel",
         "/reports/rules",
+        "/reports/calibration",
+        "/reports/shadow",
         "/sync/runs",
         "/sync/runs/1",
         "/rules",
         "/rules/validate",
         "/rules/simulate",
+        "/rules/backtest",
+        "/rules/backtest/job",
         "/audit",
         "/audit/events",
         "/availability",

@@ -173,6 +173,17 @@ class TestFunnelAndRules:
         response = client.get("/reports/funnel", params={"format": "csv"}, headers=READ)
         assert [r["month"] for r in _csv(response.text)] == ["2026-07", "total"]
 
+    def test_rules_report_shows_rule_names(self, client: TestClient, session: Session) -> None:
+        active = client.get("/rules", headers=READ).json()["content_hash"]
+        lead = b.lead(session)
+        named = {"rules": [{"place": "fit[0]", "label": "size", "points": 30, "name": "Big"}]}
+        b.decision(session, lead.id, rules_hash=active, matched=named)
+        session.commit()
+        body = client.get("/reports/rules", headers=READ).json()
+        assert [(r["rule"], r["name"]) for r in body["rules"]] == [("fit[0]", "Big")]
+        rows = _csv(client.get("/reports/rules?format=csv", headers=READ).text)
+        assert [(r["name"], r["place"]) for r in rows] == [("Big", "fit[0]")]
+
     def test_rules_report_counts_matches_and_holds(
         self, client: TestClient, session: Session
     ) -> None:
@@ -193,6 +204,7 @@ class TestFunnelAndRules:
         assert body["rules"] == [
             {
                 "rule": "fit[0]",
+                "name": None,
                 "leads_matched": 2,
                 "mql": 1,
                 "converted": 1,
