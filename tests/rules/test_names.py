@@ -59,7 +59,7 @@ def test_route_name_in_the_assignment_reason() -> None:
     ruleset = parse_rules(NAMED)
     roster = Roster(users={REP_1: True})
     results, _ = assign(ruleset, [("00Q1", {"Country": "US"})], AssignmentState(), roster)
-    assert results[0].reason == "North America in turn"
+    assert results[0].reason == f"owner {REP_1} (route North America)"
 
 
 def test_duplicate_names_are_placed_errors() -> None:
