@@ -30,6 +30,7 @@ from app.store import repo_facts, repo_mirror
 from app.store.models import (
     DecisionRecord,
     Lead,
+    MqlEpisode,
     Opportunity,
     Queue,
     SyncRun,
@@ -102,8 +103,15 @@ def store(
         touched = spec.store(session, page)
         fact_refresh.refresh_leads(session, touched.leads, rules, now)
         fact_refresh.refresh_opportunities(session, touched.opportunities, rules)
+    _expire_mirror(session)
+
+
+def _expire_mirror(session: Session) -> None:
+    """Loaded mirror rows read again: the upserts and fact updates bypass the identity map."""
     session.flush()
-    session.expire_all()
+    for row in list(session.identity_map.values()):
+        if isinstance(row, (Lead, Opportunity, MqlEpisode, User, Queue)):
+            session.expire(row)
 
 
 def purge(session: Session, lead_ids: Iterable[str], *, now: datetime = T0) -> None:
@@ -111,7 +119,7 @@ def purge(session: Session, lead_ids: Iterable[str], *, now: datetime = T0) -> N
     ids = list(lead_ids)
     repo_mirror.mark_purged(session, Lead, ids)
     fact_refresh.refresh_leads(session, ids, rules_for(session), now)
-    session.expire_all()
+    _expire_mirror(session)
 
 
 # --- one record set per call, stored at once ---------------------------------------------------
@@ -157,11 +165,13 @@ def mql_records(
     left_at: datetime | None = None,
     to_status: str = ACCEPTED,
     by: str = REP,
+    created: datetime | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """A lead that entered MQL at `mql_at` (its LeadHistory row), touched by a rep's completed
-    Tasks at `touches`, and, with `left_at`, moved on to `to_status` (another history row)."""
-    created = min(CREATED, mql_at - DAY)
+    """A lead created at `created`, that entered MQL at `mql_at` (its LeadHistory row), touched
+    by a rep's completed Tasks at `touches`, and, with `left_at`, moved on to `to_status` (another
+    history row)."""
+    created = created or min(CREATED, mql_at - DAY)
     last = left_at or mql_at
     values: dict[str, Any] = {"Status": MQL, "SystemModstamp": sf.sf_time(last)}
     if left_at is not None:
