@@ -11,7 +11,7 @@ from a lead that reached MQL.
 
 The facts are derived with the rules file the API tests serve (`RULES_YAML_EXAMPLE`: a 24-hour
 first touch on the wall clock, stale after 14 days) in an org on UTC. Our own rows (runs,
-decisions, write attempts) are written as the run writes them, with the store's models.
+decisions, write attempts) are added as mapped objects: no Salesforce record stands for them.
 """
 
 from __future__ import annotations
@@ -130,15 +130,6 @@ def user(session: Session, name: str, **fields: Any) -> User:
     record = sf.user(org, name, **fields)
     store(session, org)
     found = session.get(User, record["Id"])
-    assert found is not None
-    return found
-
-
-def queue(session: Session, name: str) -> Queue:
-    org = records()
-    record = sf.queue(org, name)
-    store(session, org)
-    found = session.get(Queue, record["Id"])
     assert found is not None
     return found
 

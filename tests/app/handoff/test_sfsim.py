@@ -29,7 +29,6 @@ from app.reports.handoff import handoff_status
 from app.reports.models import SlaSettings
 from app.run import run_sync
 from app.settings import Settings
-from app.store.db import make_sessionmaker
 from app.store.models import DecisionRecord, SyncLock
 from sfsim import FieldDef, Org, Server, edit, serve
 from tests.fakes.sim_org import (
@@ -97,19 +96,6 @@ def sim(tmp_path: Path) -> Iterator[Sim]:
     (tmp_path / "rules.yaml").write_text(rules_text(reps, queue), encoding="utf-8")
     with serve(org, tls=True) as server:
         yield Sim(server, org, reps, queue, expected, untouched)
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=database_url, rules=tmp_path / "rules.yaml", write_mode="live",
-    )  # fmt: skip
-
-
-@pytest.fixture
-def sessions(settings: Settings, engine: Any) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
 
 
 factory = client_factory
