@@ -11,7 +11,7 @@ from a lead that reached MQL.
 
 The facts are derived with the rules file the API tests serve (`RULES_YAML_EXAMPLE`: a 24-hour
 first touch on the wall clock, stale after 14 days) in an org on UTC. Our own rows (runs,
-decisions, write attempts) are added as mapped objects: no Salesforce record stands for them.
+decisions, write attempts) go in through the repositories the run uses.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.rules import RULES_YAML_EXAMPLE
 from app.sla_policy import sla_policy
-from app.store import repo_facts, repo_mirror
+from app.store import repo_decisions, repo_facts, repo_mirror, repo_runs, repo_writes
 from app.store.models import (
     DecisionRecord,
     Lead,
@@ -35,8 +36,8 @@ from app.store.models import (
     Queue,
     SyncRun,
     User,
-    Write,
 )
+from app.store.states import WriteState
 from app.sync import fact_refresh
 from app.sync.mql_facts import FactRules
 from app.sync.objects import object_pulls
@@ -280,48 +281,55 @@ def opportunity_records(
     return record
 
 
-# --- our own rows: runs, decisions and write attempts -------------------------------------------
+# --- our own rows: runs, decisions and write attempts, through the store's repositories ------
 
 
-def sync_run(session: Session, *, state: str = "succeeded", **values: Any) -> SyncRun:
-    started = values.pop("started_at", T0 - timedelta(minutes=10))
-    row = SyncRun(
-        started_at=started,
-        finished_at=values.pop("finished_at", started + timedelta(seconds=30)),
-        state=state,
-        trigger=values.pop("trigger", "schedule"),
-        counts=values.pop("counts", {"pulled": {"Lead": 10}, "api_calls": 4}),
-        **values,
+def sync_run(
+    session: Session,
+    *,
+    state: str = "succeeded",
+    started_at: datetime = T0 - timedelta(minutes=10),
+    finished_at: datetime | None = None,
+    counts: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> SyncRun:
+    """A run opened and closed as `run_sync` does (`state="running"`: left open)."""
+    run = repo_runs.start_run(
+        session, started_at=started_at, trigger="schedule", full=False, dry_run=False
     )
-    session.add(row)
-    session.flush()
-    return row
+    if state == "running":
+        return run
+    return repo_runs.finish_run(
+        session, run.id, state=state,
+        finished_at=finished_at or started_at + timedelta(seconds=30),
+        counts={"pulled": {"Lead": 10}, "api_calls": 4} if counts is None else counts,
+        message=message,
+    )  # fmt: skip
 
 
 def decision(session: Session, lead_id: str, **values: Any) -> DecisionRecord:
-    defaults: dict[str, Any] = {
-        "lead_id": lead_id,
-        "decided_at": T0,
-        "rules_version": "7",
-        "rules_hash": "hash-7",
-        "input_fingerprint": "in",
-        "result_fingerprint": "out",
+    """A decision stored as the handoff stores one (`insert_decisions`, head included)."""
+    row = repo_decisions.DecisionRow(
+        lead_id=lead_id, run_id=None, decided_at=T0, rules_version="7", rules_hash="hash-7",
+        input_fingerprint="in", result_fingerprint="out", dry_run=False, mql=False, held=False,
+        missing_fields=None, fit=0, interest=0, matched=None, disqualified_by=None,
+        ineligible_reason=None, route_index=None, explanation="", planned=None,
+        write_state=WriteState.NONE, read_status=None, read_owner_id=None,
+    )  # fmt: skip
+    for name, value in values.items():
+        setattr(row, name, WriteState(value) if name == "write_state" else value)
+    repo_decisions.insert_decisions(session, [row])
+    query = select(DecisionRecord).where(DecisionRecord.lead_id == lead_id)
+    return session.scalars(query.order_by(DecisionRecord.id.desc()).limit(1)).one()
+
+
+def write(session: Session, row: DecisionRecord, *, success: bool, **values: Any) -> None:
+    """A write attempt of `row`, kept as the handoff keeps one (`insert_writes`)."""
+    attempt = {
+        "decision_id": row.id,
+        "lead_id": row.lead_id,
+        "attempted_at": T0 + timedelta(seconds=5),
+        "values": {"Status": MQL},
+        "success": success,
     }
-    row = DecisionRecord(**{**defaults, **values})
-    session.add(row)
-    session.flush()
-    return row
-
-
-def write(session: Session, row: DecisionRecord, *, success: bool, **values: Any) -> Write:
-    attempt = Write(
-        decision_id=row.id,
-        lead_id=row.lead_id,
-        attempted_at=values.pop("attempted_at", T0 + timedelta(seconds=5)),
-        values=values.pop("values", {"Status": "Marketing Qualified"}),
-        success=success,
-        **values,
-    )
-    session.add(attempt)
-    session.flush()
-    return attempt
+    repo_writes.insert_writes(session, [attempt | values])

@@ -187,7 +187,7 @@ class TestFunnelAndRules:
         b.decision(session, converted.id, rules_hash=active, mql=True, matched=rule)
         b.decision(
             session, held.id, rules_hash=active, held=True, matched=rule,
-            missing_fields={"fields": ["Phone", "Title"]},
+            missing_fields=["Phone", "Title"],
         )  # fmt: skip
         b.decision(session, held.id, rules_hash="old", matched=rule)
         session.commit()
