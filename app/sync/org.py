@@ -92,7 +92,8 @@ def _working_calendar(sf: SalesforceClient) -> dict[str, Any]:
     }
 
 
-def _user_row(record: dict[str, Any]) -> dict[str, Any]:
+def user_row(record: dict[str, Any]) -> dict[str, Any]:
+    """The `users` row of a User record."""
     return {
         "id": record["Id"],
         "name": record.get("Name"),
@@ -104,18 +105,20 @@ def _user_row(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def queue_row(record: dict[str, Any], *, takes_leads: bool) -> dict[str, Any]:
+    """The `queues` row of a queue's Group record; `takes_leads` from its QueueSobject rows."""
+    return {
+        "id": record["Id"],
+        "name": record.get("Name"),
+        "developer_name": record.get("DeveloperName"),
+        "takes_leads": takes_leads,
+        "system_modstamp": parse_datetime(record.get("SystemModstamp")),
+    }
+
+
 def _queue_rows(sf: SalesforceClient) -> list[dict[str, Any]]:
     takes_leads = {r["QueueId"] for r in _records(sf, LEAD_QUEUES_SOQL)}
-    return [
-        {
-            "id": r["Id"],
-            "name": r.get("Name"),
-            "developer_name": r.get("DeveloperName"),
-            "takes_leads": r["Id"] in takes_leads,
-            "system_modstamp": parse_datetime(r.get("SystemModstamp")),
-        }
-        for r in _records(sf, QUEUES_SOQL)
-    ]
+    return [queue_row(r, takes_leads=r["Id"] in takes_leads) for r in _records(sf, QUEUES_SOQL)]
 
 
 def read_org(
@@ -138,7 +141,7 @@ def read_org(
         lead_statuses=tuple(s["ApiName"] for s in statuses),
         converted_statuses=tuple(s["ApiName"] for s in statuses if s.get("IsConverted")),
     )
-    repo_mirror.replace_users(session, [_user_row(r) for r in _records(sf, USERS_SOQL)])
+    repo_mirror.replace_users(session, [user_row(r) for r in _records(sf, USERS_SOQL)])
     repo_mirror.replace_queues(session, _queue_rows(sf))
     repo_sync.save_org(
         session,

@@ -22,24 +22,15 @@ from pathlib import Path
 from app.settings import _sql_url
 from app.store.db import make_engine
 from app.store.migrate import upgrade
-from sfsim.org import LeadStatusDef, Org
+from sfsim.org import Org
 from sfsim.server import serve
-
-MQL = "Marketing Qualified"
-STATUSES = (
-    "Open - Not Contacted",
-    "Nurturing",
-    MQL,
-    "Working - Contacted",
-    "Closed - Not Converted",
-)
+from tests.fakes.sim_org import STATUSES, add_reps, country_rules, with_statuses
 
 
 def build_org(leads: int) -> tuple[Org, str]:
     """An org with `leads` leads spread over a year, a rep, and the statuses the rules name."""
-    org = Org()
-    org.set_lead_statuses([LeadStatusDef(s, default=i == 0) for i, s in enumerate(STATUSES)])
-    rep = org.insert("User", {"Username": "rep@acme.sim", "LastName": "Rep", "IsActive": True})
+    org = with_statuses(Org(), converted=False)
+    (rep,) = add_reps(org, 1, name="Rep")
     start = int((datetime.now(UTC) - timedelta(days=365)).timestamp())
     step = max(1, 365 * 86400 // max(leads, 1))
     for n in range(leads):
@@ -55,22 +46,7 @@ def build_org(leads: int) -> tuple[Org, str]:
 
 
 def rules_text(rep: str) -> str:
-    return f"""\
-version: 1
-statuses:
-  mql: "{MQL}"
-  eligible_from: ["Open - Not Contacted", "Nurturing"]
-  accepted: ["Working - Contacted"]
-  rejected: ["Closed - Not Converted"]
-fit:
-  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
-interest:
-  - {{field: Country, op: eq, value: "US", points: 30}}
-thresholds: {{fit: 40, interest: 25}}
-assignment:
-  routes:
-    - pool: ["{rep}"]
-"""
+    return country_rules(rep, accepted='"Working - Contacted"')
 
 
 def main() -> None:

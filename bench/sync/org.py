@@ -12,11 +12,16 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sfsim import LeadStatusDef, Org
+from sfsim import Org
+from tests.fakes.sim_org import (
+    STATUSES,
+    add_lead_queue,
+    add_reps,
+    webinar_rules,
+    with_statuses,
+)
 
-MQL = "Marketing Qualified"
-ELIGIBLE = ("Open - Not Contacted", "Nurturing")
-STATUSES = (*ELIGIBLE, MQL, "Working - Contacted", "Closed - Not Converted")
+ELIGIBLE = STATUSES[:2]
 
 
 @dataclass(frozen=True)
@@ -29,28 +34,7 @@ class BenchOrg:
 
 def rules_text(reps: tuple[str, str], queue: str) -> str:
     """The rules every way applies (Handoff reads them; the scripts hard-code them)."""
-    return f"""\
-version: 1
-statuses:
-  mql: "{MQL}"
-  eligible_from: ["{ELIGIBLE[0]}", "{ELIGIBLE[1]}"]
-  accepted: ["Working - Contacted"]
-  rejected: ["Closed - Not Converted"]
-fit:
-  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
-interest:
-  - {{field: LeadSource, op: eq, value: "Webinar", points: 30}}
-thresholds: {{fit: 40, interest: 25}}
-disqualify:
-  - {{field: Email, op: ends_with, value: "@gmail.com"}}
-handoff_requires: [Email]
-assignment:
-  keep_owner_if_user: true
-  routes:
-    - when: [{{field: Country, op: eq, value: "US"}}]
-      pool: ["{reps[0]}", "{reps[1]}"]
-    - pool: ["{queue}"]
-"""
+    return webinar_rules(reps, queue, keep_owner_if_user=True)
 
 
 def _lead(rng: random.Random, n: int, owners: tuple[str, ...]) -> dict[str, object]:
@@ -76,15 +60,9 @@ def _lead(rng: random.Random, n: int, owners: tuple[str, ...]) -> dict[str, obje
 
 def build_org(leads: int, seed: int = 7) -> BenchOrg:
     """A fresh org with `leads` seeded leads created over the past year."""
-    org = Org()
-    org.set_lead_statuses([LeadStatusDef(s, default=i == 0) for i, s in enumerate(STATUSES)])
-    reps = tuple(
-        org.insert("User", {"Username": f"rep{i}@acme.sim", "LastName": f"Rep {i}",
-                            "IsActive": True, "UserType": "Standard"})
-        for i in (1, 2, 3)
-    )  # fmt: skip
-    queue = org.insert("Group", {"Name": "Leads", "DeveloperName": "Leads", "Type": "Queue"})
-    org.insert("QueueSobject", {"QueueId": queue, "SobjectType": "Lead"})
+    org = with_statuses(Org(), converted=False)
+    reps = add_reps(org, 3)
+    queue = add_lead_queue(org)
     rng = random.Random(seed)
     start = datetime.now(UTC) - timedelta(days=365)
     step = 365 * 86400 / max(leads, 1)

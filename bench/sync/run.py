@@ -25,8 +25,9 @@ from typing import Any
 
 from app.store.db import make_engine
 from app.store.migrate import upgrade
-from bench.sync.org import MQL, BenchOrg, build_org, lead_state
+from bench.sync.org import BenchOrg, build_org, lead_state
 from sfsim import Org, edit, serve
+from tests.fakes.sim_org import MQL
 
 WAYS = ("handoff", "careful", "plain")
 

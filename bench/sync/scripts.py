@@ -16,7 +16,8 @@ from typing import Any
 import requests
 from simple_salesforce.api import Salesforce
 
-from bench.sync.org import ELIGIBLE, MQL
+from bench.sync.org import ELIGIBLE
+from tests.fakes.sim_org import MQL
 
 NO_AUTO_ASSIGN = {"Sforce-Auto-Assign": "FALSE"}
 SOQL = (

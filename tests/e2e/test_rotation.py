@@ -19,8 +19,8 @@ from sqlalchemy import select
 from app.store.models import StoredSecret, SyncRun
 from sfsim.org import Org
 from sfsim.server import Server, serve
-from tests.app.sync.conftest import rules_text
 from tests.e2e.stack import service_process
+from tests.fakes.sim_org import country_rules
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ def test_three_scheduled_syncs_and_a_restart_keep_the_token_family_alive(
     rotating_org: Server, database_url: str, tmp_path: Path
 ) -> None:
     server = rotating_org
-    rules = rules_text(
+    rules = country_rules(
         server.org.integration_user_id,
         mql="Working - Contacted",
         eligible='"Open - Not Contacted"',

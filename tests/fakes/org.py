@@ -18,7 +18,7 @@ import itertools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -124,40 +124,12 @@ def _matches(record: dict[str, Any], condition: str) -> bool:
     ]
 
 
-class FakeOrg:
-    """Records by object, served through respx like Salesforce would."""
+class Records:
+    """Salesforce records by object, in the REST API's shape; Ids drawn from `ids`."""
 
-    def __init__(self) -> None:
+    def __init__(self, ids: Iterator[int] | None = None) -> None:
         self.records: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        self.deleted: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
-        self.missing_objects: set[str] = set()
-        self.faults: list[Fault] = []
-        self.queries: list[str] = []
-        self.calls = 0
-        # Every request the org answered, in order.
-        self.requests: list[httpx.Request] = []
-        self.writes_unavailable = 0  # the next K Collections calls answer 503, writing nothing
-        self.answers_lost = 0  # the next K Collections calls write, then answer 503
-        self.failing: dict[str, str] = {}  # lead Id -> statusCode, once
-        self.before_read: list[Callable[[FakeOrg], None]] = []
-        self._locators: dict[str, list[dict[str, Any]]] = {}
-        self._ids = itertools.count(1)
-        self._seed_org()
-
-    def _seed_org(self) -> None:
-        self.add("Organization", Id=ORG_ID, Name="Acme", TimeZoneSidKey="UTC")
-        self.records["Organization"][ORG_ID]["FiscalYearStartMonth"] = 1
-        for user_id, name in ((INTEGRATION_USER, "Integration"), (REP, "Rep"), (REP_2, "Rep 2")):
-            self.add("User", Id=user_id, Name=name, IsActive=True, UserType="Standard")
-        self.add("Group", Id=QUEUE, Name="Lead queue", DeveloperName="Leads", Type="Queue")
-        self.add("QueueSobject", Id="03g000000000001AAA", QueueId=QUEUE, SobjectType="Lead")
-        for status in STATUSES:
-            self.add("LeadStatus", ApiName=status, IsConverted=status == "Closed - Converted")
-        # Every org has default business hours; a new org's are 24 hours, 7 days.
-        days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-        all_day = {f"{d}{e}Time": "00:00:00.000Z" for d in days for e in ("Start", "End")}
-        self.add("BusinessHours", Id="01m000000000001AAA", Name="Default", IsDefault=True,
-                 IsActive=True, TimeZoneSidKey="UTC", **all_day)  # fmt: skip
+        self._ids = ids if ids is not None else itertools.count(1)
 
     def new_id(self, prefix: str) -> str:
         return to18(f"{prefix}{next(self._ids):012d}")
@@ -173,6 +145,41 @@ class FakeOrg:
     def leads(self) -> dict[str, dict[str, Any]]:
         """The org's Leads by Id (Salesforce field names); a test may edit them in place."""
         return self.records["Lead"]
+
+
+class FakeOrg(Records):
+    """Records by object, served through respx like Salesforce would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deleted: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
+        self.missing_objects: set[str] = set()
+        self.faults: list[Fault] = []
+        self.queries: list[str] = []
+        self.calls = 0
+        # Every request the org answered, in order.
+        self.requests: list[httpx.Request] = []
+        self.writes_unavailable = 0  # the next K Collections calls answer 503, writing nothing
+        self.answers_lost = 0  # the next K Collections calls write, then answer 503
+        self.failing: dict[str, str] = {}  # lead Id -> statusCode, once
+        self.before_read: list[Callable[[FakeOrg], None]] = []
+        self._locators: dict[str, list[dict[str, Any]]] = {}
+        self._seed_org()
+
+    def _seed_org(self) -> None:
+        self.add("Organization", Id=ORG_ID, Name="Acme", TimeZoneSidKey="UTC")
+        self.records["Organization"][ORG_ID]["FiscalYearStartMonth"] = 1
+        for user_id, name in ((INTEGRATION_USER, "Integration"), (REP, "Rep"), (REP_2, "Rep 2")):
+            user(self, name, Id=user_id)
+        queue(self, "Lead queue", Id=QUEUE, DeveloperName="Leads", takes_leads=False)
+        self.add("QueueSobject", Id="03g000000000001AAA", QueueId=QUEUE, SobjectType="Lead")
+        for status in STATUSES:
+            self.add("LeadStatus", ApiName=status, IsConverted=status == "Closed - Converted")
+        # Every org has default business hours; a new org's are 24 hours, 7 days.
+        days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+        all_day = {f"{d}{e}Time": "00:00:00.000Z" for d in days for e in ("Start", "End")}
+        self.add("BusinessHours", Id="01m000000000001AAA", Name="Default", IsDefault=True,
+                 IsActive=True, TimeZoneSidKey="UTC", **all_day)  # fmt: skip
 
     def writes(self) -> list[httpx.Request]:
         """The Collections updates the org received."""
@@ -330,7 +337,7 @@ def _unavailable() -> httpx.Response:
 T0 = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
 
-def lead(org: FakeOrg, *, at: datetime = T0, **fields: Any) -> dict[str, Any]:
+def lead(org: Records, *, at: datetime = T0, **fields: Any) -> dict[str, Any]:
     """A Lead shaped like the API's, every selected field present (null when empty)."""
     values: dict[str, Any] = {
         "Id": org.new_id("00Q"),
@@ -357,7 +364,7 @@ def change(record: dict[str, Any], at: datetime, **fields: Any) -> None:
 
 
 def activity(
-    org: FakeOrg, kind: str, who: str, at: datetime, *, by: str = REP, closed: bool = True
+    org: Records, kind: str, who: str, at: datetime, *, by: str = REP, closed: bool = True
 ) -> dict[str, Any]:
     values: dict[str, Any] = {
         "Id": org.new_id("00T" if kind == "Task" else "00U"),
@@ -374,7 +381,7 @@ def activity(
 
 
 def history(
-    org: FakeOrg, lead_id: str, old: str | None, new: str, at: datetime, *, by: str = REP
+    org: Records, lead_id: str, old: str | None, new: str, at: datetime, *, by: str = REP
 ) -> dict[str, Any]:
     return org.add(
         "LeadHistory",
@@ -386,3 +393,41 @@ def history(
         CreatedById=by,
         CreatedDate=sf_time(at),
     )
+
+
+def user(org: Records, name: str, **fields: Any) -> dict[str, Any]:
+    """An active standard User, as the run's `SELECT ... FROM User` returns it."""
+    values = {"Name": name, "IsActive": True, "UserType": "Standard"} | fields
+    values["Id"] = values.get("Id") or org.new_id("005")
+    return org.add("User", **values)
+
+
+def queue(org: Records, name: str, *, takes_leads: bool = True, **fields: Any) -> dict[str, Any]:
+    """A queue (a Group of Type Queue), with the QueueSobject row that lets it own Leads."""
+    values = {"Name": name, "DeveloperName": name.replace(" ", "_"), "Type": "Queue"} | fields
+    values["Id"] = values.get("Id") or org.new_id("00G")
+    group = org.add("Group", **values)
+    if takes_leads:
+        org.add("QueueSobject", Id=org.new_id("03g"), QueueId=group["Id"], SobjectType="Lead")
+    return group
+
+
+def opportunity(
+    org: Records, *, at: datetime = T0, won: bool, closed: bool = True, **fields: Any
+) -> dict[str, Any]:
+    """An Opportunity shaped like the API's; a won one is closed, an open one neither."""
+    values: dict[str, Any] = {
+        "Name": "Deal",
+        "StageName": "Closed Won" if won else ("Closed Lost" if closed else "Prospecting"),
+        "IsClosed": closed or won,
+        "IsWon": won,
+        "CloseDate": at.date().isoformat(),
+        "Amount": 1000.0,
+        "LeadSource": "Web",
+        "OwnerId": REP,
+        "Type": "New Business",
+        "CreatedDate": sf_time(at),
+        "SystemModstamp": sf_time(at),
+    } | fields
+    values["Id"] = values.get("Id") or org.new_id("006")
+    return org.add("Opportunity", **values)

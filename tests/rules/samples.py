@@ -12,14 +12,27 @@ QUEUE = "00G000000000001EAA"
 MQL = "Marketing Qualified"
 OPEN = "Open - Not Contacted"
 
+
+def statuses_yaml(
+    *,
+    mql: str = MQL,
+    eligible: str = f'"{OPEN}", "Nurturing"',
+    accepted: str = '"Working - Contacted"',
+) -> str:
+    """The `statuses:` section of the tests' rules files (lists as quoted, comma-separated
+    names); every one rejects with "Closed - Not Converted"."""
+    return f"""\
+statuses:
+  mql: "{mql}"
+  eligible_from: [{eligible}]
+  accepted: [{accepted}]
+  rejected: ["Closed - Not Converted"]
+"""
+
+
 RULES = f"""\
 version: 7
-statuses:
-  mql: "{MQL}"
-  eligible_from: ["{OPEN}", "Nurturing"]
-  accepted: ["Working - Contacted"]
-  rejected: ["Closed - Not Converted"]
-fit:
+{statuses_yaml()}fit:
   - {{field: NumberOfEmployees, op: gte, value: 100, points: 30, label: "employees>=100"}}
   - {{field: Title, op: matches, value: "(?i)\\\\b(vp|director)\\\\b", points: 20, label: title VP}}
   - {{field: Country, op: in, value: ["US", "USA"], points: 10}}

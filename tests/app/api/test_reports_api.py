@@ -106,7 +106,7 @@ class TestHandoffEndpoints:
         self, client: TestClient, session: Session
     ) -> None:
         ada = b.user(session, "Ada Rep")
-        b.open_mql(session, mql_at=b.T0 - timedelta(days=3), owner_id=ada.id)
+        b.open_mql(session, mql_at=b.T0 - timedelta(days=3), OwnerId=ada.id)
         session.commit()
         response = client.get("/handoff/status", params={"format": "csv"}, headers=READ)
         rows = _csv(response.text)
@@ -155,11 +155,11 @@ class TestFunnelAndRules:
     ) -> None:
         july = b.T0.replace(month=7, day=10)
         won = b.opportunity(session, won=True, close_date=date(2026, 9, 1))
-        b.lead(session, created_date=july)
-        b.lead(session, created_date=july, ever_mql=True)
-        b.lead(
-            session, created_date=july, ever_mql=True, is_converted=True,
-            converted_opportunity_id=won.id,
+        b.lead(session, at=july)
+        b.open_mql(session, mql_at=july + timedelta(days=1), created=july)
+        b.left_mql(
+            session, mql_at=july + timedelta(days=1), left_at=july + timedelta(days=5),
+            to_status=b.CONVERTED, ConvertedOpportunityId=won.id, created=july,
         )  # fmt: skip
         session.commit()
         body = client.get(
@@ -189,13 +189,16 @@ class TestFunnelAndRules:
     ) -> None:
         active = client.get("/rules", headers=READ).json()["content_hash"]
         opp = b.opportunity(session, won=True, close_date=date(2026, 9, 1))
-        converted = b.lead(session, is_converted=True, converted_opportunity_id=opp.id)
+        converted = b.lead(
+            session, Status=b.CONVERTED, IsConverted=True, ConvertedDate="2026-08-20",
+            ConvertedOpportunityId=opp.id,
+        )  # fmt: skip
         held = b.lead(session)
         rule = {"rules": [{"place": "fit[0]", "label": "size", "points": 30}]}
         b.decision(session, converted.id, rules_hash=active, mql=True, matched=rule)
         b.decision(
             session, held.id, rules_hash=active, held=True, matched=rule,
-            missing_fields={"fields": ["Phone", "Title"]},
+            missing_fields=["Phone", "Title"],
         )  # fmt: skip
         b.decision(session, held.id, rules_hash="old", matched=rule)
         session.commit()

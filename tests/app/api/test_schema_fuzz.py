@@ -43,8 +43,8 @@ def _filled_store(url: str) -> None:
     with make_sessionmaker(engine)() as session:
         owner = b.user(session, "Ada Rep")
         for hours in (1, 30, 400):
-            b.open_mql(session, mql_at=b.T0 - timedelta(hours=hours), owner_id=owner.id)
-        b.opportunity(session, won=True, close_date=date(2026, 8, 1), mql=True)
+            b.open_mql(session, mql_at=b.T0 - timedelta(hours=hours), OwnerId=owner.id)
+        b.opportunity(session, won=True, close_date=date(2026, 8, 1), source="ours")
         b.opportunity(session, won=False, close_date=date(2026, 8, 2))
         b.sync_run(session)
         session.commit()

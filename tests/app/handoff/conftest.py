@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.handoff import HandoffInputs, HandoffReport, HandoffStep
 from app.handoff.rules_file import parse_rules_text
+from app.settings import Settings
 from app.store.db import make_sessionmaker
 from app.store.models import DecisionRecord, SyncRun
 from app.sync import PullInputs, PullStep
@@ -182,6 +184,20 @@ class World:
             assert self.profile is not None
             fold_own_writes(self._pull_inputs(self.client), self.profile, run_id)
         return report
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Live settings for the tests against `sfsim`, whose rules they write to rules.yaml."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url, rules=tmp_path / "rules.yaml", write_mode="live",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
 
 
 @pytest.fixture

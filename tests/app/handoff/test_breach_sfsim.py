@@ -32,7 +32,6 @@ from app.handoff.breach_outbox import OutboxPolicy, deliver_outbox
 from app.main import create_app
 from app.run import run_sync
 from app.settings import ApiKey, Settings
-from app.store.db import make_sessionmaker
 from app.store.models import BreachAction, DecisionRecord, LeadHolder, Outbox, SyncLock
 from sfsim import serve
 from tests.app.handoff.test_sfsim import (
@@ -98,19 +97,6 @@ def receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=database_url, rules=tmp_path / "rules.yaml", write_mode="live",
-    )  # fmt: skip
-
-
-@pytest.fixture
-def sessions(settings: Settings, engine: Any) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from app.deps import get_now
 from app.main import create_app
 from app.run import run_sync
 from app.settings import ApiKey, Settings
-from app.store.db import make_sessionmaker
 from sfsim import serve
 from tests.app.handoff.test_sfsim import Sim, build_org, factory, lead, rules_text
 from tests.app.sync.conftest import Clock
@@ -49,11 +48,6 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url, rules=tmp_path / "rules.yaml", write_mode="live",
         api_keys=(ApiKey(key=KEY, role="read"),),
     )  # fmt: skip
-
-
-@pytest.fixture
-def sessions(settings: Settings, engine: Any) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
 
 
 @pytest.fixture

@@ -11,63 +11,41 @@ import math
 import os
 import random
 import signal
-import ssl
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.reports.handoff import handoff_status
 from app.reports.models import SlaSettings
-from app.run import SalesforceFactory, run_sync
+from app.run import run_sync
 from app.settings import Settings
-from app.store.db import make_sessionmaker
 from app.store.models import DecisionRecord, SyncLock
-from sf_client import AccessTokenAuth, SalesforceClient
-from sfsim import FieldDef, LeadStatusDef, Org, Server, edit, serve
+from sfsim import FieldDef, Org, Server, edit, serve
+from tests.fakes.sim_org import (
+    MQL,
+    add_lead_queue,
+    add_reps,
+    client_factory,
+    webinar_rules,
+    with_statuses,
+)
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
-MQL = "Marketing Qualified"
 QUALIFYING = 40
 
 
 def rules_text(reps: list[str], queue: str) -> str:
-    return f"""\
-version: 3
-statuses:
-  mql: "{MQL}"
-  eligible_from: ["Open - Not Contacted", "Nurturing"]
-  accepted: ["Working - Contacted"]
-  rejected: ["Closed - Not Converted"]
-fit:
-  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
-interest:
-  - {{field: LeadSource, op: eq, value: "Webinar", points: 30}}
-thresholds: {{fit: 40, interest: 25}}
-disqualify:
-  - {{field: Email, op: ends_with, value: "@gmail.com"}}
-handoff_requires: [Email]
-assignment:
-  routes:
-    - when: [{{field: Country, op: eq, value: "US"}}]
-      pool: ["{reps[0]}", "{reps[1]}"]
-    - pool: ["{queue}"]
-writeback:
-  mql_date_field: MQL_Date__c
-  score_field: Lead_Score__c
-  reason_field: MQL_Reason__c
-"""
+    return webinar_rules(reps, queue, version=3, writeback=True)
 
 
 @dataclass
@@ -92,25 +70,15 @@ def _lead(org: Org, n: int, **fields: Any) -> str:
 def build_org() -> tuple[Org, list[str], str, set[str], set[str]]:
     org = Org()
     org.clock.pin(START)  # the records exist before any run starts
-    org.set_lead_statuses([
-        LeadStatusDef("Open - Not Contacted", default=True), LeadStatusDef("Nurturing"),
-        LeadStatusDef(MQL), LeadStatusDef("Working - Contacted"),
-        LeadStatusDef("Closed - Not Converted"),
-        LeadStatusDef("Closed - Converted", converted=True),
-    ])  # fmt: skip
+    with_statuses(org)
     for field in (
         FieldDef("MQL_Date__c", "datetime", label="MQL Date", custom=True),
         FieldDef("Lead_Score__c", "double", label="Lead Score", custom=True),
         FieldDef("MQL_Reason__c", "string", length=255, label="MQL Reason", custom=True),
     ):
         org.add_custom_field("Lead", field)
-    reps = [
-        org.insert("User", {"Username": f"rep{n}@acme.sim", "LastName": f"Rep{n}",
-                            "IsActive": True, "UserType": "Standard"})
-        for n in (1, 2)
-    ]  # fmt: skip
-    queue = org.insert("Group", {"Name": "Leads", "DeveloperName": "Leads", "Type": "Queue"})
-    org.insert("QueueSobject", {"QueueId": queue, "SobjectType": "Lead"})
+    reps = add_reps(org, 2, name="Rep{n}")
+    queue = add_lead_queue(org)
     expected = {_lead(org, n, OwnerId=queue) for n in range(QUALIFYING)}
     untouched = {
         _lead(org, 100, Status="Working - Contacted", OwnerId=queue),
@@ -130,27 +98,7 @@ def sim(tmp_path: Path) -> Iterator[Sim]:
         yield Sim(server, org, reps, queue, expected, untouched)
 
 
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=database_url, rules=tmp_path / "rules.yaml", write_mode="live",
-    )  # fmt: skip
-
-
-@pytest.fixture
-def sessions(settings: Settings, engine: Any) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
-
-
-def factory(server: Server) -> SalesforceFactory:
-    @contextmanager
-    def connect() -> Iterator[SalesforceClient]:
-        assert server.ca_file is not None
-        with httpx.Client(verify=ssl.create_default_context(cafile=server.ca_file)) as http:
-            yield SalesforceClient(http, AccessTokenAuth(server.base_url, server.access_token))
-
-    return connect
+factory = client_factory
 
 
 def lead(org: Org, lead_id: str) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from app.store.db import make_sessionmaker
 from app.store.migrate import MIGRATIONS, schema_state
 from app.store.models import MqlEpisode
 from tests.app.api import builders as b
+from tests.fakes import org as fake
+from tests.fakes.org import MQL
 
 SLA = SlaSettings(first_touch_hours=24, stale_days=14)
 NOW = b.T0
@@ -25,10 +27,16 @@ D = timedelta(days=1)
 
 def test_exits_count_for_the_owner_they_ended_with(session: Session) -> None:
     ada, bo = b.user(session, "Ada Rep"), b.user(session, "Bo Rep")
-    lead = b.lead(session, owner_id=bo.id)  # reassigned to Bo after Ada decided
-    for kind in ("accepted", "rejected"):
-        exit_ = b.episode(session, lead.id, started_at=NOW - 9 * D, ended_at=NOW - 2 * D, kind=kind)
-        exit_.owner_id = ada.id
+    for to_status in (b.ACCEPTED, b.REJECTED):
+        # MQL before the window (so Bo has no first touch in it), Ada's answer inside it.
+        org = b.records()
+        lead = b.mql_records(
+            org, mql_at=NOW - 40 * D, left_at=NOW - 2 * D, to_status=to_status, OwnerId=ada.id,
+            by=ada.id,
+        )  # fmt: skip
+        b.store(session, org)  # Ada decided it
+        fake.change(lead, NOW - D, OwnerId=bo.id)  # then it was reassigned to Bo
+        b.store(session, org)
     session.commit()
 
     status = handoff_status(session, as_of=NOW, since=NOW - 30 * D, sla=SLA)
@@ -54,10 +62,15 @@ def _migrate(engine: Engine, config: Config, step: str, target: str) -> None:
 
 def test_migration_backfills_ended_episodes_and_downgrades(engine: Engine, alembic: Config) -> None:
     with make_sessionmaker(engine)() as session:
-        lead = b.lead(session, owner_id="005000000000001AAA")
-        b.episode(session, lead.id, started_at=NOW - 9 * D, ended_at=NOW - 2 * D, kind="accepted")
-        still_open = b.episode(session, lead.id, started_at=NOW - D, ended_at=None, kind="")
-        still_open.ended_kind = None
+        # One pull sees it in MQL and accepted, the next back in MQL: an ended stay, an open one.
+        org = b.records()
+        lead = b.mql_records(
+            org, mql_at=NOW - 9 * D, left_at=NOW - 2 * D, OwnerId="005000000000001AAA"
+        )
+        b.store(session, org)
+        fake.history(org, lead["Id"], b.ACCEPTED, MQL, NOW - D)
+        fake.change(lead, NOW - D, Status=MQL)
+        b.store(session, org)
         session.commit()
 
     _migrate(engine, alembic, "downgrade", "0003")

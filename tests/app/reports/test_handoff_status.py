@@ -63,15 +63,16 @@ class TestSlaStates:
         assert status.mql_open == 1
 
     def test_unknown_mql_time_is_counted_apart(self, session: Session) -> None:
-        b.open_mql(session, mql_at=None)
+        b.mql_time_unknown(session)
         session.commit()
         status = handoff_status(session, as_of=NOW, since=NOW - 30 * D, sla=SLA)
         assert (status.mql_open, status.mql_at_unknown, status.breached) == (1, 1, 0)
 
     def test_only_open_existing_mqls_count(self, session: Session) -> None:
-        b.open_mql(session, mql_at=NOW - 2 * H, is_deleted=True)
-        b.open_mql(session, mql_at=NOW - 2 * H, purged=True)
-        b.lead(session, ever_mql=True, mql_at=NOW - 2 * H)
+        b.open_mql(session, mql_at=NOW - 2 * H, IsDeleted=True)  # in the recycle bin
+        purged = b.open_mql(session, mql_at=NOW - 2 * H)
+        b.purge(session, [purged.id])  # deleted for good, seen through getDeleted
+        b.left_mql(session, mql_at=NOW - 2 * H, left_at=NOW - H, to_status=b.ACCEPTED)
         session.commit()
         assert handoff_status(session, as_of=NOW, since=NOW - 30 * D, sla=SLA).mql_open == 0
 
@@ -81,11 +82,8 @@ class TestFiguresOverTheWindow:
         hours = [1.0, 2.0, 3.5, 5.0, 8.0, 13.0, 21.0, 34.0]
         for h in hours:
             mql_at = NOW - 5 * D
-            b.lead(
-                session, ever_mql=True, mql_at=mql_at, hours_to_first_touch=h,
-                first_touch_at=mql_at + timedelta(hours=h),
-            )  # fmt: skip
-        b.lead(session, ever_mql=True, mql_at=NOW - 60 * D, hours_to_first_touch=500.0)
+            b.open_mql(session, mql_at=mql_at, first_touch_at=mql_at + timedelta(hours=h))
+        b.open_mql(session, mql_at=NOW - 60 * D, first_touch_at=NOW - 60 * D + 500 * H)
         session.commit()
         status = handoff_status(session, as_of=NOW, since=NOW - 30 * D, sla=SLA)
         assert status.median_hours_to_first_touch == pytest.approx(statistics.median(hours))
@@ -99,8 +97,8 @@ class TestFiguresOverTheWindow:
         hours = {ada.id: [1.0, 4.0, 9.0], None: [2.0, 30.0]}
         for owner, values in hours.items():
             for h in values:
-                b.lead(session, ever_mql=True, mql_at=NOW - 5 * D, hours_to_first_touch=h,
-                       owner_id=owner)  # fmt: skip
+                b.open_mql(session, mql_at=NOW - 5 * D, first_touch_at=NOW - 5 * D + h * H,
+                           OwnerId=owner)  # fmt: skip
         session.commit()
 
         status = handoff_status(session, as_of=NOW, since=NOW - 30 * D, sla=SLA)
@@ -113,10 +111,10 @@ class TestFiguresOverTheWindow:
         assert status.p90_hours_to_first_touch == pytest.approx(21.6)
 
     def test_acceptance_rate_over_exits_in_the_window(self, session: Session) -> None:
-        lead = b.lead(session)
-        for kind in ("accepted", "accepted", "converted", "rejected", "other"):
-            b.episode(session, lead.id, started_at=NOW - 9 * D, ended_at=NOW - 2 * D, kind=kind)
-        b.episode(session, lead.id, started_at=NOW - 90 * D, ended_at=NOW - 80 * D, kind="rejected")
+        # accepted, accepted, converted, rejected, other
+        for to in (b.ACCEPTED, "Sales Qualified", b.CONVERTED, b.REJECTED, "Nurturing"):
+            b.left_mql(session, mql_at=NOW - 9 * D, left_at=NOW - 2 * D, to_status=to)
+        b.left_mql(session, mql_at=NOW - 90 * D, left_at=NOW - 80 * D, to_status=b.REJECTED)
         session.commit()
         status = handoff_status(session, as_of=NOW, since=NOW - 30 * D, sla=SLA)
         assert status.acceptance_rate == 0.75
@@ -125,9 +123,9 @@ class TestFiguresOverTheWindow:
 
     def test_by_owner_rows_carry_names_and_counts(self, session: Session) -> None:
         ada, bo = b.user(session, "Ada Rep"), b.user(session, "Bo Rep")
-        b.open_mql(session, mql_at=NOW - 2 * H, owner_id=ada.id)
-        b.open_mql(session, mql_at=NOW - 30 * H, owner_id=ada.id)
-        b.open_mql(session, mql_at=NOW - 30 * H, first_touch_at=NOW - 28 * H, owner_id=bo.id)
+        b.open_mql(session, mql_at=NOW - 2 * H, OwnerId=ada.id)
+        b.open_mql(session, mql_at=NOW - 30 * H, OwnerId=ada.id)
+        b.open_mql(session, mql_at=NOW - 30 * H, first_touch_at=NOW - 28 * H, OwnerId=bo.id)
         session.commit()
         status = handoff_status(session, as_of=NOW, since=NOW - 30 * D, sla=SLA)
         rows = {row.owner_name: row for row in status.by_owner}
@@ -149,7 +147,7 @@ class TestLeadsList:
         soon = b.open_mql(session, mql_at=NOW - 20 * H)
         fresh = b.open_mql(session, mql_at=NOW - 1 * H)
         stale = b.open_mql(session, mql_at=NOW - 20 * D)
-        unknown = b.open_mql(session, mql_at=None)
+        unknown = b.mql_time_unknown(session)
         session.commit()
         seen, after = [], None
         while True:
@@ -163,9 +161,9 @@ class TestLeadsList:
 
     def test_filters_by_state_and_owner(self, session: Session) -> None:
         ada = b.user(session, "Ada Rep")
-        mine = b.open_mql(session, mql_at=NOW - 40 * H, owner_id=ada.id)
+        mine = b.open_mql(session, mql_at=NOW - 40 * H, OwnerId=ada.id)
         b.open_mql(session, mql_at=NOW - 40 * H)
-        b.open_mql(session, mql_at=NOW - 1 * H, owner_id=ada.id)
+        b.open_mql(session, mql_at=NOW - 1 * H, OwnerId=ada.id)
         session.commit()
         page = open_mqls(session, as_of=NOW, sla=SLA, state="breached", owner_id=ada.id)
         assert [(i.lead_id, i.owner_name) for i in page.items] == [(mine.id, "Ada Rep")]

@@ -57,10 +57,9 @@ def test_rollup_follows_inserts_updates_and_deletes(session: Session, seed: int)
             session,
             won=rng.random() < 0.3,
             closed=rng.random() < 0.8,
-            mql=rng.random() < 0.4,
-            evidence=rng.choice(["ours", "history"]),
+            source=rng.choice(["ours", "history"]) if rng.random() < 0.4 else None,
             close_date=date(2026, 7, 1) + timedelta(days=rng.randrange(60)),
-            amount=rng.choice([None, 100.0, 2500.5]),
+            Amount=rng.choice([None, 100.0, 2500.5]),
         )
         ids.append(opp.id)
     session.commit()

@@ -21,9 +21,10 @@ class TestAging:
     def test_each_open_mql_falls_in_the_bucket_of_its_age(self, session: Session) -> None:
         for age in (1 * H, 3.9 * H, 4 * H, 30 * H, 5 * D, 10 * D, 20 * D, 40 * D, 40 * D):
             b.open_mql(session, mql_at=NOW - age)
-        b.open_mql(session, mql_at=None)
-        b.open_mql(session, mql_at=NOW - 2 * H, is_deleted=True)  # gone from the org
-        b.lead(session, ever_mql=True, mql_at=NOW - 2 * H)  # no longer an open MQL
+        b.mql_time_unknown(session)
+        b.open_mql(session, mql_at=NOW - 2 * H, IsDeleted=True)  # gone from the org
+        # no longer an open MQL
+        b.left_mql(session, mql_at=NOW - 2 * H, left_at=NOW - H, to_status=b.ACCEPTED)
         session.commit()
         report = mql_aging(session, as_of=NOW)
         counts = {bucket.label: bucket.mql_open for bucket in report.buckets}

@@ -9,18 +9,24 @@ from sqlalchemy.orm import Session
 
 from app.reports.winloss import win_loss
 from tests.app.api import builders as b
+from tests.fakes.org import Records
 
 
-def _closed(session: Session, count: int, won: int, *, mql: bool, **values: object) -> None:
+def _closed(
+    session: Session, org: Records, count: int, won: int, source: str | None, close: date
+) -> None:
     for i in range(count):
-        b.opportunity(session, won=i < won, mql=mql, **values)  # type: ignore[arg-type]
+        b.opportunity_records(session, org, won=i < won, source=source, close_date=close)
 
 
 def worked_example(session: Session) -> None:
-    """300 closed: 200 not MQL-originated with 26 won, 100 MQL-originated with 28 won."""
-    _closed(session, 200, 26, mql=False, close_date=date(2026, 8, 15))
-    _closed(session, 60, 18, mql=True, evidence="ours", close_date=date(2026, 8, 15))
-    _closed(session, 40, 10, mql=True, evidence="history", close_date=date(2026, 9, 30))
+    """300 closed: 200 not MQL-originated with 26 won, 100 MQL-originated with 28 won (60
+    converted from leads our write made MQL, 40 from leads a rep did, seen in LeadHistory)."""
+    org = b.records()
+    _closed(session, org, 200, 26, None, date(2026, 8, 15))
+    _closed(session, org, 60, 18, "ours", date(2026, 8, 15))
+    _closed(session, org, 40, 10, "history", date(2026, 9, 30))
+    b.store(session, org)
     session.commit()
 
 
@@ -64,7 +70,7 @@ class TestPeriodAndGroups:
         b.opportunity(session, won=True, close_date=date(2026, 7, 1))
         b.opportunity(session, won=False, close_date=date(2026, 9, 30))
         b.opportunity(session, won=True, close_date=date(2026, 10, 1))
-        b.opportunity(session, won=True, close_date=date(2026, 8, 1), closed=False)
+        b.opportunity(session, won=False, close_date=date(2026, 8, 1), closed=False)  # open
         session.commit()
         report = win_loss(session, start=date(2026, 7, 1), end=date(2026, 9, 30))
         assert (report.all.closed, report.all.won) == (2, 1)
@@ -78,7 +84,7 @@ class TestPeriodAndGroups:
         assert report.mql_vs_non_mql_pp.p_value is None
 
     def test_deleted_opportunities_do_not_count(self, session: Session) -> None:
-        b.opportunity(session, won=True, close_date=date(2026, 7, 1), is_deleted=True)
+        b.opportunity(session, won=True, close_date=date(2026, 7, 1), IsDeleted=True)
         session.commit()
         assert win_loss(session).all.closed == 0
 
@@ -92,9 +98,9 @@ class TestPeriodAndGroups:
 
     def test_groups_by_owner_carry_the_owners_name(self, session: Session) -> None:
         ada = b.user(session, "Ada Rep")
-        b.opportunity(session, won=True, close_date=date(2026, 8, 1), owner_id=ada.id)
-        b.opportunity(session, won=False, close_date=date(2026, 8, 2), owner_id=ada.id)
-        b.opportunity(session, won=False, close_date=date(2026, 8, 2), owner_id=None)
+        b.opportunity(session, won=True, close_date=date(2026, 8, 1), OwnerId=ada.id)
+        b.opportunity(session, won=False, close_date=date(2026, 8, 2), OwnerId=ada.id)
+        b.opportunity(session, won=False, close_date=date(2026, 8, 2), OwnerId=None)
         session.commit()
         groups = win_loss(session, group_by="owner").groups
         assert groups is not None
@@ -104,8 +110,8 @@ class TestPeriodAndGroups:
         ]
 
     def test_groups_by_month_and_lead_source(self, session: Session) -> None:
-        b.opportunity(session, won=True, close_date=date(2026, 7, 5), lead_source="Webinar")
-        b.opportunity(session, won=False, close_date=date(2026, 8, 5), lead_source="Webinar")
+        b.opportunity(session, won=True, close_date=date(2026, 7, 5), LeadSource="Webinar")
+        b.opportunity(session, won=False, close_date=date(2026, 8, 5), LeadSource="Webinar")
         session.commit()
         months = win_loss(session, group_by="month").groups
         sources = win_loss(session, group_by="lead_source").groups

@@ -17,67 +17,26 @@ from app.run import SalesforceFactory
 from app.settings import Settings
 from app.store.db import make_sessionmaker
 from sf_client import AccessTokenAuth, SalesforceClient
-from sfsim.org import LeadStatusDef
 from sfsim.org import Org as SimOrg
 from tests.fakes.org import INSTANCE, REP, REP_2, FakeOrg
+from tests.fakes.sim_org import OPEN, add_reps, country_rules, with_statuses
 
-
-def rules_text(
-    *reps: str,
-    mql: str = "Marketing Qualified",
-    eligible: str = '"Open - Not Contacted", "Nurturing"',
-    accepted: str = '"Sales Qualified", "Working - Contacted"',
-) -> str:
-    """The tests' rules: 100+ employees and the US make an MQL, routed round-robin to `reps`."""
-    pool = ", ".join(f'"{rep}"' for rep in reps)
-    return f"""\
-version: 1
-statuses:
-  mql: "{mql}"
-  eligible_from: [{eligible}]
-  accepted: [{accepted}]
-  rejected: ["Closed - Not Converted"]
-fit:
-  - {{field: NumberOfEmployees, op: gte, value: 100, points: 50}}
-interest:
-  - {{field: Country, op: eq, value: "US", points: 30}}
-thresholds: {{fit: 40, interest: 25}}
-assignment:
-  routes:
-    - pool: [{pool}]
-"""
-
-
-RULES = rules_text(REP, REP_2)
+RULES = country_rules(REP, REP_2)
 SIM_MQL = "Marketing Qualified"
 
 
 def sim_org_with_a_rep(start: datetime) -> tuple[SimOrg, str]:
     """A simulated org (clock pinned at `start`) with an MQL status and one active rep; the
     rules file of `sim_rules` routes to that rep."""
-    org = SimOrg()
+    org = with_statuses(SimOrg(), (OPEN, SIM_MQL, "Working - Contacted", "Closed - Not Converted"))
     org.clock.pin(start)
-    org.set_lead_statuses(
-        [
-            LeadStatusDef("Open - Not Contacted", default=True),
-            LeadStatusDef(SIM_MQL),
-            LeadStatusDef("Working - Contacted"),
-            LeadStatusDef("Closed - Not Converted"),
-            LeadStatusDef("Closed - Converted", converted=True),
-        ]
-    )
-    rep = org.insert(
-        "User",
-        {"Username": "rep@acme.sim", "LastName": "Rep", "IsActive": True, "UserType": "Standard"},
-    )
+    (rep,) = add_reps(org, 1, name="Rep")
     return org, rep
 
 
 def sim_rules(rep: str) -> str:
-    """`rules_text` for `sim_org_with_a_rep`'s statuses."""
-    return rules_text(
-        rep, mql=SIM_MQL, eligible='"Open - Not Contacted"', accepted='"Working - Contacted"'
-    )
+    """`country_rules` for `sim_org_with_a_rep`'s statuses."""
+    return country_rules(rep, mql=SIM_MQL, eligible=f'"{OPEN}"', accepted='"Working - Contacted"')
 
 
 @pytest.fixture

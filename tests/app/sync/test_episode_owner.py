@@ -8,10 +8,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.store.db import make_sessionmaker
-from app.store.models import Lead, MqlEpisode
-from app.sync.fact_refresh import refresh_leads
+from app.store.models import MqlEpisode
 from app.sync.mql_facts import FactRules
 from tests.app.api import builders as b
+from tests.fakes import org as fake
+from tests.fakes.org import Records
 
 MQL = "Marketing Qualified"
 RULES = FactRules(
@@ -23,11 +24,9 @@ NOW = b.T0
 ADA, BO = "005000000000001AAA", "005000000000002AAA"
 
 
-def _refresh(session: Session, lead: Lead, **changes: object) -> list[tuple[str | None, ...]]:
-    for name, value in changes.items():
-        setattr(lead, name, value)
-    session.commit()
-    refresh_leads(session, [lead.id], RULES, NOW)
+def _pull(session: Session, org: Records) -> list[tuple[str | None, ...]]:
+    """Store the org's records as a pull does (mirror, then facts); the episodes after it."""
+    b.store(session, org, rules=RULES)
     session.commit()
     query = select(MqlEpisode.ended_kind, MqlEpisode.owner_id).order_by(MqlEpisode.id)
     return [tuple(row) for row in session.execute(query)]
@@ -35,14 +34,14 @@ def _refresh(session: Session, lead: Lead, **changes: object) -> list[tuple[str 
 
 def test_the_owner_at_the_exit_is_kept_when_the_lead_moves_on(engine: Engine) -> None:
     with make_sessionmaker(engine)() as session:
-        lead = b.lead(session, status=MQL, owner_id=ADA)
-        later = lead.system_modstamp + timedelta(days=1)
+        org = b.records()
+        lead = fake.lead(org, at=NOW, Status=MQL, OwnerId=ADA)
 
-        opened = _refresh(session, lead)
-        accepted = _refresh(
-            session, lead, status="Working - Contacted", owner_id=BO, system_modstamp=later
-        )
-        reassigned = _refresh(session, lead, owner_id=ADA, system_modstamp=later + timedelta(1))
+        opened = _pull(session, org)
+        fake.change(lead, NOW + timedelta(days=1), Status="Working - Contacted", OwnerId=BO)
+        accepted = _pull(session, org)
+        fake.change(lead, NOW + timedelta(days=2), OwnerId=ADA)
+        reassigned = _pull(session, org)
 
     assert opened == [(None, None)]
     assert accepted == [("accepted", BO)]

@@ -5,25 +5,22 @@ from __future__ import annotations
 
 import os
 import signal
-import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.run import SalesforceFactory, run_sync
+from app.run import run_sync
 from app.settings import Settings
 from app.store.models import Lead, MqlEpisode, SyncRun
-from sf_client import AccessTokenAuth, SalesforceClient
 from sfsim.server import Server, serve
 from tests.app.sync.conftest import Clock, sim_org_with_a_rep, sim_rules
+from tests.fakes.sim_org import client_factory
 
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 MQL = "Marketing Qualified"
@@ -50,16 +47,6 @@ def sim_settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
-def _factory(server: Server) -> SalesforceFactory:
-    @contextmanager
-    def factory() -> Iterator[SalesforceClient]:
-        assert server.ca_file is not None
-        with httpx.Client(verify=ssl.create_default_context(cafile=server.ca_file)) as http:
-            yield SalesforceClient(http, AccessTokenAuth(server.base_url, server.access_token))
-
-    return factory
-
-
 def _lead_count(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
         return int(session.scalar(select(func.count()).select_from(Lead)) or 0)
@@ -76,7 +63,7 @@ class TestAgainstSfsim:
         clock = Clock(START + timedelta(minutes=5))
         server.org.clock.pin(START + timedelta(minutes=1))
 
-        first = run_sync(sim_settings, sessions, _factory(server), now=clock)
+        first = run_sync(sim_settings, sessions, client_factory(server), now=clock)
 
         assert first.state == "succeeded", first.message
         assert _lead_count(sessions) == 450
@@ -86,7 +73,7 @@ class TestAgainstSfsim:
         server.org.update("Lead", lead_id, {"Status": MQL}, user_id=rep)
         clock.now = START + timedelta(minutes=15)
 
-        second = run_sync(sim_settings, sessions, _factory(server), now=clock)
+        second = run_sync(sim_settings, sessions, client_factory(server), now=clock)
 
         assert second.state == "succeeded", second.message
         with sessions() as session:
@@ -147,7 +134,7 @@ class TestSfsimFaults:
             server.org.faults.query_timeouts = 2
 
         run = run_sync(
-            sim_settings, sessions, _factory(server), now=Clock(START + timedelta(minutes=5))
+            sim_settings, sessions, client_factory(server), now=Clock(START + timedelta(minutes=5))
         )
 
         assert run.state == "succeeded", run.message
@@ -161,7 +148,7 @@ class TestSfsimFaults:
             server.org.faults.api_max = server.org.faults.api_used + 9  # runs out mid-pull
         clock = Clock(START + timedelta(minutes=5))
 
-        stopped = run_sync(sim_settings, sessions, _factory(server), now=clock)
+        stopped = run_sync(sim_settings, sessions, client_factory(server), now=clock)
 
         assert stopped.state == "failed"
         assert stopped.error_kind == "api_limit"
@@ -170,7 +157,7 @@ class TestSfsimFaults:
         with server.org.lock:
             server.org.faults.api_max = 100_000
         clock.now += timedelta(hours=6)
-        again = run_sync(sim_settings, sessions, _factory(server), now=clock)
+        again = run_sync(sim_settings, sessions, client_factory(server), now=clock)
         assert again.state == "succeeded", again.message
         assert _lead_count(sessions) == 450
 
@@ -195,7 +182,7 @@ class TestBulkPulls:
         clock = Clock(START + timedelta(minutes=5))
         server.org.clock.pin(START + timedelta(minutes=1))
 
-        first = run_sync(settings, sessions, _factory(server), now=clock)
+        first = run_sync(settings, sessions, client_factory(server), now=clock)
 
         assert first.state == "succeeded", first.message
         assert first.counts["pulled"]["Lead"] == 450 + 200  # the REST page is read again
@@ -212,7 +199,7 @@ class TestBulkPulls:
 
         server.org.log.clear()
         clock.now = START + timedelta(minutes=15)
-        second = run_sync(settings, sessions, _factory(server), now=clock)
+        second = run_sync(settings, sessions, client_factory(server), now=clock)
         assert second.state == "succeeded", second.message
         assert _bulk_calls(server) == 0
 
@@ -228,7 +215,7 @@ class TestBulkPulls:
         server.org.clock.pin(START + timedelta(minutes=1))
 
         run = run_sync(
-            settings, sessions, _factory(server), now=Clock(START + timedelta(minutes=5))
+            settings, sessions, client_factory(server), now=Clock(START + timedelta(minutes=5))
         )
 
         assert run.state == "succeeded", run.message
