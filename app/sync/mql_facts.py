@@ -201,6 +201,14 @@ def derive_episodes(ev: LeadEvidence, rules: FactRules, now: datetime) -> list[E
     """
     episodes = list(ev.episodes)
     current = episodes[-1] if episodes and episodes[-1].is_open else None
+    if current is not None and current.evidence == "first_seen":
+        # Only seen, not dated: the Lead page came before its history (a first or full pull).
+        # Date the stay by the history first, so the exits and re-entries between its true
+        # start and the moment we saw it are replayed below, not folded into one stay.
+        closed = [e for e in episodes[:-1] if not e.is_open]
+        previous_end = closed[-1].ended_at if closed else None
+        current = _upgraded(current, start_evidence(ev, rules, previous_end, now))
+        episodes[-1] = current
     if current is None:
         closed_until = episodes[-1].ended_at if episodes else None
         if _in_mql(ev.lead, rules) or _first_entry(ev, rules, closed_until) is not None:

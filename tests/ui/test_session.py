@@ -230,8 +230,8 @@ def test_the_breaches_csv_has_one_row_per_owner_and_target(
     engine = make_engine(settings.database_url)
     with make_sessionmaker(engine)() as session:
         due = datetime.now(UTC) - timedelta(days=2)
-        b.lead(session, owner_id="005000000000001AAA", mql_at=due - timedelta(hours=24),
-               sla_due_at=due, sla_target="default", is_open_mql=True, ever_mql=True)  # fmt: skip
+        # in MQL since a day before `due` (the 24-hour default target), never touched
+        b.open_mql(session, mql_at=due - timedelta(hours=24), OwnerId="005000000000001AAA")
         session.commit()
     engine.dispose()
     _sign_in(client, READ_KEY)

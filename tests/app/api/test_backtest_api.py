@@ -85,7 +85,7 @@ def test_from_after_to_is_a_422(client: TestClient) -> None:
 def test_no_closed_deals_gives_null_rates(client: TestClient, session: Session) -> None:
     from tests.app.api import builders as b
 
-    b.lead(session, fields={"NumberOfEmployees": 500})
+    b.lead(session, NumberOfEmployees=500)
     session.commit()
     body = client.post("/rules/backtest", content=CANDIDATE, headers=YAML).json()
     assert body["candidate"]["mql"]["leads"] == 1

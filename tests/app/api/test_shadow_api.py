@@ -21,11 +21,11 @@ OTHER = "005000000000002AAA"
 
 
 def _seed(session: Session) -> None:
-    b.user(session, "Ada Rep", REP)
-    b.user(session, "Bo Rep", OTHER)
-    same = b.lead(session, status="Marketing Qualified", ever_mql=True, owner_id=REP)
-    moved = b.lead(session, status="Marketing Qualified", ever_mql=True, owner_id=OTHER)
-    ignored = b.lead(session, status="Open - Not Contacted", owner_id=REP)
+    b.user(session, "Ada Rep", Id=REP)
+    b.user(session, "Bo Rep", Id=OTHER)
+    same = b.lead(session, Status="Marketing Qualified", OwnerId=REP)
+    moved = b.lead(session, Status="Marketing Qualified", OwnerId=OTHER)
+    ignored = b.lead(session, Status="Open - Not Contacted", OwnerId=REP)
     for lead in (same, moved, ignored):
         b.decision(session, lead.id, shadow=True, dry_run=True, mql=True, route_index=0,
                    planned={"OwnerId": REP}, explanation="MQL (rules v8): fit 30")  # fmt: skip

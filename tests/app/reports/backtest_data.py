@@ -3,11 +3,13 @@ non-MQLs 10%, and the two rules files it compares."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from tests.app.api import builders as b
+from tests.fakes import org as sf
+from tests.fakes.org import Records
 from tests.rules.samples import QUEUE
 
 _RULES = """\
@@ -29,20 +31,22 @@ CANDIDATE = _RULES.format(version=2, employees=100, name="Mid-market", queue=QUE
 CREATED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
-def _leads(session: Session, employees: int, count: int, won: int, *, converted: bool) -> list[str]:
+def _leads(org: Records, employees: int, count: int, won: int, *, converted: bool) -> list[str]:
     ids = []
     for i in range(count):
         values: dict[str, object] = {}
         if converted:
-            opp = b.opportunity(session, won=i < won, close_date=date(2026, 6, 1))
-            values = {"is_converted": True, "converted_opportunity_id": opp.id}
-        lead = b.lead(
-            session,
-            fields={"NumberOfEmployees": employees},
-            created_date=CREATED + timedelta(minutes=i),
-            **values,
+            opp = sf.opportunity(org, at=datetime(2026, 6, 1, tzinfo=UTC), won=i < won)
+            values = {
+                "Status": "Closed - Converted",
+                "IsConverted": True,
+                "ConvertedDate": "2026-04-01",
+                "ConvertedOpportunityId": opp["Id"],
+            }
+        lead = sf.lead(
+            org, at=CREATED + timedelta(minutes=i), NumberOfEmployees=employees, **values
         )
-        ids.append(lead.id)
+        ids.append(lead["Id"])
     return ids
 
 
@@ -58,11 +62,13 @@ def seed(session: Session) -> dict[str, list[str]]:
     200 converted, 20 of 200 won (10%). The current rules: 300 MQLs, 40 of 200 won (20%);
     100 non-MQLs, 10 of 100 won (10%). 100 leads leave the MQL side, none join it.
     """
+    org = b.records()
     groups = {
-        "big_won": _leads(session, 500, 100, 30, converted=True),
-        "big_open": _leads(session, 500, 100, 0, converted=False),
-        "middle": _leads(session, 70, 100, 10, converted=True),
-        "small": _leads(session, 10, 100, 10, converted=True),
+        "big_won": _leads(org, 500, 100, 30, converted=True),
+        "big_open": _leads(org, 500, 100, 0, converted=False),
+        "middle": _leads(org, 70, 100, 10, converted=True),
+        "small": _leads(org, 10, 100, 10, converted=True),
     }
+    b.store(session, org)
     session.commit()
     return groups

@@ -84,7 +84,7 @@ class TestWorkedExample:
 class TestBadPeriods:
     def test_no_closed_opportunities_gives_counts_and_null_rates(self, session: Session) -> None:
         for _ in range(3):
-            b.lead(session, fields={"NumberOfEmployees": 500})
+            b.lead(session, NumberOfEmployees=500)
         session.commit()
         report = backtest(session, parse_rules(CANDIDATE), parse_rules(CURRENT))
         assert report.candidate.mql.leads == 3

@@ -84,8 +84,8 @@ class TestWorkedExample:
 
 
 def test_no_closed_deals_and_no_significant_thresholds(session: Session) -> None:
-    b.lead(session, fields={"NumberOfEmployees": 500})
-    b.lead(session, fields={"NumberOfEmployees": 5})
+    b.lead(session, NumberOfEmployees=500)
+    b.lead(session, NumberOfEmployees=5)
     session.commit()
     report = calibration(session, parse_rules(SCORED), target_mql_per_month=1)
     assert report.leads == 2

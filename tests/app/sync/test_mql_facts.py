@@ -134,6 +134,26 @@ class TestReplay:
         assert [(e.evidence, e.started_at) for e in first] == [("first_seen", NOW)]
         assert [(e.evidence, e.started_at) for e in later] == [("history", row.at)]
 
+    def test_a_requalified_lead_seen_before_its_history_keeps_both_stays(self) -> None:
+        # A first pull stores the Lead page (in MQL), then its LeadHistory page: in MQL, accepted,
+        # and back in MQL. The accepted stay and the open one from the re-entry both count.
+        first = derive_episodes(LeadEvidence(lead=_lead(MQL)), RULES, NOW)
+        changes = [
+            StatusChange(T0 + timedelta(days=1), "Open - Not Contacted", MQL, "005a"),
+            StatusChange(T0 + timedelta(days=8), MQL, "Working - Contacted", "005b"),
+            StatusChange(T0 + timedelta(days=9), "Working - Contacted", MQL, "005a"),
+        ]
+
+        later = derive_episodes(
+            LeadEvidence(lead=_lead(MQL), episodes=first, history=changes), RULES, NOW
+        )
+
+        assert [(e.started_at, e.ended_at, e.ended_kind) for e in later] == [
+            (T0 + timedelta(days=1), T0 + timedelta(days=8), "accepted"),
+            (T0 + timedelta(days=9), None, None),
+        ]
+        assert later[0].id == first[0].id  # the stored row is closed, the re-entry is new
+
 
 class TestClosePeriod:
     @pytest.mark.parametrize(
