@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -16,6 +15,15 @@ import typer
 
 from app.cli.context import open_store
 from app.cli.output import Output
+from app.cli.periods import (
+    ClosedFrom,
+    ClosedTo,
+    CreatedFrom,
+    CreatedTo,
+    DecidedFrom,
+    DecidedTo,
+    period_days,
+)
 from app.handoff.rules_file import RulesFileError, load_rules
 from app.reports.calibration import calibration
 from app.reports.csv_rows import WIN_LOSS_COLUMNS, win_loss_csv, win_loss_rows
@@ -49,32 +57,17 @@ class GroupBy(StrEnum):
     OWNER = "owner"
 
 
-DAY = ["%Y-%m-%d"]
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
-
-
 @report_app.command("win-loss")
 def win_loss_command(
-    start: Annotated[
-        datetime | None,
-        typer.Option("--from", help="First close date (inclusive).", formats=DAY),
-    ] = None,
-    end: Annotated[
-        datetime | None,
-        typer.Option("--to", help="Last close date (inclusive).", formats=DAY),
-    ] = None,
+    start: ClosedFrom = None,
+    end: ClosedTo = None,
     group_by: Annotated[
         GroupBy | None, typer.Option("--group-by", help="Also split by this key.")
     ] = None,
     output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.TABLE,
 ) -> None:
     """Win rate of all closed opportunities against those that did not start as MQLs."""
-    first, last = _day(start), _day(end)
-    if first is not None and last is not None and first > last:
-        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    first, last = period_days(start, end)
     settings = load_settings()
     engine, sessions = open_store(settings)
     try:
@@ -108,14 +101,8 @@ def _print(report: WinLoss, output: Format) -> None:
 
 @report_app.command("calibration")
 def calibration_command(
-    start: Annotated[
-        datetime | None,
-        typer.Option("--from", help="First creation day of the leads (inclusive).", formats=DAY),
-    ] = None,
-    end: Annotated[
-        datetime | None,
-        typer.Option("--to", help="Last creation day of the leads (inclusive).", formats=DAY),
-    ] = None,
+    start: CreatedFrom = None,
+    end: CreatedTo = None,
     target: Annotated[
         float | None,
         typer.Option("--target-mql-per-month", min=0.001, help="The MQLs a month sales can work."),
@@ -124,9 +111,7 @@ def calibration_command(
 ) -> None:
     """Conversion and win rate by decile of fit and interest score under the current rules
     (HANDOFF_RULES), and the thresholds for a target volume or the lowest significant ones."""
-    first, last = _day(start), _day(end)
-    if first is not None and last is not None and first > last:
-        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    first, last = period_days(start, end)
     settings = load_settings()
     ruleset = load_rules(settings.rules)
     engine, sessions = open_store(settings)
@@ -149,21 +134,13 @@ def calibration_command(
 
 @report_app.command("shadow")
 def shadow_command(
-    start: Annotated[
-        datetime | None,
-        typer.Option("--from", help="First day of the shadow decisions (inclusive).", formats=DAY),
-    ] = None,
-    end: Annotated[
-        datetime | None,
-        typer.Option("--to", help="Last day of the shadow decisions (inclusive).", formats=DAY),
-    ] = None,
+    start: DecidedFrom = None,
+    end: DecidedTo = None,
     output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.TABLE,
 ) -> None:
     """Shadow mode (HANDOFF_WRITE_MODE=shadow): where the org's own routing and status changes
     disagreed with the rules, by route, with both sides' reasons."""
-    first, last = _day(start), _day(end)
-    if first is not None and last is not None and first > last:
-        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    first, last = period_days(start, end)
     settings = load_settings()
     try:
         ruleset: RuleSet | None = load_rules(settings.rules)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,17 +15,14 @@ import typer
 
 from app.cli.context import open_store
 from app.cli.output import Output
-from app.cli.report import DAY, Format
+from app.cli.periods import CreatedFrom, CreatedTo, period_days
+from app.cli.report import Format
 from app.handoff.rules_file import RulesFileError, parse_rules_text, read_rules_text
 from app.reports.backtest import backtest
 from app.reports.outcome_csv import backtest_csv
 from app.reports.outcome_models import Backtest, OutcomeGroup
 from app.settings import load_settings
 from rules import RuleSet
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
 
 
 def _pct(value: float | None) -> str | None:
@@ -46,22 +42,14 @@ COLUMNS = ["rules", "group", "leads", "converted", "conversion", "closed", "won"
 
 def backtest_command(
     file: Annotated[Path, typer.Argument(help="The candidate rules file.")],
-    start: Annotated[
-        datetime | None,
-        typer.Option("--from", help="First creation day of the leads (inclusive).", formats=DAY),
-    ] = None,
-    end: Annotated[
-        datetime | None,
-        typer.Option("--to", help="Last creation day of the leads (inclusive).", formats=DAY),
-    ] = None,
+    start: CreatedFrom = None,
+    end: CreatedTo = None,
     output: Annotated[Format, typer.Option("--format", help="How to print it.")] = Format.TABLE,
 ) -> None:
     """What FILE would have made of the stored leads created in the period, beside the current
     rules (HANDOFF_RULES): MQLs, conversion, win rates with intervals, the MQL against non-MQL
     test, the leads that change side, and each rule's matched leads against the rest."""
-    first, last = _day(start), _day(end)
-    if first is not None and last is not None and first > last:
-        raise typer.BadParameter("--from is after --to", param_hint="--from")
+    first, last = period_days(start, end)
     candidate = parse_rules_text(read_rules_text(file), str(file))
     settings = load_settings()
     current: RuleSet | None = None
