@@ -7,7 +7,7 @@ lead, so refreshing the facts of a page costs a handful of queries, never one pe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -70,6 +70,14 @@ def lead_rows(session: Session, ids: list[str], *, with_fields: bool) -> list[Ro
     table = Lead.__table__
     query = select(*(table.c[name] for name in names)).where(table.c.id.in_(ids))
     return list(session.execute(query))
+
+
+def stored_newer(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Ids among lead `rows` that the store holds in a newer version (a later SystemModstamp)."""
+    stamps = {row["id"]: row["system_modstamp"] for row in rows}
+    table = Lead.__table__
+    query = select(table.c.id, table.c.system_modstamp).where(table.c.id.in_(list(stamps)))
+    return {lead_id for lead_id, stamp in session.execute(query) if stamp > stamps[lead_id]}
 
 
 def episodes_by_lead(session: Session, ids: list[str]) -> dict[str, list[MqlEpisode]]:

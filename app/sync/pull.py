@@ -120,6 +120,7 @@ class _ObjectRun:
         now = self.ctx.now()
         with self.ctx.sessions() as session:
             touched = self.spec.store(session, records)
+            fact_refresh.store_page_leads(session, touched.lead_rows, self.rules, now)
             fact_refresh.refresh_leads(session, touched.leads, self.rules, now)
             fact_refresh.refresh_opportunities(session, touched.opportunities, self.rules)
             if advance:

@@ -190,7 +190,7 @@ def drive(base: str, seconds: float, clients: int) -> dict[str, float]:
 def bench(kind: str, args: argparse.Namespace) -> None:
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-reports-"))
     folder.mkdir(parents=True, exist_ok=True)
-    with database(kind, folder, keep=bool(args.keep)) as url:
+    with database(kind, folder, keep=bool(args.keep), name=args.pg_database) as url:
         print(f"[{kind}] ", end="")
         ensure_loaded(url, args.rows)
         for name, value in time_reports(url, args.repeat).items():
@@ -215,6 +215,10 @@ def main() -> None:
     parser.add_argument(
         "--keep", metavar="DIR", help="keep the stores (SQLite file in DIR) and reuse them"
     )
+    parser.add_argument(
+        "--pg-database", default="handoff_bench_reports",
+        help="the PostgreSQL database to load (one per person on a shared server)",
+    )  # fmt: skip
     args = parser.parse_args()
     for kind in args.databases.split(","):
         bench(kind.strip(), args)

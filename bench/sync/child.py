@@ -7,6 +7,7 @@ shows to everyone). Prints one JSON line: seconds, leads written, peak RSS.
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import resource
@@ -107,10 +108,26 @@ class PeakProfile:
         tracemalloc.stop()
 
 
+@contextmanager
+def _cprofile() -> Iterator[None]:
+    """With BENCH_CPROFILE=FILE: a cProfile of the main thread, dumped to FILE (pstats)."""
+    target = os.environ.get("BENCH_CPROFILE")
+    if not target:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(target)
+
+
 def main(way: str, base_url: str, ca_file: str, *extra: str) -> None:
     token = os.environ["SF_ACCESS_TOKEN"]
     started = time.perf_counter()
-    with PeakProfile():
+    with PeakProfile(), _cprofile():
         if way == "handoff":
             written = handoff(base_url, token, ca_file, *extra)
         else:

@@ -45,10 +45,12 @@ def calls_by_kind(org: Org) -> Counter[str]:
     return Counter(_kind(entry.path) for entry in org.log.entries())
 
 
-def _child(args: list[str], token: str, way: str) -> dict[str, Any]:
+def _child(args: list[str], token: str, way: str, tag: str = "") -> dict[str, Any]:
+    env = {**os.environ, "SF_ACCESS_TOKEN": token}  # not in argv: ps shows it
+    if tag and env.get("BENCH_CPROFILE"):
+        env["BENCH_CPROFILE"] += tag
     done = subprocess.run(
-        [sys.executable, "-m", "bench.sync.child", *args],
-        env={**os.environ, "SF_ACCESS_TOKEN": token},  # not in argv: ps shows it
+        [sys.executable, "-m", "bench.sync.child", *args], env=env,
         stdout=subprocess.PIPE, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -101,7 +103,7 @@ def run_way(
         if way == "handoff" and incremental > 0:
             changed, _before = change_leads(bench.org, incremental)
             bench.org.log.clear()
-            again = _child(args, server.access_token, way)
+            again = _child(args, server.access_token, way, ".incremental")
             again["changed"] = changed
             again["calls"] = calls_by_kind(bench.org)
             again["api_calls"] = sum(again["calls"].values())
