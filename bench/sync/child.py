@@ -136,8 +136,14 @@ def main(way: str, base_url: str, ca_file: str, *extra: str) -> None:
             write = scripts.plain if way == "plain" else scripts.careful
             written = write(sf, reps, queue, keepers)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = {"seconds": round(seconds, 2), "written": written, "peak_rss_mb": round(peak_mb, 1)}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "seconds": round(seconds, 2),
+        "written": written,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # CPU time of this process (from its start): what the way costs, whatever the load.
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+    }
     sys.stdout.write(json.dumps(result) + "\n")
 
 

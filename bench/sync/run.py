@@ -124,19 +124,20 @@ def _active_users(org: Org) -> list[str]:
 def report(results: dict[str, dict[str, Any]], leads: int, latency_ms: int) -> None:
     print(f"sync benchmark: {leads:,} leads, {latency_ms} ms per call, sfsim over HTTPS")
     header = f"{'way':<10}{'API calls':>10}{'queries':>9}{'updates':>9}{'other':>7}"
-    print(header + f"{'written':>9}{'wall s':>9}{'peak MB':>9}")
+    print(header + f"{'written':>9}{'wall s':>9}{'cpu s':>8}{'peak MB':>9}")
     for way, r in results.items():
         c = r["calls"]
         updates = c["collections"] + c["single_update"]
         print(
             f"{way:<10}{r['api_calls']:>10}{c['query']:>9}{updates:>9}{c['other']:>7}"
-            f"{r['written']:>9}{r['seconds']:>9.1f}{r['peak_rss_mb']:>9.0f}"
+            f"{r['written']:>9}{r['seconds']:>9.1f}{r['cpu_s']:>8.1f}{r['peak_rss_mb']:>9.0f}"
         )
     if "incremental" in results.get("handoff", {}):
         again = results["handoff"]["incremental"]
         print(
             f"handoff incremental: {again['changed']:,} leads changed, {again['api_calls']} API "
-            f"calls, {again['written']:,} written, {again['seconds']:.1f} s, "
+            f"calls, {again['written']:,} written, {again['seconds']:.1f} s "
+            f"({again['cpu_s']:.1f} s CPU), "
             f"{again['peak_rss_mb']:.0f} MB peak"
         )
     if "handoff" in results:
@@ -147,6 +148,7 @@ def report(results: dict[str, dict[str, Any]], leads: int, latency_ms: int) -> N
                 print(
                     f"handoff / {way}: API calls {base['api_calls'] / other['api_calls']:.2f}x, "
                     f"wall time {base['seconds'] / other['seconds']:.2f}x, "
+                    f"CPU time {base['cpu_s'] / other['cpu_s']:.2f}x, "
                     f"peak memory {base['peak_rss_mb'] / other['peak_rss_mb']:.2f}x"
                 )
     written = max(r["written"] for r in results.values())
