@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.store import repo_facts, repo_mirror
 from app.store.models import Lead, MqlEpisode
 from app.store.repo_facts import LEAD_FACT_COLUMNS
+from app.sync.mirror import month_in
 from app.sync.mql_facts import (
     Episode,
     FactRules,
@@ -105,7 +106,13 @@ def _derive(
     touches = repo_facts.touch_times(session, ids, rules.not_touching)
     facts_of: list[dict[str, Any]] = []
     new_episodes: list[dict[str, Any]] = []
+    quiet = lead_fact_columns((), (), now, rules.time_zone)
     for lead in leads:
+        if lead.id not in episodes and lead.id not in history and lead.status != rules.mql_status:
+            # Never in MQL and not in it now: no episode, and every fact empty (most leads).
+            month = month_in(lead.created_date, rules.time_zone)
+            facts_of.append({**quiet, "created_month": month, "lead_id": lead.id})
+            continue
         evidence = LeadEvidence(
             lead=_snapshot(lead, rules),
             episodes=[_episode(row) for row in episodes.get(lead.id, [])],
