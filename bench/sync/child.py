@@ -65,10 +65,11 @@ def _progress() -> Any:
         return None
     started = time.perf_counter()
 
-    def report(sobject: str, stored: int) -> None:
+    def report(sobject: str, stored: int, expected: int | None = None) -> None:
         if stored % every < 2000 or stored == 0:
             seconds = time.perf_counter() - started
-            sys.stderr.write(f"  {sobject}: {stored:,} stored after {seconds:.0f} s\n")
+            total = f" of {expected:,}" if expected else ""
+            sys.stderr.write(f"  {sobject}: {stored:,}{total} stored after {seconds:.0f} s\n")
 
     return report
 
