@@ -15,9 +15,11 @@ from sfsim import ids
 from sfsim.database import Database
 from sfsim.errors import SfError, malformed_query
 from sfsim.render import RowRenderer, row_renderer
+from sfsim.soql.ast import And, Compare, Condition, In
 from sfsim.soql.evaluate import compile_condition, sort_rows
 from sfsim.soql.parser import parse
 from sfsim.soql.resolve import Resolved, resolve
+from sfsim.table import Table
 
 DEFAULT_BATCH = 2000
 MIN_BATCH = 200
@@ -87,9 +89,10 @@ class QueryEngine:
         deleted = table.getter("IsDeleted")
         exists = table.exists
         where = compile_condition(self._db, table, query.where) if query.where else None
+        candidates = _id_rows(table, query.where) if query.where else None
         rows = [
             r
-            for r in range(table.size)
+            for r in (range(table.size) if candidates is None else candidates)
             if exists(r) and (include_deleted or not deleted(r)) and (where is None or where(r))
         ]
         if query.order:
@@ -138,3 +141,26 @@ class QueryEngine:
             page["nextRecordsUrl"] = f"/services/data/v{version}/{cursor.endpoint}/{locator}-{end}"
         page["records"] = render(cursor.rows[offset:end])
         return page
+
+
+def _id_rows(table: Table, where: Condition) -> list[int] | None:
+    """The only rows `where` can match when it pins the Id (`Id IN (...)` or `Id = ...`, alone
+    or in an AND), found by Id as Salesforce finds them through its Id index; None to scan.
+
+    Only 18-character Ids this table issued qualify (they are unique ignoring case, so the rows
+    found are all the condition can match; it is still evaluated on each).
+    """
+    for part in where.parts if isinstance(where, And) else (where,):
+        if isinstance(part, In) and not part.negated:
+            path, values = part.path, [literal.value for literal in part.values]
+        elif isinstance(part, Compare) and part.op == "=":
+            path, values = part.path, [part.value.value]
+        else:
+            continue
+        if [name.lower() for name in path.parts] != ["id"]:
+            continue
+        found = [table.row_of(v) if isinstance(v, str) and len(v) == 18 else None for v in values]
+        if any(row is None for row in found):
+            return None
+        return sorted({row for row in found if row is not None})
+    return None

@@ -85,8 +85,11 @@ class HandoffStep:
                 rules_hash=ctx.ruleset.content_hash,
                 fingerprint=facts.fingerprint,
             )
+            # The leads decided here are distinct: only earlier runs' owed decisions can be
+            # superseded, so those are read once.
+            owing = None if ctx.dry_run else repo_decisions.owing_leads(session)
             for batch in _batches(selected, DECIDE_BATCH):
-                state = self.store_decisions(session, facts, batch, state)
+                state = self.store_decisions(session, facts, batch, state, owing)
             if not ctx.dry_run:
                 self._check_cap(session, start)
         ctx.guard.crash_point("after_decisions")
@@ -102,10 +105,12 @@ class HandoffStep:
         facts: RunFacts,
         leads: Sequence[tuple[LeadInput, str]],
         state: AssignmentState,
+        owing: set[str] | None = None,
     ) -> AssignmentState:
         """Decide `leads`, store the decisions and (live) the positions they used; commit.
 
-        Returns the assignment state after them, for the next batch.
+        Returns the assignment state after them, for the next batch. `owing`: the leads whose
+        earlier decisions still owe a write, when known (`repo_decisions.owing_leads`).
         """
         ctx = self.inputs
         now = ctx.now()
@@ -134,7 +139,7 @@ class HandoffStep:
             repo_decisions.insert_decisions(session, rows)
             session.commit()
             return state  # dry runs use up no round-robin turns
-        repo_decisions.supersede_owed(session, [row.lead_id for row in rows])
+        repo_decisions.supersede_owed(session, [row.lead_id for row in rows], owing)
         repo_decisions.insert_decisions(session, rows)
         save_state(session, after, now)
         session.commit()

@@ -619,6 +619,17 @@ class Watermark(Base):
     updated_at: Mapped[datetime]
 
 
+class PullSeen(Base):
+    """The Ids a `--full` read returned so far, per object: the reconcile after it marks the
+    stored rows missing here as purged, without holding a million Ids in memory. Emptied
+    before and after each such read."""
+
+    __tablename__ = "pull_seen"
+
+    sobject: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(SfId, primary_key=True)
+
+
 class SyncLock(Base):
     """The SQLite lock row: a lease renewed by a heartbeat, so a crashed holder expires.
 

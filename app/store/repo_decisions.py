@@ -213,13 +213,23 @@ def count_in_state(session: Session, state: WriteState) -> int:
     return session.scalar(query.where(DecisionRecord.write_state == state)) or 0
 
 
-def supersede_owed(session: Session, lead_ids: Sequence[str]) -> None:
+def owing_leads(session: Session) -> set[str]:
+    """Leads with a decision that still owes a write (usually a few retries)."""
+    return set(session.scalars(select(DecisionRecord.lead_id).where(owed_clause())))
+
+
+def supersede_owed(
+    session: Session, lead_ids: Sequence[str], owing: set[str] | None = None
+) -> None:
     """Earlier decisions still owing a write give way to new ones for the same leads.
 
     Only leads that owe a write are updated: usually a few retries, where a first run would
-    otherwise send an UPDATE for every 500 of its 50,000 decided leads.
+    otherwise send an UPDATE for every 500 of its 50,000 decided leads. `owing` is
+    `owing_leads` read once before a run's first batch: reading it again per batch would read
+    every decision the run itself stored so far, which grows with the org's size squared.
     """
-    owing = set(session.scalars(select(DecisionRecord.lead_id).where(owed_clause())))
+    if owing is None:
+        owing = owing_leads(session)
     wanted = [lead_id for lead_id in lead_ids if lead_id in owing]
     for start in range(0, len(wanted), _IN_BATCH):
         session.execute(

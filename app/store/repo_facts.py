@@ -7,11 +7,12 @@ lead, so refreshing the facts of a page costs a handful of queries, never one pe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.store.models import (
@@ -70,6 +71,14 @@ def lead_rows(session: Session, ids: list[str], *, with_fields: bool) -> list[Ro
     table = Lead.__table__
     query = select(*(table.c[name] for name in names)).where(table.c.id.in_(ids))
     return list(session.execute(query))
+
+
+def stored_newer(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Ids among lead `rows` that the store holds in a newer version (a later SystemModstamp)."""
+    stamps = {row["id"]: row["system_modstamp"] for row in rows}
+    table = Lead.__table__
+    query = select(table.c.id, table.c.system_modstamp).where(table.c.id.in_(list(stamps)))
+    return {lead_id for lead_id, stamp in session.execute(query) if stamp > stamps[lead_id]}
 
 
 def episodes_by_lead(session: Session, ids: list[str]) -> dict[str, list[MqlEpisode]]:
@@ -131,18 +140,19 @@ def touch_times(
 
 
 def record_holders(session: Session, owners: Collection[tuple[str, str]], now: datetime) -> None:
-    """Remember each (lead, owner) pair not seen before: breach reassignments skip them."""
+    """Remember each (lead, owner) pair not seen before: breach reassignments skip them.
+
+    One insert that skips the pairs already kept (a first pull adds one for every lead)."""
     if not owners:
         return
-    ids = sorted({lead_id for lead_id, _ in owners})
-    query = select(LeadHolder.lead_id, LeadHolder.owner_id).where(LeadHolder.lead_id.in_(ids))
-    known = {(lead_id, owner_id) for lead_id, owner_id in session.execute(query)}
-    new = [
+    table = cast(Table, LeadHolder.__table__)
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    rows = [
         {"lead_id": lead_id, "owner_id": owner_id, "first_seen_at": now}
-        for lead_id, owner_id in sorted(set(owners) - known)
+        for lead_id, owner_id in sorted(set(owners))
     ]
-    if new:
-        session.execute(insert(cast(Table, LeadHolder.__table__)), new)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["lead_id", "owner_id"]), rows)
 
 
 def insert_episodes(session: Session, rows: list[dict[str, Any]]) -> None:

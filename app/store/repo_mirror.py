@@ -7,15 +7,25 @@ one with the same or a later SystemModstamp), so a re-read caused by the lookbac
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy import CursorResult, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.store.models import Account, Activity, Base, Lead, LeadHistory, Opportunity, Queue, User
+from app.store.models import (
+    Account,
+    Activity,
+    Base,
+    Lead,
+    LeadHistory,
+    Opportunity,
+    PullSeen,
+    Queue,
+    User,
+)
 
 # SQLite allows 32,766 bound values per statement; 15 columns x 500 rows stays well inside.
 UPSERT_CHUNK = 500
@@ -112,19 +122,39 @@ def mark_purged(
     return changed
 
 
-def live_ids(
-    session: Session, model: type[Lead | Opportunity | Activity | Account], sobject: str
-) -> Iterator[str]:
-    """Ids of the rows not known to be gone, streamed (a full reconcile compares them all)."""
-    query = select(model.id)
+def forget_seen(session: Session, sobject: str) -> None:
+    """Empty the Ids a full read of `sobject` noted (before it starts, and once reconciled)."""
+    session.execute(delete(PullSeen).where(PullSeen.sobject == sobject))
+
+
+def note_seen(session: Session, sobject: str, ids: Sequence[str]) -> None:
+    """Note Ids a full read of `sobject` returned (a re-read after a lost cursor repeats some)."""
+    if ids:
+        statement = _insert(session, cast(Table, PullSeen.__table__)).on_conflict_do_nothing()
+        session.execute(statement, [{"sobject": sobject, "id": i} for i in ids])
+
+
+def unseen_live_ids(
+    session: Session,
+    model: type[Lead | Opportunity | Activity | Account],
+    sobject: str,
+    *,
+    after: str | None,
+    limit: int,
+) -> list[str]:
+    """Ids of the rows not known to be gone that the full read did not return, in Id order,
+    `limit` after `after`: the database compares them, so no Id set is held in memory."""
+    seen = select(PullSeen.id).where(PullSeen.sobject == sobject, PullSeen.id == model.id)
+    query = select(model.id).where(~seen.exists()).order_by(model.id).limit(limit)
     if model is Lead:
         query = query.where(Lead.purged.is_(False))
     else:
         query = query.where(model.is_deleted.is_(False))
     if model is Activity:
         query = query.where(Activity.kind == sobject)
-    for chunk in session.execute(query.execution_options(yield_per=2000)).scalars().partitions():
-        yield from chunk
+    if after is not None:
+        query = query.where(model.id > after)
+    return list(session.scalars(query))
 
 
 def replace_users(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import HandoffError
-from app.store import repo_sync
+from app.store import repo_mirror, repo_sync
 from app.sync import bulk_pull, fact_refresh
 from app.sync.deletes import check_deleted
 from app.sync.inputs import PullInputs
@@ -88,8 +88,8 @@ class _ObjectRun:
         self.hash = fields_hash(spec.fields)
         self.stored = 0
         self.expected: int | None = None
-        # Every Id a full read returned, for the reconcile that follows it.
-        self.seen: set[str] | None = None
+        # Whether this read notes the Ids it returns in the store, for the reconcile after it.
+        self.reconciling = False
 
     def has_rows(self) -> bool:
         """Whether the store holds any row of this object yet."""
@@ -120,6 +120,9 @@ class _ObjectRun:
         now = self.ctx.now()
         with self.ctx.sessions() as session:
             touched = self.spec.store(session, records)
+            if self.reconciling:
+                repo_mirror.note_seen(session, self.spec.sobject, [str(r["Id"]) for r in records])
+            fact_refresh.store_page_leads(session, touched.lead_rows, self.rules, now)
             fact_refresh.refresh_leads(session, touched.leads, self.rules, now)
             fact_refresh.refresh_opportunities(session, touched.opportunities, self.rules)
             if advance:
@@ -127,8 +130,6 @@ class _ObjectRun:
             self.ctx.guard.check_lock()
             session.commit()
         self._count(records)
-        if self.seen is not None:
-            self.seen.update(str(r["Id"]) for r in records)
         self.ctx.guard.crash_point("after_pull_page")
         return mark
 
@@ -352,16 +353,19 @@ def pull_object(
     """Pull one object up to `run_start`, then its hard deletes, into the pull's `report`."""
     job = _ObjectRun(ctx, spec, rules, report, progress)
     start = job.start(run_start)
-    # A full read over stored rows remembers every Id it sees, to find the rows the org lost;
-    # over an empty store (a first sync) there is nothing to find, and nothing is remembered.
-    reconciling = start is None and spec.purge_model is not None and job.has_rows()
-    job.seen = set() if reconciling else None
+    # A full read over stored rows notes every Id it sees in the store, to find the rows the
+    # org lost; over an empty store (a first sync) there is nothing to find, and nothing noted.
+    job.reconciling = start is None and spec.purge_model is not None and job.has_rows()
+    if job.reconciling:
+        with ctx.sessions() as session:
+            repo_mirror.forget_seen(session, spec.sobject)  # left by a read that crashed
+            session.commit()
     if start is None:
         job.pull_full(run_start)
     else:
         job.pull(start, run_start)
-    if job.seen is not None:
-        report.count_deleted(spec.sobject, reconcile(ctx, spec, rules, job.seen))
+    if job.reconciling:
+        report.count_deleted(spec.sobject, reconcile(ctx, spec, rules))
     if progress is not None and job.stored == 0:
         progress(spec.sobject, 0, 0)
     check_deleted(ctx, spec, rules, report, run_start=run_start)

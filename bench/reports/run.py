@@ -122,8 +122,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(url: str, folder: Path) -> Iterator[str]:
-    """`handoff serve` in its own process over `url`; yields its base address."""
+def served(url: str, folder: Path) -> Iterator[tuple[str, int]]:
+    """`handoff serve` in its own process over `url`; yields its base address and pid."""
     rules = folder / "rules.yaml"
     rules.write_text(RULES_YAML_EXAMPLE, encoding="utf-8")
     port = _free_port()
@@ -145,10 +145,16 @@ def served(url: str, folder: Path) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base
+        yield base, server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process `pid` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def drive(base: str, seconds: float, clients: int) -> dict[str, float]:
@@ -190,13 +196,18 @@ def drive(base: str, seconds: float, clients: int) -> dict[str, float]:
 def bench(kind: str, args: argparse.Namespace) -> None:
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-reports-"))
     folder.mkdir(parents=True, exist_ok=True)
-    with database(kind, folder, keep=bool(args.keep)) as url:
+    with database(kind, folder, keep=bool(args.keep), name=args.pg_database) as url:
         print(f"[{kind}] ", end="")
         ensure_loaded(url, args.rows)
         for name, value in time_reports(url, args.repeat).items():
             print(f"[{kind}] {name}={value:.1f}")
-        with served(url, folder) as base:
+        with served(url, folder) as (base, pid):
+            drive(base, 1, args.clients)  # warm-up: the first answer is computed, then kept
+            used = _cpu_seconds(pid)
             figures = drive(base, args.drive_seconds, args.clients)
+            # The server's CPU per answer: what a request costs whatever else the machine runs.
+            used = _cpu_seconds(pid) - used
+            figures["server_cpu_ms"] = 1000 * used / max(1, int(figures["requests"]))
         print(f"[{kind}] GET /handoff/status over loopback, {args.clients} clients, "
               f"{args.drive_seconds:.0f} s: " + " ".join(
                   f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}"
@@ -215,6 +226,10 @@ def main() -> None:
     parser.add_argument(
         "--keep", metavar="DIR", help="keep the stores (SQLite file in DIR) and reuse them"
     )
+    parser.add_argument(
+        "--pg-database", default="handoff_bench_reports",
+        help="the PostgreSQL database to load (one per person on a shared server)",
+    )  # fmt: skip
     args = parser.parse_args()
     for kind in args.databases.split(","):
         bench(kind.strip(), args)

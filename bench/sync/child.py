@@ -7,6 +7,7 @@ shows to everyone). Prints one JSON line: seconds, leads written, peak RSS.
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import resource
@@ -64,10 +65,11 @@ def _progress() -> Any:
         return None
     started = time.perf_counter()
 
-    def report(sobject: str, stored: int) -> None:
+    def report(sobject: str, stored: int, expected: int | None = None) -> None:
         if stored % every < 2000 or stored == 0:
             seconds = time.perf_counter() - started
-            sys.stderr.write(f"  {sobject}: {stored:,} stored after {seconds:.0f} s\n")
+            total = f" of {expected:,}" if expected else ""
+            sys.stderr.write(f"  {sobject}: {stored:,}{total} stored after {seconds:.0f} s\n")
 
     return report
 
@@ -107,10 +109,26 @@ class PeakProfile:
         tracemalloc.stop()
 
 
+@contextmanager
+def _cprofile() -> Iterator[None]:
+    """With BENCH_CPROFILE=FILE: a cProfile of the main thread, dumped to FILE (pstats)."""
+    target = os.environ.get("BENCH_CPROFILE")
+    if not target:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(target)
+
+
 def main(way: str, base_url: str, ca_file: str, *extra: str) -> None:
     token = os.environ["SF_ACCESS_TOKEN"]
     started = time.perf_counter()
-    with PeakProfile():
+    with PeakProfile(), _cprofile():
         if way == "handoff":
             written = handoff(base_url, token, ca_file, *extra)
         else:
@@ -119,8 +137,14 @@ def main(way: str, base_url: str, ca_file: str, *extra: str) -> None:
             write = scripts.plain if way == "plain" else scripts.careful
             written = write(sf, reps, queue, keepers)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = {"seconds": round(seconds, 2), "written": written, "peak_rss_mb": round(peak_mb, 1)}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "seconds": round(seconds, 2),
+        "written": written,
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # CPU time of this process (from its start): what the way costs, whatever the load.
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+    }
     sys.stdout.write(json.dumps(result) + "\n")
 
 

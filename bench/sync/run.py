@@ -46,10 +46,12 @@ def calls_by_kind(org: Org) -> Counter[str]:
     return Counter(_kind(entry.path) for entry in org.log.entries())
 
 
-def _child(args: list[str], token: str, way: str) -> dict[str, Any]:
+def _child(args: list[str], token: str, way: str, tag: str = "") -> dict[str, Any]:
+    env = {**os.environ, "SF_ACCESS_TOKEN": token}  # not in argv: ps shows it
+    if tag and env.get("BENCH_CPROFILE"):
+        env["BENCH_CPROFILE"] += tag
     done = subprocess.run(
-        [sys.executable, "-m", "bench.sync.child", *args],
-        env={**os.environ, "SF_ACCESS_TOKEN": token},  # not in argv: ps shows it
+        [sys.executable, "-m", "bench.sync.child", *args], env=env,
         stdout=subprocess.PIPE, text=True, check=False,
     )  # fmt: skip
     if done.returncode != 0:
@@ -102,7 +104,7 @@ def run_way(
         if way == "handoff" and incremental > 0:
             changed, _before = change_leads(bench.org, incremental)
             bench.org.log.clear()
-            again = _child(args, server.access_token, way)
+            again = _child(args, server.access_token, way, ".incremental")
             again["changed"] = changed
             again["calls"] = calls_by_kind(bench.org)
             again["api_calls"] = sum(again["calls"].values())
@@ -123,19 +125,20 @@ def _active_users(org: Org) -> list[str]:
 def report(results: dict[str, dict[str, Any]], leads: int, latency_ms: int) -> None:
     print(f"sync benchmark: {leads:,} leads, {latency_ms} ms per call, sfsim over HTTPS")
     header = f"{'way':<10}{'API calls':>10}{'queries':>9}{'updates':>9}{'other':>7}"
-    print(header + f"{'written':>9}{'wall s':>9}{'peak MB':>9}")
+    print(header + f"{'written':>9}{'wall s':>9}{'cpu s':>8}{'peak MB':>9}")
     for way, r in results.items():
         c = r["calls"]
         updates = c["collections"] + c["single_update"]
         print(
             f"{way:<10}{r['api_calls']:>10}{c['query']:>9}{updates:>9}{c['other']:>7}"
-            f"{r['written']:>9}{r['seconds']:>9.1f}{r['peak_rss_mb']:>9.0f}"
+            f"{r['written']:>9}{r['seconds']:>9.1f}{r['cpu_s']:>8.1f}{r['peak_rss_mb']:>9.0f}"
         )
     if "incremental" in results.get("handoff", {}):
         again = results["handoff"]["incremental"]
         print(
             f"handoff incremental: {again['changed']:,} leads changed, {again['api_calls']} API "
-            f"calls, {again['written']:,} written, {again['seconds']:.1f} s, "
+            f"calls, {again['written']:,} written, {again['seconds']:.1f} s "
+            f"({again['cpu_s']:.1f} s CPU), "
             f"{again['peak_rss_mb']:.0f} MB peak"
         )
     if "handoff" in results:
@@ -146,6 +149,7 @@ def report(results: dict[str, dict[str, Any]], leads: int, latency_ms: int) -> N
                 print(
                     f"handoff / {way}: API calls {base['api_calls'] / other['api_calls']:.2f}x, "
                     f"wall time {base['seconds'] / other['seconds']:.2f}x, "
+                    f"CPU time {base['cpu_s'] / other['cpu_s']:.2f}x, "
                     f"peak memory {base['peak_rss_mb'] / other['peak_rss_mb']:.2f}x"
                 )
     written = max(r["written"] for r in results.values())

@@ -228,3 +228,26 @@ def test_business_hours_and_holidays_read_as_salesforce_sends_them() -> None:
     }  # fmt: skip
     holiday = run(org, "SELECT Name, ActivityDate, IsAllDay, IsRecurrence FROM Holiday")
     assert holiday["records"][0]["ActivityDate"] == "2025-12-25"
+
+
+def test_ids_pinned_by_in_or_equals_find_the_same_rows_as_a_scan(small: sfsim.Org) -> None:
+    leads = small.table("Lead")
+    first, second, third = (leads.id_of(n) for n in range(3))
+
+    def found(soql: str) -> list[str]:
+        return names(run(small, soql))
+
+    assert found(f"SELECT LastName FROM Lead WHERE Id IN ('{third}', '{first}')") == [
+        "Alpha",
+        "Gamma",
+    ]
+    assert found(f"SELECT LastName FROM Lead WHERE Id = '{second}' AND LastName = 'beta'") == [
+        "beta"
+    ]
+    assert found(f"SELECT LastName FROM Lead WHERE Id = '{second}' AND LastName = 'x'") == []
+    # Not an Id this table issued (another object's, a 15-character one): the rows are scanned.
+    assert found(f"SELECT LastName FROM Lead WHERE Id IN ('{first[:15]}', '{second}')") == [
+        "Alpha",
+        "beta",
+    ]
+    assert found(f"SELECT LastName FROM Lead WHERE Id != '{first}'") == ["beta", "Gamma"]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.run import SalesforceFactory, run_sync
 from app.settings import Settings
-from app.store.models import Lead, SyncRun, Watermark
+from app.store.models import Lead, PullSeen, SyncRun, Watermark
 from tests.app.sync.conftest import Clock
 from tests.fakes.org import T0, FakeOrg, lead, sf_time
 
@@ -174,6 +174,8 @@ class TestDeletes:
         assert not stored[kept["Id"]].purged
         assert run.counts["deleted"]["Lead"] == 1
         assert any("WHERE Id IN" in q for q in org.queries)
+        with sessions() as session:  # the Ids the read noted are gone with its reconcile
+            assert session.scalar(select(func.count()).select_from(PullSeen)) == 0
 
 
 class TestRulesFields:

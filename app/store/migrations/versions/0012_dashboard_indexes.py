@@ -8,7 +8,7 @@ due in a window, touched late or never) are read by due time from `ix_leads_sla_
 leads that have a due time (MQLs), instead of scanning every lead.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
