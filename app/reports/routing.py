@@ -169,7 +169,7 @@ def matching(session: Session, *, start: datetime, end: datetime) -> Matching:
 def held_leads(session: Session, *, limit: int, after: str | None) -> list[HeldLead]:
     """Leads waiting for an available owner (their live head is held), by lead Id."""
     query = (
-        select(Lead.id, Lead.owner_id, Lead.status, Lead.fit, Lead.interest,
+        select(Lead.id, Lead.owner_id, Lead.status, DecisionRecord.fit, DecisionRecord.interest,
                DecisionRecord.route_index, DecisionRecord.owner_reason,
                DecisionRecord.decided_at)
         .join(DecisionHead, (DecisionHead.lead_id == Lead.id) & DecisionHead.dry_run.is_(False))

@@ -128,9 +128,6 @@ class Lead(Base):
     sla_target_hours: Mapped[float | None] = mapped_column(Float)
     sla_due_at: Mapped[datetime | None]
     sla_stale_at: Mapped[datetime | None]
-    # The latest decision's scores, for the leads list.
-    fit: Mapped[int | None] = mapped_column(Integer)
-    interest: Mapped[int | None] = mapped_column(Integer)
     created_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM, for the funnel
 
     __table_args__ = (

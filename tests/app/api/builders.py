@@ -102,6 +102,7 @@ def store(
         if not page:
             continue
         touched = spec.store(session, page)
+        fact_refresh.store_page_leads(session, touched.lead_rows, rules, now)
         fact_refresh.refresh_leads(session, touched.leads, rules, now)
         fact_refresh.refresh_opportunities(session, touched.opportunities, rules)
     _expire_mirror(session)
