@@ -37,3 +37,6 @@ class HandoffInputs:
     # HANDOFF_WRITE_MODE=shadow: a dry run that decides and records as live would, with its own
     # round-robin turns, so GET /reports/shadow can compare it with what the org did.
     shadow: bool = False
+    # `handoff sync --full`: every open lead is read to choose the ones to decide, not only
+    # those changed since the last completed run.
+    full: bool = False

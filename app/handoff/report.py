@@ -17,6 +17,9 @@ from app.handoff.plan import write_kind
 class HandoffReport:
     """One handoff's figures."""
 
+    # Open leads read to choose the ones to decide: those changed since the last completed run
+    # of the mode (and the heads to decide again), or every open lead (`app.handoff.select`).
+    considered: int = 0
     decided: int = 0
     qualified: int = 0
     held: int = 0

@@ -22,9 +22,9 @@ from app.handoff.mapping import LeadInput, load_leads
 from app.handoff.org_check import check_rules_against_org
 from app.handoff.report import HandoffReport
 from app.handoff.run_facts import RunFacts, run_facts
-from app.handoff.select import leads_to_decide
+from app.handoff.select import leads_to_decide, selection_context
 from app.handoff.write import OrgState, write_groups
-from app.store import repo_decisions
+from app.store import repo_changes, repo_decisions
 from app.store.repo_assignment import load_state, save_state
 from app.store.states import WriteState
 from rules import AssignmentState
@@ -74,22 +74,31 @@ class HandoffStep:
                 go_live_after=ctx.go_live_after,
                 now=ctx.now(),
             )
+            since, upto, context = self._selection_start(session, facts)
         with ctx.sessions() as reader, ctx.sessions() as session:
             start = load_state(
                 session, ctx.ruleset, adjust=not ctx.dry_run, now=ctx.now(), shadow=ctx.shadow
             )
             state = start
+            considered = [0]
             selected = leads_to_decide(
                 reader,
                 dry_run=ctx.dry_run,
                 rules_hash=ctx.ruleset.content_hash,
                 fingerprint=facts.fingerprint,
+                changed_after=since,
+                considered=considered,
             )
             # The leads decided here are distinct: only earlier runs' owed decisions can be
             # superseded, so those are read once.
             owing = None if ctx.dry_run else repo_decisions.owing_leads(session)
             for batch in _batches(selected, DECIDE_BATCH):
                 state = self.store_decisions(session, facts, batch, state, owing)
+            self.report.considered = considered[0]
+            repo_changes.set_mark(
+                session, dry_run=ctx.dry_run, change_seq=upto, context=context, now=ctx.now()
+            )
+            session.commit()
             if not ctx.dry_run:
                 self._check_cap(session, start)
         ctx.guard.crash_point("after_decisions")
@@ -98,6 +107,23 @@ class HandoffStep:
         if not ctx.dry_run:
             self.write_owed(facts)
         return self.report
+
+    def _selection_start(self, session: Session, facts: RunFacts) -> tuple[int | None, int, str]:
+        """Where this run's choice of leads starts: the change counter to read past (None: read
+        every open lead), the counter now (this run's mark once its decisions are stored), and
+        the digest of what else the choice reads. A mark of another digest is cleared (and
+        committed) before anything is decided, so a run that stops midway leaves none."""
+        ctx = self.inputs
+        context = selection_context(ctx.ruleset.content_hash, facts.roster.users)
+        previous = repo_changes.mark(session, dry_run=ctx.dry_run)
+        since = None
+        if previous is not None and previous.context == context and not ctx.full:
+            since = previous.change_seq
+        elif previous is not None:
+            repo_changes.clear_mark(session, dry_run=ctx.dry_run)
+        upto = repo_changes.change_seq_now(session)
+        session.commit()
+        return since, upto, context
 
     def store_decisions(
         self,

@@ -6,11 +6,19 @@ when its input fingerprint matches neither what we read last time nor what our o
 make it read, when its last decision was stopped by the write cap, or when it is held for want
 of an available owner (so the first run in which someone is available assigns it). Everything
 else keeps its decision, so a quiet org costs a run no decisions and no writes.
+
+Reading every open lead to find those few is itself the cost of a quiet run at a million leads,
+so a run reads only the leads written since the last completed run of its mode chose its leads
+(`app.store.repo_changes`), plus the heads to decide again whatever changed (write cap, waiting
+for an owner). That is the same choice as reading them all as long as nothing else a decision's
+input reads has changed: the rules (their hash) and which users are active (`selection_context`).
+When either changed, or on `handoff sync --full`, or before any run completed, it reads them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -41,20 +49,35 @@ class LastDecision:
         )
 
 
+def selection_context(rules_hash: str, users: Mapping[str, bool]) -> str:
+    """A digest of what, besides the lead's own row, its input fingerprint reads: the rules
+    (through their hash: field names, the MQL status) and each user's active flag."""
+    payload = (rules_hash, sorted(users.items()))
+    return hashlib.sha256(repr(payload).encode()).hexdigest()
+
+
 def leads_to_decide(
     session: Session,
     *,
     dry_run: bool,
     rules_hash: str,
     fingerprint: Callable[[LeadInput], str],
+    changed_after: int | None = None,
+    considered: list[int] | None = None,
 ) -> Iterator[tuple[LeadInput, str]]:
     """Each open lead that needs a decision, with its current input fingerprint, in Id order.
 
-    One streamed query: the open leads joined to their latest decision of this mode in the
-    narrow `decision_heads`, read `_BATCH` rows at a time, so memory stays flat at any size.
+    One streamed query: the open leads (with `changed_after`, only those written since that
+    change counter, and the heads to decide again) joined to their latest decision of this mode
+    in the narrow `decision_heads`, read `_BATCH` rows at a time, so memory stays flat at any
+    size. `considered`, when given, gets the count of leads read added to its first item.
     """
-    rows = repo_leads.open_lead_rows(session, yield_per=_BATCH, heads_of=dry_run)
+    rows = repo_leads.open_lead_rows(
+        session, yield_per=_BATCH, heads_of=dry_run, changed_after=changed_after
+    )
     for row in rows:
+        if considered is not None:
+            considered[0] += 1
         lead = lead_input(row)
         current = fingerprint(lead)
         if row.input_fingerprint is None or row.waiting_owner:

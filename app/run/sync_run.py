@@ -244,6 +244,7 @@ class _Run:
             write_concurrency=self.settings.write_concurrency,
             guard=self.guard,
             shadow=self.settings.shadow,
+            full=self.record.full,
         )
 
     def _note_rules(self, ruleset: RuleSet) -> None:

@@ -27,7 +27,10 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
     false,
+    func,
+    select,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -129,9 +132,14 @@ class Lead(Base):
     sla_due_at: Mapped[datetime | None]
     sla_stale_at: Mapped[datetime | None]
     created_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM, for the funnel
+    # When the row last changed, as a store-wide counter every writer of `leads` moves forward
+    # (`repo_leads.next_change_seq`): a run decides only the leads changed since the last
+    # completed one (`SelectionMark`) instead of reading every open lead.
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_leads_open_mql", "is_open_mql", "owner_id"),
+        Index("ix_leads_change_seq", "change_seq"),
         Index("ix_leads_modstamp", "system_modstamp", "id"),
         Index("ix_leads_created_month", "created_month"),
         # Reports: first-touch hours of MQLs in a window, and the SLA state of open MQLs (a
@@ -167,6 +175,14 @@ class Lead(Base):
             postgresql_where=text("sla_due_at IS NOT NULL"),
         ),
     )
+
+
+@event.listens_for(Lead, "before_insert")
+@event.listens_for(Lead, "before_update")
+def _stamp_flushed_lead(_mapper: Any, _connection: Any, lead: Lead) -> None:
+    """An ORM flush of a lead moves its change counter as the set-based writers do
+    (`app.store.repo_changes`): a SQL expression evaluated in the INSERT or UPDATE itself."""
+    lead.change_seq = select(func.coalesce(func.max(Lead.change_seq), 0) + 1).scalar_subquery()  # type: ignore[assignment]
 
 
 class Opportunity(Base):
@@ -410,6 +426,34 @@ class DecisionHead(Base):
     capped: Mapped[bool] = mapped_column(Boolean, default=False)
     # Held for want of an available owner: decided again every run until someone takes it.
     waiting_owner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    __table_args__ = (
+        # The few heads decided again whatever changed: read by every run, small at any size.
+        Index(
+            "ix_decision_heads_again",
+            "dry_run",
+            "lead_id",
+            sqlite_where=text("capped = 1 OR waiting_owner = 1"),
+            postgresql_where=text("capped OR waiting_owner"),
+        ),
+    )
+
+
+class SelectionMark(Base):
+    """Where the last completed handoff of a mode left off: the leads' change counter when it
+    chose the leads to decide, and a digest of what else a decision's input reads (the rules'
+    hash, which users are active). The next run of the mode with the same digest decides only
+    the leads changed since, plus the heads marked to be decided again; any other run reads
+    every open lead. Cleared when a run with another digest starts, so a run that stops midway
+    never leaves a mark that no longer holds.
+    """
+
+    __tablename__ = "selection_marks"
+
+    dry_run: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    change_seq: Mapped[int] = mapped_column(BigInteger)
+    context: Mapped[str] = mapped_column(String(64))
+    marked_at: Mapped[datetime]
 
 
 class Write(Base):

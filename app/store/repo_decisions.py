@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from app.store.models import DecisionHead, DecisionRecord, Lead, Write
@@ -279,6 +290,13 @@ def with_heads(query: Any, lead_id: Any, *, dry_run: bool) -> Any:
         DecisionHead.capped,
         DecisionHead.waiting_owner,
     ).outerjoin(DecisionHead, (DecisionHead.lead_id == lead_id) & DecisionHead.dry_run.is_(dry_run))
+
+
+def heads_to_decide_again(dry_run: bool) -> Select[Any]:
+    """The leads whose head of this mode is decided again whatever changed: stopped by the
+    write cap, or waiting for an available owner (read through a small partial index)."""
+    again = (DecisionHead.capped == true()) | (DecisionHead.waiting_owner == true())
+    return select(DecisionHead.lead_id).where(DecisionHead.dry_run.is_(dry_run), again)
 
 
 def reopen_changed_refusals(session: Session) -> int:

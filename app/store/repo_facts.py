@@ -24,6 +24,7 @@ from app.store.models import (
     Opportunity,
     Write,
 )
+from app.store.repo_changes import next_change_seq
 
 BATCH = 2000
 
@@ -169,7 +170,10 @@ def update_lead_facts(session: Session, rows: list[dict[str, Any]]) -> None:
     statement = (
         update(table)
         .where(table.c.id == bindparam("lead_id"))
-        .values({name: bindparam(name) for name in LEAD_FACT_COLUMNS})
+        .values(
+            {name: bindparam(name) for name in LEAD_FACT_COLUMNS}
+            | {"change_seq": next_change_seq(session)}
+        )
     )
     session.execute(statement, rows)
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.store.models import Lead
-from app.store.repo_decisions import with_heads
+from app.store.repo_decisions import heads_to_decide_again, with_heads
 
 # Columns of `leads` that a decision reads; `fields` (the raw record) is by far the largest.
 LEAD_COLUMNS = (
@@ -38,14 +38,22 @@ def _open_leads() -> Select[Any]:
 
 
 def open_lead_rows(
-    session: Session, *, yield_per: int | None = None, heads_of: bool | None = None
+    session: Session,
+    *,
+    yield_per: int | None = None,
+    heads_of: bool | None = None,
+    changed_after: int | None = None,
 ) -> Iterator[Any]:
     """Every open lead (rows of `LEAD_COLUMNS`), streamed `yield_per` at a time when given;
     with `heads_of` (a mode: dry run or not), each with its latest decision's head beside it
-    (`repo_decisions.with_heads`)."""
+    (`repo_decisions.with_heads`); with `changed_after` too, only the leads whose change counter
+    passed it and those whose head of the mode is to be decided again."""
     query = _open_leads()
     if heads_of is not None:
         query = with_heads(query, Lead.id, dry_run=heads_of)
+        if changed_after is not None:
+            changed = select(Lead.id).where(Lead.change_seq > changed_after)
+            query = query.where(Lead.id.in_(changed.union(heads_to_decide_again(heads_of))))
     if yield_per is not None:
         query = query.execution_options(yield_per=yield_per)
     yield from session.execute(query)

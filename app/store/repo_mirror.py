@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, select, update
+from sqlalchemy import CursorResult, Table, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,9 +26,23 @@ from app.store.models import (
     Queue,
     User,
 )
+from app.store.repo_changes import next_change_seq
 
 # SQLite allows 32,766 bound values per statement; 15 columns x 500 rows stays well inside.
 UPSERT_CHUNK = 500
+# A stored lead's columns that a decision or the choice of open leads reads: a new version of
+# the row moves its change counter only when one of these differs.
+_LEAD_CONTENT = (
+    "status",
+    "owner_id",
+    "fields",
+    "ever_mql",
+    "taken_out_of_mql_by_person",
+    "is_deleted",
+    "purged",
+    "is_converted",
+    "created_date",
+)
 
 
 def _insert(session: Session, table: Table) -> Any:
@@ -58,17 +72,25 @@ def upsert(
     where = None
     if newer_only and "system_modstamp" in table.c:
         where = excluded.system_modstamp >= table.c.system_modstamp
-    statement = statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: excluded[name] for name in rows[0] if name not in keys},
-        where=where,
-    )
+    set_: dict[str, Any] = {name: excluded[name] for name in rows[0] if name not in keys}
+    if "change_seq" in set_:
+        # The counter moves only when the row's content does: the lookback re-reads the same
+        # versions every run, and those must not make the next run decide them again.
+        differs = or_(*(table.c[n].is_distinct_from(excluded[n]) for n in _LEAD_CONTENT))
+        set_["change_seq"] = case((differs, excluded.change_seq), else_=table.c.change_seq)
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=set_, where=where)
     for start in range(0, len(rows), UPSERT_CHUNK):
         session.execute(statement, list(rows[start : start + UPSERT_CHUNK]))
     session.flush()
 
 
 def upsert_leads(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Store lead `rows`, each stamped with the change counter (the dicts gain `change_seq`)."""
+    if not rows:
+        return
+    seq = next_change_seq(session)
+    for row in rows:
+        row["change_seq"] = seq
     upsert(session, Lead, rows)
 
 
@@ -200,6 +222,7 @@ def apply_own_writes(
             select(Lead.id, Lead.status, Lead.owner_id, Lead.fields).where(Lead.id.in_(chunk))
         )
         updates = []
+        seq = next_change_seq(session)
         for lead_id, status, owner_id, fields in rows:
             values = written[lead_id]
             updates.append(
@@ -209,6 +232,7 @@ def apply_own_writes(
                     "owner_id": values.get("OwnerId", owner_id),
                     "fields": {**(fields or {}), **values},
                     "last_modified_by_id": by_user_id,
+                    "change_seq": seq,
                 }
             )
         if updates:
