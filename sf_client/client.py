@@ -91,6 +91,11 @@ class SalesforceClient:
         """The org's instance, as the token flow returned it (logs in if needed)."""
         return self._transport.token().instance_url
 
+    def org_time_floor(self) -> datetime | None:
+        """A time the org's clock had reached before any request sent from now on (from the
+        `Date` of its answers so far, less their round trips); None until one carried it."""
+        return self._transport.org_clock.floor()
+
     def identity(self) -> Identity:
         """The org and integration user: from the token's id URL, else from userinfo."""
         token = self._transport.token()

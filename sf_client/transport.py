@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from sf_client.errors import (
     error_from_response,
     error_from_transport,
 )
+from sf_client.org_clock import OrgClock
 from sf_client.retry import RetryPolicy
 from sf_client.soql import URL_LIMIT
 from sf_client.tokens import Authenticator, Token
@@ -56,6 +58,7 @@ class Transport:
         self._retry = retry
         self._sleep = sleep
         self.usage = usage
+        self.org_clock = OrgClock()
         self._lock = threading.Lock()
         self._token: Token | None = None
 
@@ -125,10 +128,12 @@ class Transport:
             **headers,
         }
         url = request_url(token.instance_url + path, params)
+        sent = time.monotonic()
         try:
             response = self._http.request(method, url, json=json, headers=sent_headers)
         except httpx.TransportError as exc:
             raise error_from_transport(exc) from None
+        self.org_clock.observe(response.headers.get("Date"), time.monotonic() - sent)
         self.usage.record(response.headers.get("Sforce-Limit-Info"))
         if response.is_success:
             return response

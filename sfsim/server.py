@@ -78,6 +78,7 @@ def serve(org: Org, *, host: str = "127.0.0.1", port: int = 0, tls: bool = True,
         config = uvicorn.Config(
             create_app(org), host=host, port=port, ssl_certfile=cert_file, ssl_keyfile=key_file,
             log_level="warning", lifespan="off", ws="none", access_log=False,
+            date_header=False,  # the app dates answers on the org's clock
             timeout_graceful_shutdown=1,  # a client holding a connection must not stall exit
         )  # fmt: skip
         server = _Uvicorn(config)

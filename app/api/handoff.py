@@ -69,14 +69,16 @@ def get_status(
         raise invalid("since", "`since` is in the future")
     cache: StatusCache = request.app.state.status_cache
     key = (start if since else None, active.sla.model_dump_json())
-    # The session is opened here, not taken as `SessionDep`: a generator dependency costs two
-    # more thread hops a request (enter, exit), most of a kept answer's cost.
-    with request.app.state.sessions() as session:
 
-        def compute() -> HandoffStatus:
+    def compute() -> HandoffStatus:
+        with request.app.state.sessions() as session:
             return handoff_status(session, as_of=now, since=start, sla=active.sla)
 
-        kept = cache.get(key, now=now, mark=repo_runs.sync_mark(session), compute=compute)
+    # Not `SessionDep`: a generator dependency costs two more thread hops a request, and a kept
+    # answer needs only the sync mark, read on a bare connection; a session only to compute.
+    with request.app.state.engine.connect() as connection:
+        mark = repo_runs.sync_mark(connection)
+    kept = cache.get(key, now=now, mark=mark, compute=compute)
     if wants_csv(request, format_):
         return csv_response(status_csv(kept.report), "handoff-status")
     return Response(kept.body, media_type="application/json")

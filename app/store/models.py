@@ -182,7 +182,7 @@ class Lead(Base):
 def _stamp_flushed_lead(_mapper: Any, _connection: Any, lead: Lead) -> None:
     """An ORM flush of a lead moves its change counter as the set-based writers do
     (`app.store.repo_changes`): a SQL expression evaluated in the INSERT or UPDATE itself."""
-    lead.change_seq = select(func.coalesce(func.max(Lead.change_seq), 0) + 1).scalar_subquery()  # type: ignore[assignment]
+    lead.change_seq = select(func.coalesce(func.max(Lead.change_seq), 0) + 1).scalar_subquery()
 
 
 class Opportunity(Base):

@@ -6,9 +6,9 @@ Functions add and flush; the caller commits.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.orm import Session
 
 from app.store.models import SyncRun, Write
@@ -110,10 +110,14 @@ def last_finished_run(session: Session) -> SyncRun | None:
     return session.scalars(query.limit(1)).first()
 
 
-def sync_mark(session: Session) -> tuple[Any, ...]:
+_RUNS = cast(Table, SyncRun.__table__)
+# On the table, not the mapped class: a Core statement skips the ORM's per-execution work, a
+# third of a kept status answer's cost when it was read through the ORM.
+_SYNC_MARK = select(_RUNS.c.id, _RUNS.c.finished_at).order_by(_RUNS.c.id.desc()).limit(1)
+
+
+def sync_mark(reader: Session | Connection) -> tuple[Any, ...]:
     """What changes whenever a sync starts or ends: the newest run's id and end time (one
     primary-key lookup; cached reports are stale once it changes)."""
-    row = session.execute(
-        select(SyncRun.id, SyncRun.finished_at).order_by(SyncRun.id.desc()).limit(1)
-    ).first()
+    row = reader.execute(_SYNC_MARK).first()
     return (None, None) if row is None else (row[0], row[1])

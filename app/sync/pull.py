@@ -133,6 +133,26 @@ class _ObjectRun:
         self.ctx.guard.crash_point("after_pull_page")
         return mark
 
+    def close_window(self, end: datetime) -> None:
+        """Move the watermark to `end` once every record before it is stored.
+
+        Left at the last record's stamp, a quiet org's window would open a lookback before
+        that record on every run, re-reading the same last burst of changes (at a million
+        leads, the hundred thousand our own writes made) until something newer arrives. The
+        lookback's promise is that anything stamped before a query's start minus the lookback
+        is visible to it; `end` is no later than the run's start nor than a time the org's own
+        clock had reached before the query (`SalesforceClient.org_time_floor`, so a difference
+        between our clock and the org's cannot skip records), so the next window may open at
+        `end` minus the lookback.
+        """
+        with self.ctx.sessions() as session:
+            mark = repo_sync.get_watermark(session, self.spec.sobject)
+            if mark is not None and mark.system_modstamp is not None and mark.system_modstamp < end:
+                repo_sync.save_watermark(
+                    session, self.spec.sobject, now=self.ctx.now(), stamp=end, last_id=None
+                )
+                session.commit()
+
     def _save_mark(self, session: Session, mark: PageMark, now: datetime) -> None:
         repo_sync.save_watermark(
             session,
@@ -360,10 +380,14 @@ def pull_object(
         with ctx.sessions() as session:
             repo_mirror.forget_seen(session, spec.sobject)  # left by a read that crashed
             session.commit()
+    # Read before this object's query: the org's clock had passed it when the query started.
+    org_floor = ctx.sf.org_time_floor()
     if start is None:
         job.pull_full(run_start)
     else:
         job.pull(start, run_start)
+    if org_floor is not None:
+        job.close_window(min(run_start, org_floor))
     if job.reconciling:
         report.count_deleted(spec.sobject, reconcile(ctx, spec, rules))
     if progress is not None and job.stored == 0:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from email.utils import formatdate
 
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sfsim.errors import SfError, not_found
 from sfsim.http import bulk, collections, control, oauth, rest, soap
@@ -75,9 +79,35 @@ def _routes() -> list[BaseRoute]:
     return routes
 
 
+class _OrgDate:
+    """Every answer's `Date` header on the org's clock, as a real org's answers carry its own
+    time (a test that pins or advances the clock moves it too); the server adds none itself."""
+
+    def __init__(self, app: ASGIApp, org: Org) -> None:
+        self.app = app
+        self.org = org
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Date"] = formatdate(self.org.clock.now(), usegmt=True)
+            await send(message)
+
+        await self.app(scope, receive, dated)
+
+
 def create_app(org: Org) -> Starlette:
     """An ASGI app serving `org` (the org is shared: control calls and requests see one state)."""
-    app = Starlette(routes=_routes(), exception_handlers={404: _not_found, 405: _not_allowed})
+    app = Starlette(
+        routes=_routes(),
+        exception_handlers={404: _not_found, 405: _not_allowed},
+        middleware=[Middleware(_OrgDate, org=org)],
+    )
     app.router.redirect_slashes = False
     app.state.org = org
     return app

@@ -50,8 +50,15 @@ def test_a_run_reads_only_the_leads_changed_since_the_last(org_served, settings,
     echo = _run(settings, sessions, server)  # reads back the leads its writes changed
     assert echo.counts["considered"] <= QUALIFYING
     assert echo.counts["decided"] == 0
-    quiet = _run(settings, sessions, server)
+    time.sleep(2.2)
+    quiet = _run(settings, sessions, server)  # re-reads the lookback: unchanged, not decided
     assert (quiet.counts["considered"], quiet.counts["decided"]) == (0, 0)
+    # Once a lookback has passed since the last run started, the window opens after the
+    # first runs' changes (not a lookback before the last of them): nothing is read again.
+    time.sleep(2.2)
+    later = _run(settings.model_copy(update={"lookback_seconds": 1}), sessions, server)
+    assert later.counts["pulled"].get("Lead", 0) == 0
+    assert later.counts["pulled"].get("LeadHistory", 0) == 0
 
     time.sleep(1.1)  # Salesforce timestamps have one-second precision
     edit(server.org, reps[0], "Lead", cold_call, {"LeadSource": "Webinar"})
