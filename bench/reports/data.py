@@ -249,13 +249,15 @@ def _insert(engine: Engine, model: Any, rows: list[dict[str, Any]]) -> None:
 
 def _copy(engine: Engine, model: Any, rows: list[dict[str, Any]]) -> None:
     """PostgreSQL COPY of `rows` (JSON columns as text)."""
-    columns = list(rows[0])
+    # The table's columns only: a lead row also carries its scores for its decision.
+    columns = [name for name in rows[0] if name in model.__table__.c]
     statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
     raw = engine.raw_connection()
     try:
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
             for row in rows:
-                copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row.values()])
+                values = (row[name] for name in columns)
+                copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in values])
         raw.commit()
     finally:
         raw.close()

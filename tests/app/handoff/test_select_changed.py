@@ -92,7 +92,9 @@ def test_new_rules_a_deactivated_user_and_full_read_every_open_lead(
     # Whether an owner is active is part of every lead's input: a user turned off reads all.
     time.sleep(1.1)
     with server.org.lock:
-        server.org.update("User", reps[1], {"IsActive": False}, user_id=server.org.integration_user_id)
+        server.org.update(
+            "User", reps[1], {"IsActive": False}, user_id=server.org.integration_user_id
+        )
     time.sleep(1.1)
     turned_off = _run(settings, sessions, server)
     assert turned_off.counts["considered"] == OPEN_LEADS
