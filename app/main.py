@@ -32,6 +32,7 @@ from app.run.background import Connector, SyncRunner
 from app.run.backtest_jobs import BacktestJobs
 from app.scheduler import build_scheduler
 from app.settings import Settings, load_settings
+from app.store import repo_runs
 from app.store.db import make_engine, make_sessionmaker
 from app.ui import routes as ui_routes
 from app.ui.session import SessionSigner
@@ -67,6 +68,7 @@ def _resources(
     sessions = make_sessionmaker(engine)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.mark_reader = repo_runs.mark_reader(engine)
     app.state.sessions = sessions
     app.state.rules = RulesCache(settings.rules)
     app.state.status_cache = StatusCache()

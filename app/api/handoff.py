@@ -76,7 +76,7 @@ def get_status(
 
     # Not `SessionDep`: a generator dependency costs two more thread hops a request, and a kept
     # answer needs only the sync mark, read on a bare connection; a session only to compute.
-    with request.app.state.engine.connect() as connection:
+    with request.app.state.mark_reader.connect() as connection:
         mark = repo_runs.sync_mark(connection)
     kept = cache.get(key, now=now, mark=mark, compute=compute)
     if wants_csv(request, format_):

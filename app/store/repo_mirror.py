@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, Table, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.store.many import execute_many
 from app.store.models import (
     Account,
     Activity,
@@ -80,7 +81,7 @@ def upsert(
         set_["change_seq"] = case((differs, excluded.change_seq), else_=table.c.change_seq)
     statement = statement.on_conflict_do_update(index_elements=keys, set_=set_, where=where)
     for start in range(0, len(rows), UPSERT_CHUNK):
-        session.execute(statement, list(rows[start : start + UPSERT_CHUNK]))
+        execute_many(session, statement, rows[start : start + UPSERT_CHUNK])
     session.flush()
 
 
