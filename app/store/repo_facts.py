@@ -15,6 +15,7 @@ from sqlalchemy import Row, Table, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.store.many import execute_many
 from app.store.models import (
     Activity,
     Lead,
@@ -153,13 +154,15 @@ def record_holders(session: Session, owners: Collection[tuple[str, str]], now: d
         {"lead_id": lead_id, "owner_id": owner_id, "first_seen_at": now}
         for lead_id, owner_id in sorted(set(owners))
     ]
-    session.execute(statement.on_conflict_do_nothing(index_elements=["lead_id", "owner_id"]), rows)
+    execute_many(
+        session, statement.on_conflict_do_nothing(index_elements=["lead_id", "owner_id"]), rows
+    )
 
 
 def insert_episodes(session: Session, rows: list[dict[str, Any]]) -> None:
     """New MQL episodes in one executemany (a first pull can open thousands)."""
     if rows:
-        session.execute(insert(cast(Table, MqlEpisode.__table__)), rows)
+        execute_many(session, insert(cast(Table, MqlEpisode.__table__)), rows)
 
 
 def update_lead_facts(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -175,7 +178,7 @@ def update_lead_facts(session: Session, rows: list[dict[str, Any]]) -> None:
             | {"change_seq": next_change_seq(session)}
         )
     )
-    session.execute(statement, rows)
+    execute_many(session, statement, rows)
 
 
 def update_opportunities(session: Session, rows: list[dict[str, Any]]) -> None:
