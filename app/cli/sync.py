@@ -86,7 +86,12 @@ def summary(run: SyncRun) -> dict[str, Any]:
 
 
 def sync_command(
-    full: Annotated[bool, typer.Option("--full", help="Re-read every record.")] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Re-read every record, and check every open lead against the rules."
+        ),
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Decide and record, write nothing (even when live).")
     ] = False,

@@ -75,7 +75,12 @@ def change_leads(org: Org, share: float, seed: int = 11) -> tuple[int, dict[str,
 
 
 def run_way(
-    way: str, bench: BenchOrg, latency_ms: int, scratch: Path, incremental: float = 0.0
+    way: str,
+    bench: BenchOrg,
+    latency_ms: int,
+    scratch: Path,
+    incremental: float = 0.0,
+    gap: float = 60.0,
 ) -> dict[str, Any]:
     """Serve a fresh org, run `way` against it in a child process, and measure; for Handoff,
     then change `incremental` of the leads and measure a second (incremental) run."""
@@ -104,7 +109,10 @@ def run_way(
         if way == "handoff" and incremental > 0:
             # The run after the first reads back what the first wrote (its echo: every written
             # lead and its history); a scheduled sync pays that once. Measured apart, so the
-            # incremental run below sees only the people's edits.
+            # incremental run below sees only the people's edits. Scheduled runs are at least a
+            # lookback apart (HANDOFF_SYNC_INTERVAL is 300 s by default, the lookback 60 s);
+            # back to back, the next window would also re-read the first run's last minute.
+            time.sleep(gap)
             bench.org.log.clear()
             result["echo"] = _measured(args, server.access_token, bench.org, ".echo")
             changed, _before = change_leads(bench.org, incremental)
@@ -184,6 +192,11 @@ def main(argv: list[str] | None = None) -> None:
         "--incremental", type=float, default=0.01,
         help="share of leads changed before a second Handoff run (0: none)",
     )  # fmt: skip
+    parser.add_argument(
+        "--gap", type=float, default=60.0,
+        help="seconds between Handoff's first run and the next (at least the lookback, as "
+        "scheduled runs are)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.leads >= 500_000:
         # The million-lead run takes minutes per way: say where it is.
@@ -197,7 +210,9 @@ def main(argv: list[str] | None = None) -> None:
             bench = build_org(args.leads)
             if os.environ.get("BENCH_PROGRESS"):
                 print(f"  {way}: org built in {time.perf_counter() - started:.0f} s", flush=True)
-            results[way] = run_way(way, bench, args.latency_ms, Path(scratch), args.incremental)
+            results[way] = run_way(
+                way, bench, args.latency_ms, Path(scratch), args.incremental, args.gap
+            )
             states[way] = results[way].pop("state")
             del bench
     report(results, args.leads, args.latency_ms)
