@@ -125,8 +125,27 @@ def _cprofile() -> Iterator[None]:
         profiler.dump_stats(target)
 
 
+def _trace_rss() -> None:
+    """With BENCH_PROGRESS: the process's resident memory on stderr every 10 s, beside the
+    pull's progress lines, to see which step holds the peak."""
+    if not os.environ.get("BENCH_PROGRESS"):
+        return
+    started = time.perf_counter()
+
+    def report() -> None:
+        while True:
+            time.sleep(10)
+            pages = int(Path("/proc/self/statm").read_text().split()[1])
+            megabytes = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+            seconds = time.perf_counter() - started
+            sys.stderr.write(f"  rss {megabytes:.0f} MB after {seconds:.0f} s\n")
+
+    threading.Thread(target=report, daemon=True).start()
+
+
 def main(way: str, base_url: str, ca_file: str, *extra: str) -> None:
     token = os.environ["SF_ACCESS_TOKEN"]
+    _trace_rss()
     started = time.perf_counter()
     with PeakProfile(), _cprofile():
         if way == "handoff":
