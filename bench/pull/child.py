@@ -7,7 +7,6 @@ simulated org lives in the parent). Prints one JSON line: seconds, API calls, re
 from __future__ import annotations
 
 import json
-import resource
 import ssl
 import sys
 import time
@@ -21,6 +20,7 @@ from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
 from app.sync import PullInputs, PullStep
 from app.sync.org import read_org
+from bench.peak_memory import peak_rss_mb
 from sf_client import AccessTokenAuth, SalesforceClient
 
 
@@ -48,12 +48,11 @@ def main(database_url: str, rules: str, base_url: str, token: str, ca_file: str)
         report = PullStep(inputs, org).run(now)
         calls = sf.usage.calls
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result = {
         "seconds": round(seconds, 2),
         "api_calls": calls,
         "pulled": report.pulled,
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }
     sys.stdout.write(json.dumps(result) + "\n")
 

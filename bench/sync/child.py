@@ -26,6 +26,7 @@ import httpx
 from app.run import run_sync
 from app.settings import Settings
 from app.store.db import make_engine, make_sessionmaker
+from bench.peak_memory import peak_rss_mb
 from bench.sync import scripts
 from sf_client import AccessTokenAuth, SalesforceClient
 
@@ -160,7 +161,7 @@ def main(way: str, base_url: str, ca_file: str, *extra: str) -> None:
     result = {
         "seconds": round(seconds, 2),
         "written": written,
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         # CPU time of this process (from its start): what the way costs, whatever the load.
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
     }
