@@ -157,15 +157,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _settle(pid: int, *, idle_share: float = 0.05, limit: float = 180.0) -> float:
-    """Wait until process `pid` uses under `idle_share` of a core over a second (at most
-    `limit` seconds); the seconds waited."""
-    started = time.monotonic()
-    while time.monotonic() - started < limit:
+def _settle(pid: int, *, idle_share: float = 0.05, quiet: int = 3, limit: float = 180.0) -> float:
+    """Wait until process `pid` uses under `idle_share` of a core in each of `quiet` seconds in
+    a row (at most `limit` seconds); the seconds waited."""
+    started, calm = time.monotonic(), 0
+    while calm < quiet and time.monotonic() - started < limit:
         before = _cpu_seconds(pid)
         time.sleep(1)
-        if _cpu_seconds(pid) - before < idle_share:
-            break
+        calm = calm + 1 if _cpu_seconds(pid) - before < idle_share else 0
     return time.monotonic() - started
 
 
