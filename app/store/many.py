@@ -10,6 +10,7 @@ the driver as plain tuples (or dicts, for a driver with named parameters).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -36,13 +37,33 @@ def execute_many(session: Session, statement: Executable, rows: Sequence[dict[st
     steps = [_step(compiled.binds[name], keys, dialect, table) for name in names]
     params: list[Any]
     if dialect.positional:
-        params = [tuple(_value(row, step) for step in steps) for row in rows]
+        params = _positional(rows, steps)
     else:
         params = [
             {name: _value(row, step) for name, step in zip(names, steps, strict=True)}
             for row in rows
         ]
     connection.exec_driver_sql(str(compiled), params)
+
+
+def _positional(rows: Sequence[dict[str, Any]], steps: list[_Step]) -> list[tuple[Any, ...]]:
+    """Each row's values in the statement's order: picked in one C call, then only the
+    columns with a type processor (or a fixed value) changed."""
+    present = next(iter(rows[0]))  # a fixed value's place is picked from any key, then set
+    keys = [key if fixed is _FROM_ROW else present for key, _process, fixed in steps]
+    pick = itemgetter(*keys)
+    changes = [
+        (at, process, fixed)
+        for at, (_key, process, fixed) in enumerate(steps)
+        if process is not None or fixed is not _FROM_ROW
+    ]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(pick(row)) if len(keys) > 1 else [row[keys[0]]]
+        for at, process, fixed in changes:
+            values[at] = fixed if process is None else process(values[at])
+        params.append(tuple(values))  # SQLAlchemy hands the driver tuples only
+    return params
 
 
 def _step(bind: BindParameter[Any], keys: list[str], dialect: Any, table: Any) -> _Step:

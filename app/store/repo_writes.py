@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from app.store.many import execute_many
 from app.store.models import Write
 
 
@@ -16,7 +17,7 @@ def insert_writes(session: Session, attempts: list[dict[str, Any]]) -> None:
     cost a first run's write phase about a second per 5,000 writes."""
     if attempts:
         table: Table = Write.__table__  # type: ignore[assignment]
-        session.execute(insert(table), attempts)
+        execute_many(session, insert(table), attempts)
 
 
 def landed_values(
