@@ -80,24 +80,20 @@ class HandoffStep:
                 session, ctx.ruleset, adjust=not ctx.dry_run, now=ctx.now(), shadow=ctx.shadow
             )
             state = start
-            considered = [0]
             selected = leads_to_decide(
                 reader,
                 dry_run=ctx.dry_run,
                 rules_hash=ctx.ruleset.content_hash,
                 fingerprint=facts.fingerprint,
                 changed_after=since,
-                considered=considered,
+                report=self.report,
             )
             # The leads decided here are distinct: only earlier runs' owed decisions can be
             # superseded, so those are read once.
             owing = None if ctx.dry_run else repo_decisions.owing_leads(session)
             for batch in _batches(selected, DECIDE_BATCH):
                 state = self.store_decisions(session, facts, batch, state, owing)
-            self.report.considered = considered[0]
-            repo_changes.set_mark(
-                session, dry_run=ctx.dry_run, change_seq=upto, context=context, now=ctx.now()
-            )
+            repo_changes.set_mark(session, dry_run=ctx.dry_run, change_seq=upto, context=context)
             session.commit()
             if not ctx.dry_run:
                 self._check_cap(session, start)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from app.handoff.mapping import LeadInput, lead_input
+from app.handoff.report import HandoffReport
 from app.store import repo_leads
 from app.store.states import WriteState
 
@@ -63,21 +64,21 @@ def leads_to_decide(
     rules_hash: str,
     fingerprint: Callable[[LeadInput], str],
     changed_after: int | None = None,
-    considered: list[int] | None = None,
+    report: HandoffReport | None = None,
 ) -> Iterator[tuple[LeadInput, str]]:
     """Each open lead that needs a decision, with its current input fingerprint, in Id order.
 
     One streamed query: the open leads (with `changed_after`, only those written since that
     change counter, and the heads to decide again) joined to their latest decision of this mode
     in the narrow `decision_heads`, read `_BATCH` rows at a time, so memory stays flat at any
-    size. `considered`, when given, gets the count of leads read added to its first item.
+    size. `report`, when given, counts the leads read (`considered`).
     """
     rows = repo_leads.open_lead_rows(
         session, yield_per=_BATCH, heads_of=dry_run, changed_after=changed_after
     )
     for row in rows:
-        if considered is not None:
-            considered[0] += 1
+        if report is not None:
+            report.considered += 1
         lead = lead_input(row)
         current = fingerprint(lead)
         if row.input_fingerprint is None or row.waiting_owner:

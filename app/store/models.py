@@ -133,7 +133,7 @@ class Lead(Base):
     sla_stale_at: Mapped[datetime | None]
     created_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM, for the funnel
     # When the row last changed, as a store-wide counter every writer of `leads` moves forward
-    # (`repo_leads.next_change_seq`): a run decides only the leads changed since the last
+    # (`repo_changes.next_change_seq`): a run decides only the leads changed since the last
     # completed one (`SelectionMark`) instead of reading every open lead.
     change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
@@ -453,7 +453,6 @@ class SelectionMark(Base):
     dry_run: Mapped[bool] = mapped_column(Boolean, primary_key=True)
     change_seq: Mapped[int] = mapped_column(BigInteger)
     context: Mapped[str] = mapped_column(String(64))
-    marked_at: Mapped[datetime]
 
 
 class Write(Base):

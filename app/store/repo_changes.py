@@ -9,8 +9,6 @@ next run of the mode reads only the leads stamped after it.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -37,11 +35,7 @@ def clear_mark(session: Session, *, dry_run: bool) -> None:
     session.execute(delete(SelectionMark).where(SelectionMark.dry_run.is_(dry_run)))
 
 
-def set_mark(
-    session: Session, *, dry_run: bool, change_seq: int, context: str, now: datetime
-) -> None:
+def set_mark(session: Session, *, dry_run: bool, change_seq: int, context: str) -> None:
     """Keep where this mode's completed selection left off (no commit)."""
     clear_mark(session, dry_run=dry_run)
-    session.add(
-        SelectionMark(dry_run=dry_run, change_seq=change_seq, context=context, marked_at=now)
-    )
+    session.add(SelectionMark(dry_run=dry_run, change_seq=change_seq, context=context))

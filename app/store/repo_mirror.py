@@ -58,11 +58,15 @@ def upsert(
     rows: Sequence[dict[str, Any]],
     *,
     newer_only: bool = True,
+    stamp_when: Sequence[str] = (),
 ) -> None:
     """Insert `rows`, or update the existing ones column by column.
 
     One statement, executed for many rows (compiled once, sent in batches by the driver),
-    rather than a multi-row VALUES list that is compiled again for every page.
+    rather than a multi-row VALUES list that is compiled again for every page. With
+    `stamp_when`, an existing row's `change_seq` takes the new value only when one of those
+    columns differs: the lookback re-reads the same versions every run, and those must not make
+    the next run decide them again.
     """
     if not rows:
         return
@@ -74,10 +78,8 @@ def upsert(
     if newer_only and "system_modstamp" in table.c:
         where = excluded.system_modstamp >= table.c.system_modstamp
     set_: dict[str, Any] = {name: excluded[name] for name in rows[0] if name not in keys}
-    if "change_seq" in set_:
-        # The counter moves only when the row's content does: the lookback re-reads the same
-        # versions every run, and those must not make the next run decide them again.
-        differs = or_(*(table.c[n].is_distinct_from(excluded[n]) for n in _LEAD_CONTENT))
+    if stamp_when:
+        differs = or_(*(table.c[n].is_distinct_from(excluded[n]) for n in stamp_when))
         set_["change_seq"] = case((differs, excluded.change_seq), else_=table.c.change_seq)
     statement = statement.on_conflict_do_update(index_elements=keys, set_=set_, where=where)
     for start in range(0, len(rows), UPSERT_CHUNK):
@@ -92,7 +94,7 @@ def upsert_leads(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     seq = next_change_seq(session)
     for row in rows:
         row["change_seq"] = seq
-    upsert(session, Lead, rows)
+    upsert(session, Lead, rows, stamp_when=_LEAD_CONTENT)
 
 
 def upsert_opportunities(session: Session, rows: Sequence[dict[str, Any]]) -> None:

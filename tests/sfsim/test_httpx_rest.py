@@ -22,6 +22,17 @@ class TestHeadersAndBodies:
         assert second.headers["sforce-limit-info"] == "api-usage=2/100000"
         assert first.json()["DailyApiRequests"] == {"Max": 100000, "Remaining": 99999}
 
+    def test_every_answer_is_dated_on_the_orgs_clock(
+        self, http: httpx.Client, org: sfsim.Org
+    ) -> None:
+        org.clock.pin(1790812800)  # 2026-10-01 00:00:00 UTC, far from the machine's clock
+        limits = http.get(f"{DATA}/limits/")
+        missing = http.get(f"{DATA}/nothing")
+        for answer in (limits, missing):
+            assert answer.headers.get_list("date") == ["Thu, 01 Oct 2026 00:00:00 GMT"]
+        org.clock.advance(90)
+        assert http.get(f"{DATA}/limits/").headers["date"] == "Thu, 01 Oct 2026 00:01:30 GMT"
+
     def test_versions_need_no_token_and_run_oldest_to_newest(self, server: sfsim.Server) -> None:
         with httpx.Client(verify=server.ssl_context()) as anonymous:
             versions = anonymous.get(f"{server.base_url}/services/data/").json()

@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from app.store.types import UtcDateTime
-
 revision = "0014"
 down_revision = "0013"
 branch_labels = None
@@ -38,7 +36,6 @@ def upgrade() -> None:
         sa.Column("dry_run", sa.Boolean(), nullable=False),
         sa.Column("change_seq", sa.BigInteger(), nullable=False),
         sa.Column("context", sa.String(length=64), nullable=False),
-        sa.Column("marked_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("dry_run"),
     )
 
