@@ -33,6 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.store.ids import reserve_ids
+from app.store.many import execute_many
 from app.store.models import DecisionHead, DecisionRecord, Lead, Write
 from app.store.repo_mirror import upsert
 from app.store.states import OWED, WriteState
@@ -116,21 +118,21 @@ class DecisionRow:
 
 
 def insert_decisions(session: Session, rows: Iterable[DecisionRow]) -> None:
-    """Store decisions in bulk (one executemany, not one object each) and make each its lead's
-    head for its mode."""
+    """Store decisions in bulk (their ids drawn first, then one driver executemany, not one
+    object each) and make each its lead's head for its mode."""
     columns = [row.columns() for row in rows]
     if not columns:
         return
     table: Table = DecisionRecord.__table__  # type: ignore[assignment]
-    ids = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), columns
-    ).scalars()
+    for decision_id, row in zip(reserve_ids(session, table, len(columns)), columns, strict=True):
+        row["id"] = decision_id
+    execute_many(session, insert(table), columns)
     heads: dict[tuple[str, bool], dict[str, Any]] = {}
-    for decision_id, row in zip(ids, columns, strict=True):
+    for row in columns:
         heads[(row["lead_id"], row["dry_run"])] = {
             "lead_id": row["lead_id"],
             "dry_run": row["dry_run"],
-            "decision_id": decision_id,
+            "decision_id": row["id"],
             "input_fingerprint": row["input_fingerprint"],
             "result_fingerprint": row["result_fingerprint"],
             "rules_hash": row["rules_hash"],

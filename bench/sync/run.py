@@ -48,8 +48,14 @@ def calls_by_kind(org: Org) -> Counter[str]:
 
 def _child(args: list[str], token: str, way: str, tag: str = "") -> dict[str, Any]:
     env = {**os.environ, "SF_ACCESS_TOKEN": token}  # not in argv: ps shows it
-    if tag and env.get("BENCH_CPROFILE"):
-        env["BENCH_CPROFILE"] += tag
+    if env.get("BENCH_CPROFILE"):
+        # BENCH_CPROFILE_RUNS (first, echo, incremental; all by default) picks the runs to
+        # profile: under cProfile a million-lead first run takes twice as long.
+        chosen = env.get("BENCH_CPROFILE_RUNS", "first,echo,incremental").split(",")
+        if (tag.lstrip(".") or "first") in chosen:
+            env["BENCH_CPROFILE"] += tag
+        else:
+            del env["BENCH_CPROFILE"]
     done = subprocess.run(
         [sys.executable, "-m", "bench.sync.child", *args], env=env,
         stdout=subprocess.PIPE, text=True, check=False,
