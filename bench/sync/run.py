@@ -53,7 +53,7 @@ def _child(args: list[str], token: str, way: str, tag: str = "") -> dict[str, An
         # profile: under cProfile a million-lead first run takes twice as long.
         chosen = env.get("BENCH_CPROFILE_RUNS", "first,echo,incremental").split(",")
         if (tag.lstrip(".") or "first") in chosen:
-            env["BENCH_CPROFILE"] += tag
+            env["BENCH_CPROFILE"] += ("" if way == "handoff" else f".{way}") + tag
         else:
             del env["BENCH_CPROFILE"]
     done = subprocess.run(
