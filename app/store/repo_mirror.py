@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, case, delete, or_, select, update
+from sqlalchemy import CursorResult, Table, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -210,12 +210,6 @@ def people(session: Session) -> People:
     )
 
 
-_LEADS = cast(Table, Lead.__table__)
-# Core, through the driver's executemany: the ORM's bulk UPDATE by primary key costs more in
-# SQLAlchemy than in the database. The columns set are the keys of the rows given.
-_OWN_WRITE = update(_LEADS).where(_LEADS.c.id == bindparam("lead_id"))
-
-
 def apply_own_writes(
     session: Session, written: dict[str, dict[str, Any]], *, by_user_id: str
 ) -> None:
@@ -236,7 +230,7 @@ def apply_own_writes(
             values = written[lead_id]
             updates.append(
                 {
-                    "lead_id": lead_id,
+                    "id": lead_id,
                     "status": values.get("Status", status),
                     "owner_id": values.get("OwnerId", owner_id),
                     "fields": {**(fields or {}), **values},
@@ -244,4 +238,5 @@ def apply_own_writes(
                     "change_seq": seq,
                 }
             )
-        execute_many(session, _OWN_WRITE, updates)
+        if updates:
+            session.execute(update(Lead), updates)
