@@ -212,7 +212,9 @@ class _ObjectRun:
         )  # fmt: skip
         best = mark
         try:
-            for page in bulk_pull.pages_of(records, self.ctx.batch_size):
+            # The next page is read and parsed (and each 10,000 records, fetched) while this one
+            # is stored, as REST pages are.
+            for page in prefetched(bulk_pull.pages_of(records, self.ctx.batch_size)):
                 self.store_page(page, advance=False)
                 best = bulk_pull.newest(best, page, spec.cursor)
         except BulkJobFailed as exc:
