@@ -1,9 +1,10 @@
 """Primary keys drawn for many rows before they are inserted.
 
 An insert that must learn its rows' ids (to point other rows at them) otherwise needs
-`RETURNING`, which SQLAlchemy sends as multi-row VALUES statements compiled per batch: at a
-hundred thousand decisions that cost as much as everything else about storing them. With the ids
-drawn first, the rows go through the driver's `executemany` (`app.store.many`).
+`RETURNING`, which SQLAlchemy sends as multi-row VALUES statements compiled per batch: for a
+first run's decisions that was the largest single cost of storing them (1.3 s of 3.0 s at 30,000
+leads). With the ids drawn first, the rows go through the driver's `executemany`
+(`app.store.many`).
 """
 
 from __future__ import annotations
