@@ -40,10 +40,14 @@ def test_no_count_draws_nothing(engine: Engine) -> None:
         assert reserve_ids(session, DECISIONS, 0) == []
 
 
-@pytest.mark.postgres
+ON_POSTGRESQL = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@ON_POSTGRESQL
 def test_two_open_writers_never_draw_the_same_id(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite writers take turns (the next test)")
     with Session(engine) as first, Session(engine) as second:
         mine = reserve_ids(first, DECISIONS, 50)
         theirs = reserve_ids(second, DECISIONS, 50)
@@ -51,9 +55,8 @@ def test_two_open_writers_never_draw_the_same_id(engine: Engine) -> None:
         assert mine == sorted(mine)
 
 
+@ON_SQLITE
 def test_on_sqlite_drawing_holds_the_write_lock_until_commit(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL draws from a sequence (the test above)")
     with Session(engine) as first, Session(engine) as second:
         reserve_ids(first, DECISIONS, 3)
         second.execute(text("PRAGMA busy_timeout=0"))
